@@ -1,0 +1,20 @@
+// Civil calendar arithmetic on days since 1970-01-01 (proleptic Gregorian).
+#pragma once
+
+#include <cstdint>
+
+namespace yibao {
+
+// The calendar year of a day number (H. Hinnant's civil_from_days, year part only).
+constexpr std::int32_t year_of_day(std::int32_t day) {
+  const std::int64_t z = static_cast<std::int64_t>(day) + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  return static_cast<std::int32_t>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+}
+
+}  // namespace yibao

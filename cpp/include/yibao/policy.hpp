@@ -1,0 +1,94 @@
+// A policy as the kernel sees it: numeric tables, already expanded from the TOML file by the
+// Python layer (python/yibao/policy.py). Mechanisms are fixed here; every region is data.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "yibao/money.hpp"
+
+namespace yibao {
+
+inline constexpr int n_levels = 4;    // institution level 0..3 (0 = unrated/基层)
+inline constexpr int n_statuses = 2;  // in_service 在职, retired 退休
+inline constexpr int n_tiers = 3;     // employer 随单位, individual_1 个人一档, individual_2 个人二档
+inline constexpr int n_services = 7;
+inline constexpr int max_pools = 4;
+
+enum class Status : std::int8_t { in_service = 0, retired = 1 };
+enum class Tier : std::int8_t { employer = 0, individual_1 = 1, individual_2 = 2 };
+enum class Service : std::int8_t {
+  general = 0,
+  pharmacy = 1,  // 定点零售药店 外配处方
+  internet = 2,
+  emergency = 3,
+  day_surgery = 4,
+  chronic = 5,  // 门诊慢特病
+  special_drug = 6,
+};
+
+enum class DeductibleMode : std::int8_t {
+  // 起付线 counted cumulatively over the calendar year: a row pays
+  // min(eligible, max(0, T(status, level) - paid so far)). With T by status this is
+  // Chongqing's/Nanchang's annual deductible; with T by level it is Jining's 累计补差 top-up.
+  cumulative = 0,
+  // 起付线 per visit (Ili 第十一条): T(level) of the member's first visit of the year, then
+  // the later-visit T(level); rows of one visit share it.
+  per_visit = 1,
+};
+
+// Where a row's level-dependent parameter takes its level from.
+enum class LevelSource : std::int8_t { row = 0, prescriber = 1, fixed = 2 };
+
+struct LevelChoice {
+  LevelSource source = LevelSource::row;
+  std::int8_t fixed_level = 0;  // used when source == fixed
+};
+
+using LevelMoney = std::array<Money, n_levels>;
+
+// One benefit schedule (统筹 pool): general outpatient, or a service with its own rules.
+struct Pool {
+  DeductibleMode mode = DeductibleMode::cumulative;
+  std::array<LevelMoney, n_statuses> threshold{};  // cumulative: [status][level]
+  LevelMoney first_visit{};                        // per_visit: first visit of the year
+  LevelMoney later_visit{};                        // per_visit: every later visit
+  std::array<std::array<Rate, n_levels>, n_statuses> rate{};  // [status][level]
+  bool has_visit_cap = false;
+  LevelMoney visit_cap{};  // 单次最高支付限额 [level]
+  bool has_annual_cap = false;
+  std::array<std::array<Money, n_statuses>, n_tiers> annual_cap{};  // [tier][status]
+};
+
+// How one service is adjudicated: in which pool, with levels from where; or not at all,
+// because the text gives no parameters (then `missing` says what to supply).
+struct ServiceRule {
+  std::int8_t pool = -1;  // -1: no parameters
+  LevelChoice rate_level;
+  LevelChoice deductible_level;
+  LevelChoice cap_level;
+  std::string missing;
+};
+
+struct Version {
+  std::int32_t effective_day = 0;  // days since 1970-01-01 of the first day in force
+  Rounding rounding = Rounding::half_up;
+  std::int8_t level0_as = 1;  // level 0 (unrated/基层) is treated as this level
+  std::vector<Pool> pools;
+  std::array<ServiceRule, n_services> services{};
+  bool has_overall_cap = false;  // cap over every pool together (Ili 第十四条)
+  Money overall_cap;
+};
+
+struct Policy {
+  std::string region;
+  std::vector<Version> versions;  // sorted by effective_day, strictly increasing
+};
+
+// Throws PolicyError if the tables cannot be used (empty, unsorted, rates outside 0..1,
+// negative amounts, pool indices out of range).
+void validate(const Policy& policy);
+
+}  // namespace yibao

@@ -1,0 +1,41 @@
+// Visit grouping (Ili 第十一条: one member, one day, one institution = one visit) and the
+// state a visit carries: its deductible and its fund payment against the per-visit cap.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "yibao/money.hpp"
+
+namespace yibao {
+
+struct Visit {
+  std::int64_t institution = 0;
+  std::int8_t pool = 0;
+  bool first_of_year = false;  // the member's first visit of the calendar year in this pool
+  Money deductible_paid;
+  Money fund_paid;
+};
+
+// The visits of one member on one day. A member sees few institutions a day, so a linear
+// search over a small vector beats any map.
+class DayVisits {
+ public:
+  void clear() { visits_.clear(); }
+
+  // The visit of (institution, pool) today, opened on first sight. `visits_this_year` is the
+  // member's count of visits in the pool, incremented when a visit opens.
+  Visit& at(std::int64_t institution, std::int8_t pool, std::int64_t& visits_this_year) {
+    for (Visit& v : visits_) {
+      if (v.institution == institution && v.pool == pool) return v;
+    }
+    visits_.push_back(Visit{institution, pool, visits_this_year == 0, Money{}, Money{}});
+    ++visits_this_year;
+    return visits_.back();
+  }
+
+ private:
+  std::vector<Visit> visits_;
+};
+
+}  // namespace yibao

@@ -1,0 +1,264 @@
+#include "yibao/adjudicate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "yibao/calendar.hpp"
+#include "yibao/caps.hpp"
+#include "yibao/deductible.hpp"
+#include "yibao/errors.hpp"
+#include "yibao/order.hpp"
+#include "yibao/visits.hpp"
+
+namespace yibao {
+namespace {
+
+// What a member has used of one pool in the current calendar year.
+struct PoolYear {
+  Money deductible_paid;
+  Money fund_paid;
+  std::int64_t visits = 0;
+};
+
+// A member's state for one calendar year; reset on 1 January (DESIGN §5).
+struct MemberYear {
+  std::array<PoolYear, max_pools> pools{};
+  Money fund_paid;  // over every pool: ytd_fund_paid and the overall cap
+};
+
+const char* const service_names[n_services] = {"general",     "pharmacy", "internet",    "emergency",
+                                               "day_surgery", "chronic",  "special_drug"};
+
+std::int64_t row_of(std::size_t position) { return static_cast<std::int64_t>(position); }
+
+// The version in force on `day`: the last one whose effective date is not after it.
+std::size_t version_for(const Policy& policy, std::int32_t day, std::size_t row) {
+  const auto& vs = policy.versions;
+  auto it = std::upper_bound(vs.begin(), vs.end(), day,
+                             [](std::int32_t d, const Version& v) { return d < v.effective_day; });
+  if (it == vs.begin()) {
+    throw NoVersionInForce(policy.region +
+                               ": no version in force on the service date (the first takes "
+                               "effect on day " +
+                               std::to_string(vs.front().effective_day) +
+                               " since 1970-01-01); rules are never backdated",
+                           row_of(row), "date");
+  }
+  return static_cast<std::size_t>(it - vs.begin()) - 1;
+}
+
+struct RowLevels {
+  std::size_t rate;
+  std::size_t deductible;
+  std::size_t cap;
+  bool from_prescriber;
+};
+
+class Adjudicator {
+ public:
+  Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
+      : policy_(policy), claims_(claims), out_(out) {}
+
+  // Rows order[begin..end), whole members only.
+  void run(std::span<const std::int64_t> order) {
+    std::int64_t member = -1;
+    std::int32_t year = std::numeric_limits<std::int32_t>::min();
+    std::int32_t day = std::numeric_limits<std::int32_t>::min();
+    for (const std::int64_t r : order) {
+      const auto row = static_cast<std::size_t>(r);
+      const std::int32_t row_day = claims_.day[row];
+      if (claims_.member[row] != member) {
+        member = claims_.member[row];
+        year = std::numeric_limits<std::int32_t>::min();
+      }
+      if (const std::int32_t row_year = year_of_day(row_day); row_year != year) {
+        year = row_year;
+        state_ = MemberYear{};
+        day = std::numeric_limits<std::int32_t>::min();
+      }
+      if (row_day != day) {
+        day = row_day;
+        visits_.clear();
+      }
+      adjudicate_row(row);
+    }
+  }
+
+ private:
+  std::int8_t checked_code(std::size_t row, std::span<const std::int8_t> column, int limit,
+                           const char* name) const {
+    const std::int8_t code = column[row];
+    if (code < 0 || code >= limit) {
+      throw InputError(std::string(name) + " code " + std::to_string(code) + " is out of range",
+                       row_of(row), name);
+    }
+    return code;
+  }
+
+  std::size_t pick_level(const LevelChoice& choice, std::size_t row, std::size_t row_level,
+                         const Version& version, bool& from_prescriber) const {
+    int level = static_cast<int>(row_level);
+    if (choice.source == LevelSource::fixed) {
+      level = choice.fixed_level;
+    } else if (choice.source == LevelSource::prescriber) {
+      level = claims_.prescriber[row];
+      if (level < 0 || level >= n_levels) {
+        throw InputError(
+            "a pharmacy row (外配处方) needs prescriber_level 0..3: its rules take the level of "
+            "the prescribing institution",
+            row_of(row), "prescriber_level");
+      }
+      from_prescriber = true;
+    }
+    return static_cast<std::size_t>(level == 0 ? version.level0_as : level);
+  }
+
+  void adjudicate_row(std::size_t row) {
+    const std::size_t v = version_for(policy_, claims_.day[row], row);
+    const Version& version = policy_.versions[v];
+    const auto status = static_cast<std::size_t>(checked_code(row, claims_.status, n_statuses, "status"));
+    const auto tier = static_cast<std::size_t>(checked_code(row, claims_.tier, n_tiers, "tier"));
+    const auto service = static_cast<std::size_t>(checked_code(row, claims_.service, n_services, "service"));
+    const auto level = static_cast<std::size_t>(checked_code(row, claims_.level, n_levels, "level"));
+    const Money eligible = Money::from_fen(claims_.eligible[row]);
+    if (eligible < Money{}) {
+      throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(row),
+                       "eligible");
+    }
+
+    const ServiceRule& rule = version.services[service];
+    if (rule.pool < 0) {
+      throw MissingParameter(policy_.region + ": service '" + service_names[service] +
+                                 "' has no parameters in the source text: " + rule.missing,
+                             row_of(row), "service");
+    }
+    const Pool& pool = version.pools[static_cast<std::size_t>(rule.pool)];
+    PoolYear& pool_year = state_.pools[static_cast<std::size_t>(rule.pool)];
+
+    bool from_prescriber = false;
+    const std::size_t rate_level = pick_level(rule.rate_level, row, level, version, from_prescriber);
+    const std::size_t deductible_level =
+        pick_level(rule.deductible_level, row, level, version, from_prescriber);
+    const std::size_t cap_level = pick_level(rule.cap_level, row, level, version, from_prescriber);
+
+    Visit* visit = nullptr;
+    if (pool.mode == DeductibleMode::per_visit || pool.has_visit_cap) {
+      if (claims_.institution.empty()) {
+        throw InputError(policy_.region +
+                             ": per-visit rules group rows into visits by institution_id "
+                             "(one member, one day, one institution)",
+                         row_of(row), "institution_id");
+      }
+      visit = &visits_.at(claims_.institution[row], rule.pool, pool_year.visits);
+    }
+
+    // 起付线
+    Money deductible;
+    if (pool.mode == DeductibleMode::cumulative) {
+      deductible = deductible_part(eligible, pool.threshold[status][deductible_level],
+                                   pool_year.deductible_paid);
+      pool_year.deductible_paid += deductible;
+    } else {
+      const LevelMoney& thresholds = visit->first_of_year ? pool.first_visit : pool.later_visit;
+      deductible = deductible_part(eligible, thresholds[deductible_level], visit->deductible_paid);
+      visit->deductible_paid += deductible;
+    }
+
+    // 支付比例, rounded once to the fen before any cap (DESIGN §4).
+    const Money base = eligible - deductible;
+    const Money rounded = apply_rate(base, pool.rate[status][rate_level], version.rounding);
+
+    // 最高支付限额
+    CapChain caps(rounded);
+    if (visit != nullptr && pool.has_visit_cap)
+      caps.limit(pool.visit_cap[cap_level], visit->fund_paid, rule_visit_cap);
+    if (pool.has_annual_cap)
+      caps.limit(pool.annual_cap[tier][status], pool_year.fund_paid, rule_annual_cap);
+    if (version.has_overall_cap) caps.limit(version.overall_cap, state_.fund_paid, rule_overall_cap);
+    const Money fund = caps.paid();
+
+    if (visit != nullptr) visit->fund_paid += fund;
+    pool_year.fund_paid += fund;
+    state_.fund_paid += fund;
+
+    // Built-in invariants (cheap, every row): never a silently wrong number.
+    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base) {
+      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(row));
+    }
+
+    std::uint8_t flags = caps.flags();
+    if (deductible > Money{}) flags |= rule_deductible;
+    if (base > Money{}) flags |= rule_rate;
+    if (from_prescriber) flags |= rule_prescriber;
+
+    out_.deductible[row] = deductible.fen();
+    out_.fund_paid[row] = fund.fen();
+    out_.self_pay[row] = (eligible - fund).fen();
+    out_.capped[row] = (rounded - fund).fen();
+    out_.ytd_fund_paid[row] = state_.fund_paid.fen();
+    out_.rule_flags[row] = flags;
+    out_.version[row] = static_cast<std::uint8_t>(v);
+  }
+
+  const Policy& policy_;
+  const ClaimColumns& claims_;
+  const AdjudicationColumns& out_;
+  MemberYear state_{};
+  DayVisits visits_;
+};
+
+void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
+  const std::size_t n = claims.size();
+  auto same = [n](std::size_t m) { return m == n; };
+  const bool ok = same(claims.day.size()) && same(claims.level.size()) &&
+                  same(claims.eligible.size()) && same(claims.status.size()) &&
+                  same(claims.service.size()) && same(claims.prescriber.size()) &&
+                  same(claims.tier.size()) &&
+                  (claims.institution.empty() || same(claims.institution.size())) &&
+                  same(out.deductible.size()) && same(out.fund_paid.size()) &&
+                  same(out.self_pay.size()) && same(out.capped.size()) &&
+                  same(out.ytd_fund_paid.size()) && same(out.rule_flags.size()) &&
+                  same(out.version.size());
+  if (!ok) throw InputError("claim and output columns differ in length", no_row, "");
+}
+
+}  // namespace
+
+void adjudicate(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out,
+                std::size_t threads) {
+  validate(policy);
+  check_sizes(claims, out);
+  const std::vector<std::int64_t> order = processing_order(claims.member, claims.day);
+  const std::vector<std::size_t> bounds = member_chunks(order, claims.member, std::max<std::size_t>(threads, 1));
+  const std::size_t n_chunks = bounds.size() - 1;
+  const std::span<const std::int64_t> all(order);
+
+  // Members never span two chunks and each row is written only by its own chunk, so the
+  // chunks share nothing mutable: results are identical for every thread count.
+  std::vector<std::exception_ptr> errors(n_chunks);
+  auto work = [&](std::size_t k) {
+    try {
+      Adjudicator(policy, claims, out).run(all.subspan(bounds[k], bounds[k + 1] - bounds[k]));
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  };
+  if (n_chunks == 1) {
+    work(0);
+  } else {
+    std::vector<std::jthread> pool;
+    pool.reserve(n_chunks);
+    for (std::size_t k = 0; k < n_chunks; ++k) pool.emplace_back(work, k);
+  }  // jthreads join here
+  // The first error in processing order, whatever the thread count.
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+}  // namespace yibao

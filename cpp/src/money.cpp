@@ -1,0 +1,174 @@
+#include "yibao/money.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "yibao/errors.hpp"
+
+namespace yibao {
+namespace {
+
+Wide power_of_ten(int exponent) {
+  // 10^38 < 2^127: larger powers cannot be represented and are treated as overflow.
+  if (exponent > 38) throw OverflowError("decimal exponent out of range", no_row, "");
+  Wide p = 1;
+  for (int i = 0; i < exponent; ++i) p *= 10;
+  return p;
+}
+
+[[noreturn]] void too_many_decimals(const std::string& text) {
+  throw InputError("amount " + text +
+                       " has more than 2 decimal places; pass rounding='half_up' (or another "
+                       "mode) to round it to the fen",
+                   no_row, "");
+}
+
+// value = digits × 10^exponent10, converted to fen. `text` makes the error message and is
+// called only on the error path.
+template <class TextFn>
+Money scale_to_fen(const Wide& digits, int exponent10, TextFn text, const Rounding* rounding) {
+  const int shift = exponent10 + 2;
+  if (shift >= 0) {
+    try {
+      return Money::from_wide(digits * power_of_ten(shift));
+    } catch (const std::overflow_error&) {  // Boost's checked integers throw this
+      throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
+    }
+  }
+  if (-shift > 38) {  // smaller than any fen: zero, or an error if nonzero
+    if (digits == 0) return Money{};
+    if (rounding == nullptr) too_many_decimals(text());
+    return Money{};  // |value| < 10^-36 yuan rounds to 0 under every mode
+  }
+  const Wide divisor = power_of_ten(-shift);
+  if (digits % divisor != 0 && rounding == nullptr) too_many_decimals(text());
+  return Money::from_wide(divide_rounded(digits, divisor, rounding ? *rounding : Rounding::down));
+}
+
+// Decimal digits of a wide integer. (Boost's own str() trips GCC 12's -Wrestrict false
+// positive once inlined here, and -Werror builds must stay clean.)
+std::string digits_of(Wide value) {
+  const bool negative = value < 0;
+  if (negative) value = -value;
+  std::string out;
+  do {
+    out.insert(out.begin(), static_cast<char>('0' + (value % 10).convert_to<int>()));
+    value /= 10;
+  } while (value != 0);
+  if (negative) out.insert(out.begin(), '-');
+  return out;
+}
+
+}  // namespace
+
+Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
+  Wide q = n / d;  // truncates toward zero
+  const Wide r = n % d;
+  if (r == 0 || mode == Rounding::down) return q;
+  const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
+  const bool up = mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
+  if (up) q += (n < 0 ? -1 : 1);
+  return q;
+}
+
+Money Money::from_wide(const Wide& fen) {
+  if (fen > std::numeric_limits<std::int64_t>::max() ||
+      fen < std::numeric_limits<std::int64_t>::min()) {
+    throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
+  }
+  return Money(fen.convert_to<std::int64_t>());
+}
+
+std::string Money::to_string() const {
+  const Wide abs = fen_ < 0 ? -Wide(fen_) : Wide(fen_);
+  const auto cents = (abs % 100).convert_to<int>();
+  std::string out = fen_ < 0 ? "-" : "";
+  out += digits_of(abs / 100);
+  out += '.';
+  out += static_cast<char>('0' + cents / 10);
+  out += static_cast<char>('0' + cents % 10);
+  return out;
+}
+
+Money apply_rate(Money base, Rate rate, Rounding mode) {
+  return Money::from_wide(divide_rounded(Wide(base.fen()) * rate.ppm(), Rate::one, mode));
+}
+
+Money parse_money(std::string_view text, const Rounding* rounding) {
+  auto bad = [&]() -> InputError {
+    return InputError("not a decimal amount: '" + std::string(text) + "'", no_row, "");
+  };
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  Wide digits = 0;
+  int exponent10 = 0;
+  int digit_count = 0;
+  bool seen_point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else if (c >= '0' && c <= '9') {
+      if (digit_count > 36) throw OverflowError("amount has too many digits", no_row, "");
+      if (digits != 0 || c != '0') ++digit_count;
+      digits = digits * 10 + (c - '0');
+      if (seen_point) --exponent10;
+    } else {
+      break;
+    }
+  }
+  const bool any_digit = text.find_first_of("0123456789") < i;
+  if (!any_digit) throw bad();
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    int e = 0;
+    const char* first = text.data() + i + 1;
+    if (first < text.data() + text.size() && *first == '+') ++first;
+    const auto [end, ec] = std::from_chars(first, text.data() + text.size(), e);
+    if (ec != std::errc{} || end == first) throw bad();
+    if (e > 100 || e < -100) throw OverflowError("amount exponent out of range", no_row, "");
+    exponent10 += e;
+    i = static_cast<std::size_t>(end - text.data());
+  }
+  if (i != text.size()) throw bad();
+  return scale_to_fen(negative ? Wide(-digits) : digits, exponent10, [&] { return std::string(text); },
+                      rounding);
+}
+
+Money from_double_via_text(double value, const Rounding* rounding) {
+  if (!std::isfinite(value)) {
+    throw InputError("amount is not a finite number", no_row, "");
+  }
+  std::array<char, 64> buffer{};
+  // Without a format argument to_chars writes the shortest text that round-trips, the same
+  // digits as Python's repr.
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  if (ec != std::errc{}) throw InputError("amount cannot be formatted", no_row, "");
+  return parse_money(std::string_view(buffer.data(), static_cast<std::size_t>(end - buffer.data())),
+                     rounding);
+}
+
+Money from_double(double value, const Rounding* rounding) {
+  // Fast path: below 2^51 fen the spacing of doubles is under a quarter fen, so distinct
+  // 2-decimal amounts are distinct doubles; when n/100 (correctly rounded) gives back the
+  // input, the shortest round-trip decimal of the input is exactly n fen.
+  const double scaled = value * 100.0;
+  if (std::fabs(scaled) < 2251799813685248.0) {  // 2^51
+    const double n = std::nearbyint(scaled);
+    if (n / 100.0 == value) return Money::from_fen(static_cast<std::int64_t>(n));
+  }
+  return from_double_via_text(value, rounding);
+}
+
+Money from_decimal128(std::uint64_t low, std::int64_t high, int scale, const Rounding* rounding) {
+  static const Wide two_to_64 = Wide(1) << 64;
+  const Wide unscaled = Wide(high) * two_to_64 + Wide(low);
+  if (scale < -36 || scale > 38) throw InputError("decimal scale out of range", no_row, "");
+  auto text = [&] { return digits_of(unscaled) + "e" + std::to_string(-scale); };
+  return scale_to_fen(unscaled, -scale, text, rounding);
+}
+
+}  // namespace yibao

@@ -1,0 +1,48 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "yibao/calendar.hpp"
+#include "yibao/errors.hpp"
+#include "yibao/order.hpp"
+
+TEST(Order, SortedInputIsIdentity) {
+  const std::vector<std::int64_t> member{0, 0, 1, 1, 1};
+  const std::vector<std::int32_t> day{5, 5, 1, 2, 2};
+  EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(Order, SortsByMemberThenDayKeepingInputOrderForTies) {
+  const std::vector<std::int64_t> member{1, 0, 1, 0, 1};
+  const std::vector<std::int32_t> day{9, 3, 2, 3, 2};
+  EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{1, 3, 2, 4, 0}));
+}
+
+TEST(Order, RejectsNegativeMemberCodes) {
+  const std::vector<std::int64_t> member{0, -1};
+  const std::vector<std::int32_t> day{0, 0};
+  EXPECT_THROW(yibao::processing_order(member, day), yibao::InputError);
+}
+
+TEST(Order, ChunksNeverSplitAMember) {
+  const std::vector<std::int64_t> member{0, 0, 0, 1, 2, 2, 2, 2, 3};
+  const std::vector<std::int32_t> day(member.size(), 0);
+  const auto order = yibao::processing_order(member, day);
+  for (std::size_t k = 1; k <= 12; ++k) {
+    const auto bounds = yibao::member_chunks(order, member, k);
+    ASSERT_EQ(bounds.front(), 0U);
+    ASSERT_EQ(bounds.back(), member.size());
+    for (std::size_t b = 1; b + 1 < bounds.size(); ++b) {
+      EXPECT_LT(bounds[b - 1], bounds[b]);
+      EXPECT_NE(member[bounds[b]], member[bounds[b] - 1]);
+    }
+  }
+}
+
+TEST(Calendar, YearOfDay) {
+  EXPECT_EQ(yibao::year_of_day(0), 1970);
+  EXPECT_EQ(yibao::year_of_day(19722), 2023);  // 2023-12-31
+  EXPECT_EQ(yibao::year_of_day(19723), 2024);  // 2024-01-01
+  EXPECT_EQ(yibao::year_of_day(-1), 1969);
+  EXPECT_EQ(yibao::year_of_day(11016), 2000);  // 2000-02-29
+}

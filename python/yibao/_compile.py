@@ -1,0 +1,212 @@
+"""Compile a policy version's parameter tree into the core's numeric tables.
+
+Money becomes int fen and rates int millionths, exactly: a value with more precision than
+the core can hold is an error, never rounded. A pool with a missing parameter is not an
+error here: the services that use it are marked unusable, and the kernel raises
+``MissingParameterError`` only if a claim needs them (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from . import _core
+from ._tree import LEVELS, STATUSES, TIERS, Missing, as_decimal, is_leaf, resolve
+from .errors import PolicyError
+
+__all__ = ["SERVICES", "compile_version"]
+
+# Order of the core's Service enum (cpp/include/yibao/policy.hpp).
+SERVICES = (
+    "general",
+    "pharmacy",
+    "internet",
+    "emergency",
+    "day_surgery",
+    "chronic",
+    "special_drug",
+)
+POOL_KEYS = frozenset(
+    {
+        "deductible_mode",
+        "deductible",
+        "first_visit",
+        "later_visit",
+        "rate",
+        "retired_rate_increase",
+        "visit_cap",
+        "annual_cap",
+    }
+)
+SERVICE_KEYS = frozenset({"pool", "rate_level", "deductible_level", "cap_level", "missing", "source"})
+EPOCH = dt.date(1970, 1, 1)
+
+
+def fen(value: Decimal, path: str, where: str) -> int:
+    scaled = value * 100
+    if scaled != scaled.to_integral_value():
+        raise PolicyError(f"{where}: {path} = {value} has more than 2 decimal places")
+    if value < 0:
+        raise PolicyError(f"{where}: {path} = {value} must not be negative")
+    return int(scaled)
+
+
+def ppm(value: Decimal, path: str, where: str) -> int:
+    scaled = value * 1_000_000
+    if scaled != scaled.to_integral_value():
+        raise PolicyError(f"{where}: rate {path} = {value} has more than 6 decimal places")
+    if not Decimal(0) <= value <= Decimal(1):
+        raise PolicyError(f"{where}: rate {path} = {value} must lie within 0..1")
+    return int(scaled)
+
+
+class _Pool:
+    """Reads one pool's parameters; ``where`` names the file and version in errors."""
+
+    def __init__(self, name: str, node: Mapping[str, Any], where: str) -> None:
+        self.name, self.node, self.where = name, node, where
+        unknown = set(node) - POOL_KEYS - {"missing", "source"}
+        if unknown:
+            raise PolicyError(f"{where}: pools.{name} has unknown keys {sorted(unknown)}")
+
+    def leaf(self, key: str, **dims: str) -> Mapping[str, Any]:
+        if key not in self.node:
+            raise PolicyError(f"{self.where}: pools.{self.name}.{key} is required")
+        return resolve(self.node[key], f"pools.{self.name}.{key}", self.where, **dims)
+
+    def number(self, key: str, **dims: str) -> Decimal:
+        leaf = self.leaf(key, **dims)
+        return as_decimal(leaf["value"], f"pools.{self.name}.{key}", self.where)
+
+    def money(self, key: str, **dims: str) -> int:
+        return fen(self.number(key, **dims), f"pools.{self.name}.{key}", self.where)
+
+    def by_level(self, key: str, **dims: str) -> list[int]:
+        values = [self.money(key, level=lv, **dims) for lv in LEVELS]
+        return [values[0], *values]  # index 0 (level 0) is remapped by the kernel; keep it valid
+
+    def compile(self) -> Any:
+        if "missing" in self.node:
+            raise Missing(f"pools.{self.name}", self.node)
+        pool = _core.Pool()
+        mode = str(self.leaf("deductible_mode")["value"])
+        if mode == "cumulative":
+            pool.mode = _core.DeductibleMode.cumulative
+            pool.threshold = [self.by_level("deductible", status=s) for s in STATUSES]
+        elif mode == "per_visit":
+            pool.mode = _core.DeductibleMode.per_visit
+            pool.first_visit = self.by_level("first_visit")
+            pool.later_visit = self.by_level("later_visit")
+        else:
+            raise PolicyError(
+                f"{self.where}: pools.{self.name}.deductible_mode must be 'cumulative' or "
+                f"'per_visit', got {mode!r}"
+            )
+        increase = Decimal(0)
+        if "retired_rate_increase" in self.node:
+            increase = self.number("retired_rate_increase")
+        rates = []
+        for status in STATUSES:
+            row = []
+            for lv in LEVELS:
+                rate = self.number("rate", status=status, level=lv)
+                if status == "retired":
+                    rate += increase
+                row.append(ppm(rate, f"pools.{self.name}.rate.{status}.{lv}", self.where))
+            rates.append([row[0], *row])
+        pool.rate = rates
+        if "visit_cap" in self.node:
+            pool.has_visit_cap = True
+            pool.visit_cap = self.by_level("visit_cap")
+        if "annual_cap" in self.node:
+            pool.has_annual_cap = True
+            pool.annual_cap = [
+                [self.money("annual_cap", tier=t, status=s) for s in STATUSES] for t in TIERS
+            ]
+        return pool
+
+
+def _level_choice(node: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in node:
+        return _core.LevelChoice()
+    value = resolve(node[key], key, where)["value"]
+    if value == "row":
+        return _core.LevelChoice(_core.LevelSource.row)
+    if value == "prescriber":
+        return _core.LevelChoice(_core.LevelSource.prescriber)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3:
+        return _core.LevelChoice(_core.LevelSource.fixed, value)
+    raise PolicyError(f"{where}: {key} must be 'row', 'prescriber' or a level 1..3, got {value!r}")
+
+
+def _missing_text(region: str, effective: dt.date, exc: Missing) -> str:
+    source = f" (source: {exc.source})" if exc.source else ""
+    return (
+        f"parameter '{exc.path}' of {region} (version from {effective}) is not given by the "
+        f"source text{source}: {exc.text}"
+    )
+
+
+def compile_version(region: str, effective: dt.date, tree: Mapping[str, Any], where: str) -> Any:
+    """The core's ``Version`` for one version tree."""
+    version = _core.Version()
+    version.effective_day = (effective - EPOCH).days
+    rounding = str(resolve(tree.get("rounding", {"value": "half_up"}), "rounding", where)["value"])
+    try:
+        version.rounding = getattr(_core.Rounding, rounding)
+    except AttributeError:
+        raise PolicyError(f"{where}: rounding must be half_up, half_even or down") from None
+    level0 = resolve(tree.get("level0_as", {"value": 1}), "level0_as", where)["value"]
+    version.level0_as = int(level0)
+    if "overall_cap" in tree:
+        version.has_overall_cap = True
+        overall = resolve(tree["overall_cap"], "overall_cap", where)["value"]
+        version.overall_cap = fen(as_decimal(overall, "overall_cap", where), "overall_cap", where)
+
+    pools_node: Mapping[str, Any] = tree.get("pools", {})
+    names = list(pools_node)
+    if len(names) > _core.max_pools:
+        raise PolicyError(f"{where}: at most {_core.max_pools} pools")
+    pools, unusable = [], {}
+    for name in names:
+        try:
+            pools.append(_Pool(name, pools_node[name], where).compile())
+        except Missing as exc:
+            unusable[name] = _missing_text(region, effective, exc)
+            pools.append(_core.Pool())  # placeholder: no service may use it
+    version.pools = pools
+
+    services_node: Mapping[str, Any] = tree.get("services", {})
+    unknown = set(services_node) - set(SERVICES)
+    if unknown:
+        raise PolicyError(f"{where}: unknown services {sorted(unknown)}; known: {SERVICES}")
+    rules = []
+    for service in SERVICES:
+        rule = _core.ServiceRule()
+        node = services_node.get(service)
+        if node is None:
+            rule.missing = f"{region} defines no rule for service '{service}'"
+        elif "missing" in node:
+            src = f" (source: {node['source']})" if node.get("source") else ""
+            rule.missing = f"services.{service}{src}: {node['missing']}"
+        else:
+            extra = set(node) - SERVICE_KEYS
+            if extra:
+                raise PolicyError(f"{where}: services.{service} has unknown keys {sorted(extra)}")
+            pool = node.get("pool")
+            pool = pool["value"] if is_leaf(pool) else pool
+            if pool not in names:
+                raise PolicyError(f"{where}: services.{service}.pool {pool!r} is not a pool")
+            if pool in unusable:
+                rule.missing = unusable[pool]
+            else:
+                rule.pool = names.index(pool)
+                rule.rate_level = _level_choice(node, "rate_level", where)
+                rule.deductible_level = _level_choice(node, "deductible_level", where)
+                rule.cap_level = _level_choice(node, "cap_level", where)
+        rules.append(rule)
+    version.services = rules
+    return version

@@ -1,0 +1,91 @@
+"""Parameter trees of the policy files: leaves, dimensions and look-ups.
+
+A parameter is a *leaf* ``{value = ..., source = "...", assumption = "..."}`` or, when the
+source text does not give it, ``{missing = "...", source = "..."}``. A parameter may be
+split by a dimension (status, level or tier) into sub-tables; a leaf higher up applies to
+every key below it, so ``annual_cap = {value = 2000}`` covers every tier and status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .errors import PolicyError
+
+__all__ = ["DIMENSIONS", "Missing", "is_leaf", "iter_leaves", "resolve"]
+
+LEVELS = ("level1", "level2", "level3")
+STATUSES = ("in_service", "retired")
+TIERS = ("employer", "individual_1", "individual_2")
+DIMENSIONS: dict[str, tuple[str, ...]] = {"status": STATUSES, "level": LEVELS, "tier": TIERS}
+LEAF_KEYS = frozenset({"value", "missing", "source", "assumption", "note"})
+
+
+class Missing(Exception):  # noqa: N818 - a signal inside compilation, not a user error
+    """A leaf that the source text does not give, met while compiling."""
+
+    def __init__(self, path: str, leaf: Mapping[str, Any]) -> None:
+        self.path = path
+        self.text = str(leaf["missing"])
+        self.source = str(leaf.get("source", ""))
+        super().__init__(f"{path}: {self.text}")
+
+
+def is_leaf(node: object) -> bool:
+    return isinstance(node, Mapping) and ("value" in node or "missing" in node)
+
+
+def iter_leaves(node: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every (dotted path, leaf) below ``node``, in file order."""
+    for key, child in node.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if is_leaf(child):
+            yield path, child
+        elif isinstance(child, Mapping):
+            yield from iter_leaves(child, path)
+
+
+def resolve(node: Any, path: str, where: str, **dims: str) -> Mapping[str, Any]:
+    """The leaf that applies to ``dims`` (e.g. ``status="retired", level="level2"``).
+
+    Raises ``Missing`` for a missing leaf and ``PolicyError`` for a malformed tree.
+    """
+    while not is_leaf(node):
+        if not isinstance(node, Mapping) or not node:
+            raise PolicyError(f"{where}: {path} must be a parameter {{value = ..., source = ...}}")
+        keys = set(node)
+        split = [d for d, names in DIMENSIONS.items() if keys <= set(names)]
+        if not split:
+            raise PolicyError(
+                f"{where}: {path} has unknown keys {sorted(keys)}; a parameter is split by one "
+                f"of {', '.join(f'{d} {names}' for d, names in DIMENSIONS.items())}"
+            )
+        dim = split[0]
+        if dim not in dims:
+            raise PolicyError(f"{where}: {path} is split by {dim}, which does not apply to it")
+        key = dims[dim]
+        if key not in node:
+            raise PolicyError(f"{where}: {path} has no value for {key}")
+        node = node[key]
+        path = f"{path}.{key}"
+    if "missing" in node:
+        raise Missing(path, node)
+    unknown = set(node) - LEAF_KEYS
+    if unknown:
+        raise PolicyError(f"{where}: {path} has unknown keys {sorted(unknown)}")
+    return node
+
+
+def leaf_value(leaf: Mapping[str, Any]) -> Any:
+    return leaf["value"]
+
+
+def as_decimal(value: Any, path: str, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise PolicyError(f"{where}: {path} must be a number, got {value!r}")
+    try:
+        return Decimal(value) if not isinstance(value, Decimal) else value
+    except Exception as exc:
+        raise PolicyError(f"{where}: {path} must be a number, got {value!r}") from exc

@@ -1,0 +1,269 @@
+"""Policies: regional rules as dated, referenced data (DESIGN §5).
+
+A policy is a TOML file under ``yibao/policies/``: metadata, then ``[[versions]]`` dated by
+the day they take effect. Each version holds benefit pools (deductible, rates, caps) and a
+table saying which pool each service uses. Every number carries its ``source`` (document
+and article) and, where it interprets the text, an ``assumption``. A reform is an override
+of this data (``Policy.replace``), never new code.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._tree import is_leaf, iter_leaves
+from .errors import PolicyError
+
+__all__ = ["Policy", "load_policy", "regions"]
+
+_PACKAGE_POLICIES = "yibao.policies"
+_META_KEYS = ("region", "name", "document", "file", "draft")
+
+
+def regions() -> list[str]:
+    """The region keys of the bundled policies, e.g. ``['chongqing', 'ili', ...]``."""
+    files = resources.files(_PACKAGE_POLICIES).iterdir()
+    return sorted(f.name.removesuffix(".toml") for f in files if f.name.endswith(".toml"))
+
+
+def load_policy(region: str | Path) -> Policy:
+    """Load a bundled policy by region key, or a policy file by path.
+
+    >>> load_policy("ili").versions[0].effective
+    datetime.date(2022, 1, 1)
+    """
+    if isinstance(region, Path) or str(region).endswith(".toml"):
+        path = Path(region)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy file {path}: {exc}") from exc
+        return Policy.from_toml(text, origin=str(path))
+    if region not in regions():
+        raise PolicyError(f"unknown region {region!r}; bundled regions: {', '.join(regions())}")
+    text = resources.files(_PACKAGE_POLICIES).joinpath(f"{region}.toml").read_text("utf-8")
+    return Policy.from_toml(text, origin=f"{region}.toml")
+
+
+class Version:
+    """One dated version of a policy: the parameter tree in force from ``effective``."""
+
+    def __init__(self, effective: dt.date, tree: Mapping[str, Any]) -> None:
+        self.effective = effective
+        self.tree: dict[str, Any] = dict(tree)
+
+    def __repr__(self) -> str:
+        return f"Version(effective={self.effective.isoformat()})"
+
+
+class Policy:
+    """A region's rules: metadata and dated versions of the parameters.
+
+    Use :func:`load_policy` to get one; :meth:`replace` to make a reform;
+    :meth:`describe` to see every parameter with its source.
+    """
+
+    def __init__(self, meta: Mapping[str, Any], versions: list[Version], origin: str) -> None:
+        self.region: str = str(meta.get("region", "custom"))
+        self.name: str = str(meta.get("name", self.region))
+        self.document: str = str(meta.get("document", ""))
+        self.source_file: str = str(meta.get("file", ""))
+        self.draft: bool = bool(meta.get("draft", False))
+        self.origin = origin
+        self.versions = sorted(versions, key=lambda v: v.effective)
+        if not self.versions:
+            raise PolicyError(f"{origin}: a policy needs at least one [[versions]] entry")
+        dates = [v.effective for v in self.versions]
+        if len(set(dates)) != len(dates):
+            raise PolicyError(f"{origin}: two versions take effect on the same day")
+        self._meta = {k: meta[k] for k in _META_KEYS if k in meta}
+        self.core  # compile now: a broken policy fails when loaded, not when used
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, text: str, *, origin: str = "<string>") -> Policy:
+        """Parse a policy file's text; floats are read as exact decimals."""
+        try:
+            data = tomllib.loads(text, parse_float=Decimal)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"{origin}: not valid TOML: {exc}") from exc
+        return cls.from_dict(data, origin=origin)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, origin: str = "<dict>") -> Policy:
+        raw_versions = data.get("versions")
+        if not isinstance(raw_versions, list):
+            raise PolicyError(f"{origin}: missing [[versions]]")
+        versions = []
+        for i, raw in enumerate(raw_versions):
+            effective = raw.get("effective") if isinstance(raw, Mapping) else None
+            if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
+                raise PolicyError(f"{origin}: versions[{i}].effective must be a date (YYYY-MM-DD)")
+            tree = {k: v for k, v in raw.items() if k not in ("effective",)}
+            versions.append(Version(effective, tree))
+        return cls(data, versions, origin)
+
+    # -- the core's tables ----------------------------------------------------------------
+    @cached_property
+    def core(self) -> Any:
+        """The compiled tables for ``yibao._core`` (built once per policy object)."""
+        from . import _core
+        from ._compile import compile_version
+
+        policy = _core.Policy()
+        policy.region = self.region
+        policy.versions = [
+            compile_version(self.region, v.effective, v.tree, f"{self.origin} version {v.effective}")
+            for v in self.versions
+        ]
+        policy.validate()
+        return policy
+
+    def rule_labels(self) -> list[dict[str, str]]:
+        """Per version, the labels of the ``rule`` column (e.g. ``"CQ-4 deductible"``)."""
+        return [{str(k): str(val) for k, val in v.tree.get("rules", {}).items()} for v in self.versions]
+
+    # -- reforms --------------------------------------------------------------------------
+    def replace(
+        self,
+        changes: Mapping[str, Any] | None = None,
+        /,
+        *,
+        effective: dt.date | str | None = None,
+        source: str = "user override",
+        region: str | None = None,
+    ) -> Policy:
+        """A new policy with some parameters replaced; this one is unchanged.
+
+        Parameters
+        ----------
+        changes
+            Dotted paths inside a version (``"pools.general.annual_cap"``,
+            ``"pools.general.rate.level3"``, ``"rounding"``) mapped to new values: a number
+            (``Decimal``, ``int``, a decimal string, or a float taken through its shortest
+            repr), a string for choices, or a table of such values.
+        effective
+            Without it, every version changes. With a date, the change takes effect on that
+            day: a new version is made from the one in force then (a reform from a date).
+        source
+            Recorded as the ``source`` of every replaced value.
+        region
+            A new region key for the result (defaults to ``<region>+reform``).
+
+        Examples
+        --------
+        >>> jining = load_policy("jining")
+        >>> reform = jining.replace({"pools.general.annual_cap": 3000})
+        >>> reform.versions[0].tree["pools"]["general"]["annual_cap"]["value"]
+        Decimal('3000')
+        """
+        if not changes:
+            raise PolicyError("replace() needs a mapping of changes")
+        versions = [Version(v.effective, copy.deepcopy(v.tree)) for v in self.versions]
+        if effective is not None:
+            day = effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective)
+            base = self.version_on(day)
+            if base.effective == day:
+                targets = [next(v for v in versions if v.effective == day)]
+            else:
+                new = Version(day, copy.deepcopy(base.tree))
+                versions.append(new)
+                targets = [new]
+            targets += [v for v in versions if v.effective > day and v not in targets]
+        else:
+            targets = versions
+        for version in targets:
+            for path, value in changes.items():
+                _set_path(version.tree, path, _as_tree(value, source), self.origin)
+        meta = dict(self._meta)
+        meta["region"] = region or f"{self.region}+reform"
+        return Policy(meta, versions, origin=f"{self.origin} (replaced)")
+
+    def version_on(self, day: dt.date) -> Version:
+        """The version in force on ``day``; raises if the policy had not started."""
+        in_force = [v for v in self.versions if v.effective <= day]
+        if not in_force:
+            raise PolicyError(
+                f"{self.region}: no version in force on {day} (first: {self.versions[0].effective})"
+            )
+        return in_force[-1]
+
+    # -- reading --------------------------------------------------------------------------
+    def describe(self) -> pd.DataFrame:
+        """Every parameter of every version with its value, source and assumption."""
+        rows = []
+        for v in self.versions:
+            for path, leaf in iter_leaves(v.tree):
+                rows.append(
+                    {
+                        "effective": v.effective,
+                        "parameter": path,
+                        "value": leaf.get("value", pd.NA),
+                        "missing": leaf.get("missing", pd.NA),
+                        "source": leaf.get("source", pd.NA),
+                        "assumption": leaf.get("assumption", pd.NA),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def missing(self) -> list[str]:
+        """Dotted paths (``<effective>:<path>``) of parameters the text does not give."""
+        out = []
+        for v in self.versions:
+            for path, leaf in iter_leaves(v.tree):
+                if "missing" in leaf:
+                    out.append(f"{v.effective}:{path}")
+        return out
+
+    def __repr__(self) -> str:
+        draft = " draft" if self.draft else ""
+        dates = ", ".join(v.effective.isoformat() for v in self.versions)
+        return f"<Policy {self.region!r}{draft}: {self.name}; versions from {dates}>"
+
+
+def _as_tree(value: Any, source: str) -> Any:
+    """Wrap plain override values into parameter leaves."""
+    if isinstance(value, Mapping):
+        if is_leaf(value):
+            leaf = dict(value)
+            leaf.setdefault("source", source)
+            return leaf
+        return {str(k): _as_tree(v, source) for k, v in value.items()}
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # shortest round-trip decimal, never the binary value
+    elif isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            pass  # a choice such as "half_up" or "prescriber"
+    return {"value": value, "source": source}
+
+
+def _set_path(tree: dict[str, Any], path: str, value: Any, origin: str) -> None:
+    keys = path.split(".")
+    node = tree
+    for i, key in enumerate(keys[:-1]):
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        elif is_leaf(child) or not isinstance(child, dict):
+            above = ".".join(keys[: i + 1])
+            # A single value that a sub-key now splits: keep it for the other keys.
+            if is_leaf(child) and "missing" not in child:
+                raise PolicyError(
+                    f"{origin}: {above} is a single value; replace {above} as a whole "
+                    f"(e.g. with a table by level or status)"
+                )
+            child = node[key] = {}
+        node = child
+    node[keys[-1]] = value
