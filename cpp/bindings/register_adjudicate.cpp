@@ -30,6 +30,10 @@ std::span<T> out(Column<T>& a) {
 }  // namespace
 
 void register_adjudicate(py::module_& m) {
+  py::enum_<yibao::MoneyColumn::Layout>(m, "MoneyLayout")
+      .value("fen64", yibao::MoneyColumn::Layout::fen64)
+      .value("decimal128", yibao::MoneyColumn::Layout::decimal128);
+
   m.def(
       "adjudicate",
       [](const yibao::Policy& policy, const Column<std::int64_t>& member,
@@ -37,17 +41,25 @@ void register_adjudicate(py::module_& m) {
          const Column<std::int64_t>& eligible, const Column<std::int8_t>& status,
          const Column<std::int8_t>& service, const Column<std::int8_t>& prescriber,
          const Column<std::int8_t>& tier, const std::optional<Column<std::int64_t>>& institution,
-         std::size_t threads) {
-        const auto n = member.size();
-        Column<std::int64_t> deductible(n), fund(n), self_pay(n), capped(n), ytd(n);
-        Column<std::uint8_t> flags(n), version(n);
+         std::size_t threads, yibao::MoneyColumn::Layout layout) {
+        const auto n = static_cast<std::size_t>(member.size());
+        const bool wide = layout == yibao::MoneyColumn::Layout::decimal128;
+        auto money = [&] {
+          return wide ? Column<std::int64_t>({n, std::size_t{2}}) : Column<std::int64_t>(n);
+        };
+        Column<std::int64_t> deductible = money(), fund = money(), self_pay = money(),
+                             capped = money(), ytd = money();
+        Column<std::uint16_t> rule(n);
+        auto column = [layout](Column<std::int64_t>& a) {
+          return yibao::MoneyColumn(out(a), layout);
+        };
         const yibao::ClaimColumns claims{
             in(member),  in(day),        in(level), in(eligible),
             in(status),  in(service),    in(prescriber), in(tier),
             institution ? in(*institution) : std::span<const std::int64_t>{}};
-        const yibao::AdjudicationColumns results{out(deductible), out(fund), out(self_pay),
-                                                 out(capped),     out(ytd),  out(flags),
-                                                 out(version)};
+        const yibao::AdjudicationColumns results{column(deductible), column(fund),
+                                                 column(self_pay),   column(capped),
+                                                 column(ytd),        out(rule)};
         {
           py::gil_scoped_release release;
           yibao::adjudicate(policy, claims, results, threads);
@@ -58,14 +70,15 @@ void register_adjudicate(py::module_& m) {
         d["self_pay"] = self_pay;
         d["capped"] = capped;
         d["ytd_fund_paid"] = ytd;
-        d["rule_flags"] = flags;
-        d["version"] = version;
+        d["rule"] = rule;
         return d;
       },
       py::arg("policy"), py::arg("member"), py::arg("day"), py::arg("level"), py::arg("eligible"),
       py::arg("status"), py::arg("service"), py::arg("prescriber"), py::arg("tier"),
-      py::arg("institution"), py::arg("threads") = 1);
+      py::arg("institution"), py::arg("threads") = 1,
+      py::arg("layout") = yibao::MoneyColumn::Layout::decimal128);
 
+  m.attr("rule_codes_per_version") = yibao::rule_codes_per_version;
   m.attr("rule_deductible") = static_cast<int>(yibao::rule_deductible);
   m.attr("rule_rate") = static_cast<int>(yibao::rule_rate);
   m.attr("rule_visit_cap") = static_cast<int>(yibao::rule_visit_cap);

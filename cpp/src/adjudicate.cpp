@@ -196,13 +196,12 @@ class Adjudicator {
     if (base > Money{}) flags |= rule_rate;
     if (from_prescriber) flags |= rule_prescriber;
 
-    out_.deductible[row] = deductible.fen();
-    out_.fund_paid[row] = fund.fen();
-    out_.self_pay[row] = (eligible - fund).fen();
-    out_.capped[row] = (rounded - fund).fen();
-    out_.ytd_fund_paid[row] = state_.fund_paid.fen();
-    out_.rule_flags[row] = flags;
-    out_.version[row] = static_cast<std::uint8_t>(v);
+    out_.deductible.store(row, deductible);
+    out_.fund_paid.store(row, fund);
+    out_.self_pay.store(row, eligible - fund);
+    out_.capped.store(row, rounded - fund);
+    out_.ytd_fund_paid.store(row, state_.fund_paid);
+    out_.rule[row] = static_cast<std::uint16_t>(v * rule_codes_per_version + flags);
   }
 
   const Policy& policy_;
@@ -222,8 +221,7 @@ void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
                   (claims.institution.empty() || same(claims.institution.size())) &&
                   same(out.deductible.size()) && same(out.fund_paid.size()) &&
                   same(out.self_pay.size()) && same(out.capped.size()) &&
-                  same(out.ytd_fund_paid.size()) && same(out.rule_flags.size()) &&
-                  same(out.version.size());
+                  same(out.ytd_fund_paid.size()) && same(out.rule.size());
   if (!ok) throw InputError("claim and output columns differ in length", no_row, "");
 }
 

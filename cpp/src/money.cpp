@@ -93,9 +93,19 @@ std::string Money::to_string() const {
   return out;
 }
 
+namespace boost_path {
+Money add(Money a, Money b) { return Money::from_wide(Wide(a.fen()) + Wide(b.fen())); }
+Money subtract(Money a, Money b) { return Money::from_wide(Wide(a.fen()) - Wide(b.fen())); }
 Money apply_rate(Money base, Rate rate, Rounding mode) {
   return Money::from_wide(divide_rounded(Wide(base.fen()) * rate.ppm(), Rate::one, mode));
 }
+}  // namespace boost_path
+
+namespace native_path {
+void overflow() {
+  throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
+}
+}  // namespace native_path
 
 Money parse_money(std::string_view text, const Rounding* rounding) {
   auto bad = [&]() -> InputError {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "yibao/claims.hpp"
 #include "yibao/errors.hpp"
 
 namespace yibao {
@@ -22,6 +23,8 @@ void check_amounts(const LevelMoney& amounts, const std::string& where) {
 
 void validate(const Policy& policy) {
   if (policy.versions.empty()) throw PolicyError(policy.region + ": policy has no version");
+  if (policy.versions.size() > max_versions)
+    throw PolicyError(policy.region + ": at most " + std::to_string(max_versions) + " versions");
   for (std::size_t v = 0; v < policy.versions.size(); ++v) {
     const Version& version = policy.versions[v];
     const std::string where = policy.region + " version " + std::to_string(v);

@@ -72,17 +72,20 @@ struct Table {
 
 struct Result {
   std::vector<std::int64_t> deductible, fund, self_pay, capped, ytd;
-  std::vector<std::uint8_t> flags, version;
+  std::vector<std::uint16_t> rule;
+  [[nodiscard]] std::uint8_t flags(std::size_t row) const { return rule[row] % rule_codes_per_version; }
 };
+
+MoneyColumn fen_column(std::vector<std::int64_t>& v) { return {v, MoneyColumn::Layout::fen64}; }
 
 Result run(const Policy& policy, const Table& t, std::size_t threads = 1) {
   const std::size_t n = t.member.size();
   Result r{std::vector<std::int64_t>(n), std::vector<std::int64_t>(n), std::vector<std::int64_t>(n),
-           std::vector<std::int64_t>(n), std::vector<std::int64_t>(n), std::vector<std::uint8_t>(n),
-           std::vector<std::uint8_t>(n)};
+           std::vector<std::int64_t>(n), std::vector<std::int64_t>(n), std::vector<std::uint16_t>(n)};
   const ClaimColumns claims{t.member, t.day, t.level, t.eligible, t.status, t.service,
                             t.prescriber, t.tier, t.institution};
-  const AdjudicationColumns out{r.deductible, r.fund, r.self_pay, r.capped, r.ytd, r.flags, r.version};
+  const AdjudicationColumns out{fen_column(r.deductible), fen_column(r.fund), fen_column(r.self_pay),
+                                fen_column(r.capped), fen_column(r.ytd), r.rule};
   adjudicate(policy, claims, out, threads);
   return r;
 }
@@ -108,7 +111,7 @@ TEST(Adjudicate, ChongqingIndividualTierOneCap) {
   const Result r = run(chongqing(), t);
   EXPECT_EQ(r.fund[0], 80000);
   EXPECT_EQ(r.capped[0], 600000 - 80000);
-  EXPECT_TRUE(r.flags[0] & rule_annual_cap);
+  EXPECT_TRUE(r.flags(0) & rule_annual_cap);
 }
 
 TEST(Adjudicate, ChongqingPharmacyUsesPrescriberLevel) {
@@ -117,7 +120,7 @@ TEST(Adjudicate, ChongqingPharmacyUsesPrescriberLevel) {
   t.add(0, day_2024_01_01, 1, 30000, 0, 0, 1, 3);
   const Result r = run(chongqing(), t);
   EXPECT_EQ(r.fund[0], 5000);
-  EXPECT_TRUE(r.flags[0] & rule_prescriber);
+  EXPECT_TRUE(r.flags(0) & rule_prescriber);
 }
 
 TEST(Adjudicate, StateResetsOnFirstOfJanuary) {
@@ -150,7 +153,7 @@ TEST(Adjudicate, IliRowsOfOneVisitShareDeductibleAndCap) {
   EXPECT_EQ(r.deductible, (std::vector<std::int64_t>{1500, 500, 1000}));
   EXPECT_EQ(r.fund, (std::vector<std::int64_t>{0, 20000, 0}));
   EXPECT_EQ(r.capped[1], 29625 - 20000);
-  EXPECT_TRUE(r.flags[1] & rule_visit_cap);
+  EXPECT_TRUE(r.flags(1) & rule_visit_cap);
 }
 
 TEST(Adjudicate, ResultIndependentOfThreadsAndRowOrder) {
@@ -198,4 +201,18 @@ TEST(Adjudicate, ErrorsNameTheRow) {
   Table no_prescriber;
   no_prescriber.add(0, day_2024_01_01, 1, 100, 0, 0, 1, -1);
   EXPECT_THROW(run(chongqing(), no_prescriber), InputError);
+}
+
+TEST(Adjudicate, WritesArrowDecimal128Layout) {
+  Table t;
+  t.add(0, day_2024_01_01, 3, 45000);  // 200 deductible, 250 × 50% = 125.00
+  std::vector<std::int64_t> ded(2), fund(2), self(2), capped(2), ytd(2);
+  std::vector<std::uint16_t> rule(1);
+  const auto d128 = MoneyColumn::Layout::decimal128;
+  const ClaimColumns claims{t.member, t.day, t.level, t.eligible, t.status, t.service,
+                            t.prescriber, t.tier, t.institution};
+  adjudicate(chongqing(), claims, {{ded, d128}, {fund, d128}, {self, d128}, {capped, d128}, {ytd, d128}, rule});
+  EXPECT_EQ(fund, (std::vector<std::int64_t>{12500, 0}));
+  EXPECT_EQ(self, (std::vector<std::int64_t>{32500, 0}));
+  EXPECT_EQ(rule[0], rule_deductible | rule_rate);
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <vector>
 
 #include "yibao/errors.hpp"
 #include "yibao/money.hpp"
@@ -124,4 +125,40 @@ TEST(Money, FromDecimal128) {
   // -1.50 at scale 2 is the int128 two's complement of 150.
   EXPECT_EQ(yibao::from_decimal128(static_cast<std::uint64_t>(-150), -1, 2, nullptr).fen(), -150);
   EXPECT_THROW(yibao::from_decimal128(0, 1, 2, nullptr), yibao::OverflowError);  // 2^64 fen
+}
+
+// The native fast path of Money's arithmetic must equal the Boost reference everywhere.
+TEST(Money, NativePathEqualsBoostPath) {
+  std::mt19937_64 rng(7);
+  const std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::int64_t> edges{0, 1, -1, 50, 99, 100, lo, lo + 1, hi, hi - 1, hi / 2, lo / 2};
+  auto pick = [&](int i) {
+    switch (i % 4) {
+      case 0: return edges[rng() % edges.size()];
+      case 1: return static_cast<std::int64_t>(rng());
+      case 2: return static_cast<std::int64_t>(rng() % 100000000) - 50000000;
+      default: return static_cast<std::int64_t>(rng() >> (rng() % 63));
+    }
+  };
+  auto same = [](auto native, auto reference) {
+    std::int64_t a = 0, b = 0;
+    bool a_threw = false, b_threw = false;
+    try { a = native().fen(); } catch (const yibao::OverflowError&) { a_threw = true; }
+    try { b = reference().fen(); } catch (const yibao::OverflowError&) { b_threw = true; }
+    return a_threw == b_threw && (a_threw || a == b);
+  };
+  for (int i = 0; i < 300000; ++i) {
+    const Money a = Money::from_fen(pick(i)), b = Money::from_fen(pick(i + 1));
+    const Rate r = Rate::from_ppm(static_cast<std::int64_t>(rng() % (Rate::one + 1)));
+    ASSERT_TRUE(same([&] { return yibao::native_path::add(a, b); },
+                     [&] { return yibao::boost_path::add(a, b); })) << a.fen() << " + " << b.fen();
+    ASSERT_TRUE(same([&] { return yibao::native_path::subtract(a, b); },
+                     [&] { return yibao::boost_path::subtract(a, b); })) << a.fen() << " - " << b.fen();
+    for (const Rounding mode : {half_up, half_even, down}) {
+      ASSERT_TRUE(same([&] { return yibao::native_path::apply_rate(a, r, mode); },
+                       [&] { return yibao::boost_path::apply_rate(a, r, mode); }))
+          << a.fen() << " x " << r.ppm();
+    }
+  }
 }

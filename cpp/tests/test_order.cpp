@@ -46,3 +46,30 @@ TEST(Calendar, YearOfDay) {
   EXPECT_EQ(yibao::year_of_day(-1), 1969);
   EXPECT_EQ(yibao::year_of_day(11016), 2000);  // 2000-02-29
 }
+
+#include <string>
+
+#include "yibao/labels.hpp"
+
+TEST(Labels, MapsArrowStringsToCodes) {
+  const std::string data = "retiredin_service退休";
+  const std::vector<std::int32_t> offsets{0, 7, 17, 23, 23};
+  const std::vector<std::uint8_t> validity{0b0111};  // row 3 is null
+  const yibao::LabelTable table{{"in_service", "retired", "退休"}, {0, 1, 1}};
+  std::vector<std::int8_t> out(3);
+  yibao::label_codes<std::int32_t>(std::span(offsets).first(4), data, validity, 0, table, out, 0,
+                                   "status");
+  EXPECT_EQ(out, (std::vector<std::int8_t>{1, 0, 1}));
+  std::vector<std::int8_t> four(4);
+  try {
+    yibao::label_codes<std::int32_t>(offsets, data, validity, 0, table, four, 10, "status");
+    FAIL();
+  } catch (const yibao::InputError& e) {
+    EXPECT_EQ(e.row(), 13);
+    EXPECT_EQ(e.column(), "status");
+  }
+  const std::vector<std::int32_t> unknown_offsets{0, 3};
+  std::vector<std::int8_t> one(1);
+  EXPECT_THROW(yibao::label_codes<std::int32_t>(unknown_offsets, data, {}, 0, table, one, 0, "status"),
+               yibao::InputError);
+}

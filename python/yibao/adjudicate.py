@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _core
 from ._claims import claim_arrays
-from ._money import Rounding, Unit, fen_to_money
-from .errors import InputError, PolicyError
+from ._money import MONEY_DTYPE, Rounding, Unit
+from .errors import AmountOverflowError, InputError, PolicyError
 from .policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "adjudicate", "as_policy"]
@@ -28,7 +29,22 @@ _FLAGS = (
     ("overall_cap", _core.rule_overall_cap),
     ("prescriber", _core.rule_prescriber),
 )
-_N_FLAG_CODES = 64
+_N_FLAG_CODES = int(_core.rule_codes_per_version)
+_MAX_DECIMAL18 = 10**18 - 1
+
+
+def money_column(values: np.ndarray, money: Money) -> Any:
+    """Wrap the kernel's output: decimal128 words (zero-copy), int64 fen, or a float view."""
+    if money == "decimal":
+        n = len(values)
+        buffer = pa.py_buffer(values)  # keeps the numpy array alive; no copy
+        arr = pa.Array.from_buffers(MONEY_DTYPE.pyarrow_dtype, n, [None, buffer])
+        return pd.arrays.ArrowExtensionArray(arr)
+    if money == "fen":
+        return values
+    if money == "float":
+        return values / 100.0
+    raise ValueError(f"money must be 'decimal', 'float' or 'fen', got {money!r}")
 
 
 def as_policy(policy: str | Policy) -> Policy:
@@ -40,17 +56,23 @@ def as_policy(policy: str | Policy) -> Policy:
     raise TypeError(f"policy must be a region key, a policy file path or a Policy, got {policy!r}")
 
 
-def _rule_column(policy: Policy, version: np.ndarray, flags: np.ndarray) -> pd.Categorical:
-    """The ``rule`` labels, e.g. ``"CQ-4 deductible + CQ-5 rate"``, as a categorical."""
+def _rule_column(policy: Policy, rule: np.ndarray) -> pd.Categorical:
+    """The ``rule`` labels, e.g. ``"CQ-4 deductible + CQ-5 rate"``, as a categorical.
+
+    The kernel's code per row is ``version × 64 + flags``; only the codes that occur are
+    given a label, so the categories list exactly the rules that decided some row.
+    """
+    used = np.flatnonzero(np.bincount(rule, minlength=len(policy.versions) * _N_FLAG_CODES))
+    labels_by_version = policy.rule_labels()
     categories: dict[str, int] = {}
-    table = np.empty(len(policy.versions) * _N_FLAG_CODES, dtype=np.int32)
-    for v, labels in enumerate(policy.rule_labels()):
-        for code in range(_N_FLAG_CODES):
-            parts = [labels.get(name, name) for name, bit in _FLAGS if code & bit]
-            label = " + ".join(parts) if parts else "nothing eligible"
-            table[v * _N_FLAG_CODES + code] = categories.setdefault(label, len(categories))
-    codes = table[version.astype(np.int64) * _N_FLAG_CODES + flags]
-    return pd.Categorical.from_codes(codes, categories=list(categories)).remove_unused_categories()
+    table = np.zeros(len(policy.versions) * _N_FLAG_CODES, dtype=np.int32)
+    for code in used:
+        version, flags = divmod(int(code), _N_FLAG_CODES)
+        labels = labels_by_version[version]
+        parts = [labels.get(name, name) for name, bit in _FLAGS if flags & bit]
+        label = " + ".join(parts) if parts else "nothing eligible"
+        table[code] = categories.setdefault(label, len(categories))
+    return pd.Categorical.from_codes(table[rule], categories=list(categories), validate=False)
 
 
 def adjudicate(
@@ -109,6 +131,8 @@ def adjudicate(
     >>> yibao.adjudicate(claims, "ili")["fund_paid"].tolist()
     [Decimal('0.00'), Decimal('50.38')]
     """
+    if money not in ("decimal", "float", "fen"):
+        raise ValueError(f"money must be 'decimal', 'float' or 'fen', got {money!r}")
     pol = as_policy(policy)
     arrays = claim_arrays(claims, members, rounding=rounding, unit=unit)
     n_threads = (os.cpu_count() or 1) if threads is None else int(threads)
@@ -127,6 +151,7 @@ def adjudicate(
             arrays.tier,
             arrays.institution,
             n_threads,
+            _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64,
         )
     except (InputError, PolicyError) as exc:
         position = getattr(exc, "position", None)
@@ -134,9 +159,13 @@ def adjudicate(
             raise exc.at_row(claims.index[position]) from None
         raise
 
+    ytd = out["ytd_fund_paid"]
+    if money == "decimal" and len(ytd) and int(ytd[:, 0].max()) > _MAX_DECIMAL18:
+        # Every other output is at most `eligible`; only a year's sum can outgrow 18 digits.
+        raise AmountOverflowError("a year-to-date sum does not fit decimal128(18, 2); use money='fen'")
     result = claims.copy(deep=False)
     for name in ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid"):
-        result[name] = pd.Series(fen_to_money(out[name], money), index=claims.index)
-    result["rule"] = pd.Series(_rule_column(pol, out["version"], out["rule_flags"]), index=claims.index)
+        result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)
+    result["rule"] = pd.Series(_rule_column(pol, out["rule"]), index=claims.index, copy=False)
     return result
 

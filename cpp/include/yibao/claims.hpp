@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <span>
 
+#include "yibao/money.hpp"
+
 namespace yibao {
 
 struct ClaimColumns {
@@ -21,8 +23,8 @@ struct ClaimColumns {
   [[nodiscard]] std::size_t size() const { return member.size(); }
 };
 
-// Bits of AdjudicationColumns::rule_flags: what decided the row (the Python layer turns
-// them into the policy's `rule` labels, e.g. "CQ-4 deductible + CQ-5 rate").
+// Bits of a row's rule code: what decided the row (the Python layer turns them into the
+// policy's `rule` labels, e.g. "CQ-4 deductible + CQ-5 rate").
 enum RuleFlag : std::uint8_t {
   rule_deductible = 1U << 0,   // part of the row went to the deductible
   rule_rate = 1U << 1,         // the rate was applied to a positive amount
@@ -32,14 +34,42 @@ enum RuleFlag : std::uint8_t {
   rule_prescriber = 1U << 5,   // levels taken from the prescribing institution
 };
 
+// rule code = version index × rule_codes_per_version + RuleFlag bits.
+inline constexpr std::uint16_t rule_codes_per_version = 64;
+inline constexpr std::size_t max_versions = 1000;
+
+// An output column of amounts: int64 fen, or Arrow's decimal128(·, 2) layout (two
+// little-endian 64-bit words per value), so exact results reach pandas without another pass.
+class MoneyColumn {
+ public:
+  enum class Layout : std::uint8_t { fen64, decimal128 };
+  MoneyColumn() = default;
+  MoneyColumn(std::span<std::int64_t> words, Layout layout) : words_(words), layout_(layout) {}
+
+  [[nodiscard]] std::size_t size() const {
+    return layout_ == Layout::decimal128 ? words_.size() / 2 : words_.size();
+  }
+  void store(std::size_t row, Money value) const {
+    if (layout_ == Layout::fen64) {
+      words_[row] = value.fen();
+    } else {
+      words_[2 * row] = value.fen();
+      words_[2 * row + 1] = value.fen() < 0 ? -1 : 0;  // two's complement high word
+    }
+  }
+
+ private:
+  std::span<std::int64_t> words_;
+  Layout layout_ = Layout::fen64;
+};
+
 struct AdjudicationColumns {
-  std::span<std::int64_t> deductible;     // fen
-  std::span<std::int64_t> fund_paid;      // fen
-  std::span<std::int64_t> self_pay;       // fen
-  std::span<std::int64_t> capped;         // fen
-  std::span<std::int64_t> ytd_fund_paid;  // fen
-  std::span<std::uint8_t> rule_flags;     // RuleFlag bits
-  std::span<std::uint8_t> version;        // index of the policy version applied
+  MoneyColumn deductible;
+  MoneyColumn fund_paid;
+  MoneyColumn self_pay;
+  MoneyColumn capped;
+  MoneyColumn ytd_fund_paid;
+  std::span<std::uint16_t> rule;  // rule code per row (see rule_codes_per_version)
 };
 
 }  // namespace yibao
