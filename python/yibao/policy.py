@@ -113,6 +113,12 @@ class Policy:
             versions.append(Version(effective, tree))
         return cls(data, versions, origin)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled tables are a C++ object: rebuilt after unpickling (e.g. on a Dask worker).
+        state = dict(self.__dict__)
+        state.pop("core", None)
+        return state
+
     # -- the core's tables ----------------------------------------------------------------
     @cached_property
     def core(self) -> Any:
