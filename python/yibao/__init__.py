@@ -26,6 +26,7 @@ from .errors import (
     YibaoError,
 )
 from .policy import Policy, load_policy, regions
+from .stream import adjudicate_parquet
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ __all__ = [
     "PolicyError",
     "YibaoError",
     "adjudicate",
+    "adjudicate_parquet",
     "load_policy",
     "regions",
 ]
