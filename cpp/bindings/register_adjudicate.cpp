@@ -54,12 +54,17 @@ void register_adjudicate(py::module_& m) {
           return yibao::MoneyColumn(out(a), layout);
         };
         const yibao::ClaimColumns claims{
-            in(member),  in(day),        in(level), in(eligible),
-            in(status),  in(service),    in(prescriber), in(tier),
+            in(member),
+            in(day),
+            in(level),
+            in(eligible),
+            in(status),
+            in(service),
+            in(prescriber),
+            in(tier),
             institution ? in(*institution) : std::span<const std::int64_t>{}};
-        const yibao::AdjudicationColumns results{column(deductible), column(fund),
-                                                 column(self_pay),   column(capped),
-                                                 column(ytd),        out(rule)};
+        const yibao::AdjudicationColumns results{column(deductible), column(fund), column(self_pay),
+                                                 column(capped),     column(ytd),  out(rule)};
         {
           py::gil_scoped_release release;
           yibao::adjudicate(policy, claims, results, threads);

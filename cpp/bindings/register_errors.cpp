@@ -12,8 +12,8 @@ void raise(const char* class_name, const yibao::Error& e) {
   const py::object cls = py::module_::import("yibao.errors").attr(class_name);
   const py::object row = e.row() == yibao::no_row ? py::none() : py::object(py::int_(e.row()));
   const py::object column = e.column().empty() ? py::none() : py::object(py::str(e.column()));
-  const py::object error = cls(py::str(e.what()), py::arg("position") = row,
-                               py::arg("column") = column);
+  const py::object error =
+      cls(py::str(e.what()), py::arg("position") = row, py::arg("column") = column);
   PyErr_SetObject(cls.ptr(), error.ptr());
 }
 

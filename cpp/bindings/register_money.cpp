@@ -20,7 +20,9 @@ using Doubles = py::array_t<double, py::array::c_style>;
 using Int64s = py::array_t<std::int64_t, py::array::c_style>;
 using Words = py::array_t<std::uint64_t, py::array::c_style>;
 
-const Rounding* as_pointer(const std::optional<Rounding>& r) { return r ? &*r : nullptr; }
+const Rounding* as_pointer(const std::optional<Rounding>& r) {
+  return r ? &*r : nullptr;
+}
 
 template <class T>
 std::span<const T> view(const py::array_t<T, py::array::c_style>& a) {
@@ -39,30 +41,40 @@ void register_money(py::module_& m) {
       .value("half_even", Rounding::half_even)
       .value("down", Rounding::down);
 
-  m.def("fen_from_float64", [](const Doubles& in, std::optional<Rounding> rounding, const std::string& column) {
-    Int64s out(in.size());
-    auto src = view(in);
-    auto dst = view_mut(out);
-    py::gil_scoped_release release;
-    yibao::fen_from_doubles(src, dst, as_pointer(rounding), column);
-    return out;
-  }, py::arg("values"), py::arg("rounding"), py::arg("column"));
+  m.def(
+      "fen_from_float64",
+      [](const Doubles& in, std::optional<Rounding> rounding, const std::string& column) {
+        Int64s out(in.size());
+        auto src = view(in);
+        auto dst = view_mut(out);
+        py::gil_scoped_release release;
+        yibao::fen_from_doubles(src, dst, as_pointer(rounding), column);
+        return out;
+      },
+      py::arg("values"), py::arg("rounding"), py::arg("column"));
 
-  m.def("fen_from_decimal128", [](const Words& words, int scale, std::optional<Rounding> rounding, const std::string& column) {
-    Int64s out(words.size() / 2);
-    auto src = view(words);
-    auto dst = view_mut(out);
-    py::gil_scoped_release release;
-    yibao::fen_from_decimal128s(src, scale, dst, as_pointer(rounding), column);
-    return out;
-  }, py::arg("words"), py::arg("scale"), py::arg("rounding"), py::arg("column"));
+  m.def(
+      "fen_from_decimal128",
+      [](const Words& words, int scale, std::optional<Rounding> rounding,
+         const std::string& column) {
+        Int64s out(words.size() / 2);
+        auto src = view(words);
+        auto dst = view_mut(out);
+        py::gil_scoped_release release;
+        yibao::fen_from_decimal128s(src, scale, dst, as_pointer(rounding), column);
+        return out;
+      },
+      py::arg("words"), py::arg("scale"), py::arg("rounding"), py::arg("column"));
 
-  m.def("fen_from_int64", [](const Int64s& in, std::int64_t fen_per_unit, const std::string& column) {
-    Int64s out(in.size());
-    auto src = view(in);
-    auto dst = view_mut(out);
-    py::gil_scoped_release release;
-    yibao::fen_from_integers(src, fen_per_unit, dst, column);
-    return out;
-  }, py::arg("values"), py::arg("fen_per_unit"), py::arg("column"));
+  m.def(
+      "fen_from_int64",
+      [](const Int64s& in, std::int64_t fen_per_unit, const std::string& column) {
+        Int64s out(in.size());
+        auto src = view(in);
+        auto dst = view_mut(out);
+        py::gil_scoped_release release;
+        yibao::fen_from_integers(src, fen_per_unit, dst, column);
+        return out;
+      },
+      py::arg("values"), py::arg("fen_per_unit"), py::arg("column"));
 }

@@ -20,7 +20,9 @@ void register_policy(py::module_& m) {
 
   py::class_<LevelChoice>(m, "LevelChoice")
       .def(py::init<>())
-      .def(py::init([](LevelSource source, std::int8_t level) { return LevelChoice{source, level}; }),
+      .def(py::init([](LevelSource source, std::int8_t level) {
+             return LevelChoice{source, level};
+           }),
            py::arg("source"), py::arg("fixed_level") = 0)
       .def_readwrite("source", &LevelChoice::source)
       .def_readwrite("fixed_level", &LevelChoice::fixed_level);

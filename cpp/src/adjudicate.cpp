@@ -31,10 +31,12 @@ struct MemberYear {
   Money fund_paid;  // over every pool: ytd_fund_paid and the overall cap
 };
 
-const char* const service_names[n_services] = {"general",     "pharmacy", "internet",    "emergency",
-                                               "day_surgery", "chronic",  "special_drug"};
+const char* const service_names[n_services] = {
+    "general", "pharmacy", "internet", "emergency", "day_surgery", "chronic", "special_drug"};
 
-std::int64_t row_of(std::size_t position) { return static_cast<std::int64_t>(position); }
+std::int64_t row_of(std::size_t position) {
+  return static_cast<std::int64_t>(position);
+}
 
 // The version in force on `day`: the last one whose effective date is not after it.
 std::size_t version_for(const Policy& policy, std::int32_t day, std::size_t row) {
@@ -121,10 +123,13 @@ class Adjudicator {
   void adjudicate_row(std::size_t row) {
     const std::size_t v = version_for(policy_, claims_.day[row], row);
     const Version& version = policy_.versions[v];
-    const auto status = static_cast<std::size_t>(checked_code(row, claims_.status, n_statuses, "status"));
+    const auto status =
+        static_cast<std::size_t>(checked_code(row, claims_.status, n_statuses, "status"));
     const auto tier = static_cast<std::size_t>(checked_code(row, claims_.tier, n_tiers, "tier"));
-    const auto service = static_cast<std::size_t>(checked_code(row, claims_.service, n_services, "service"));
-    const auto level = static_cast<std::size_t>(checked_code(row, claims_.level, n_levels, "level"));
+    const auto service =
+        static_cast<std::size_t>(checked_code(row, claims_.service, n_services, "service"));
+    const auto level =
+        static_cast<std::size_t>(checked_code(row, claims_.level, n_levels, "level"));
     const Money eligible = Money::from_fen(claims_.eligible[row]);
     if (eligible < Money{}) {
       throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(row),
@@ -141,7 +146,8 @@ class Adjudicator {
     PoolYear& pool_year = state_.pools[static_cast<std::size_t>(rule.pool)];
 
     bool from_prescriber = false;
-    const std::size_t rate_level = pick_level(rule.rate_level, row, level, version, from_prescriber);
+    const std::size_t rate_level =
+        pick_level(rule.rate_level, row, level, version, from_prescriber);
     const std::size_t deductible_level =
         pick_level(rule.deductible_level, row, level, version, from_prescriber);
     const std::size_t cap_level = pick_level(rule.cap_level, row, level, version, from_prescriber);
@@ -179,7 +185,8 @@ class Adjudicator {
       caps.limit(pool.visit_cap[cap_level], visit->fund_paid, rule_visit_cap);
     if (pool.has_annual_cap)
       caps.limit(pool.annual_cap[tier][status], pool_year.fund_paid, rule_annual_cap);
-    if (version.has_overall_cap) caps.limit(version.overall_cap, state_.fund_paid, rule_overall_cap);
+    if (version.has_overall_cap)
+      caps.limit(version.overall_cap, state_.fund_paid, rule_overall_cap);
     const Money fund = caps.paid();
 
     if (visit != nullptr) visit->fund_paid += fund;
@@ -214,14 +221,12 @@ class Adjudicator {
 void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
   const std::size_t n = claims.size();
   auto same = [n](std::size_t m) { return m == n; };
-  const bool ok = same(claims.day.size()) && same(claims.level.size()) &&
-                  same(claims.eligible.size()) && same(claims.status.size()) &&
-                  same(claims.service.size()) && same(claims.prescriber.size()) &&
-                  same(claims.tier.size()) &&
-                  (claims.institution.empty() || same(claims.institution.size())) &&
-                  same(out.deductible.size()) && same(out.fund_paid.size()) &&
-                  same(out.self_pay.size()) && same(out.capped.size()) &&
-                  same(out.ytd_fund_paid.size()) && same(out.rule.size());
+  const bool ok =
+      same(claims.day.size()) && same(claims.level.size()) && same(claims.eligible.size()) &&
+      same(claims.status.size()) && same(claims.service.size()) && same(claims.prescriber.size()) &&
+      same(claims.tier.size()) && (claims.institution.empty() || same(claims.institution.size())) &&
+      same(out.deductible.size()) && same(out.fund_paid.size()) && same(out.self_pay.size()) &&
+      same(out.capped.size()) && same(out.ytd_fund_paid.size()) && same(out.rule.size());
   if (!ok) throw InputError("claim and output columns differ in length", no_row, "");
 }
 
@@ -232,7 +237,8 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
   validate(policy);
   check_sizes(claims, out);
   const std::vector<std::int64_t> order = processing_order(claims.member, claims.day);
-  const std::vector<std::size_t> bounds = member_chunks(order, claims.member, std::max<std::size_t>(threads, 1));
+  const std::vector<std::size_t> bounds =
+      member_chunks(order, claims.member, std::max<std::size_t>(threads, 1));
   const std::size_t n_chunks = bounds.size() - 1;
   const std::span<const std::int64_t> all(order);
 

@@ -22,24 +22,24 @@ void convert_each(std::size_t n, const std::string& column, Convert convert) {
 
 void fen_from_doubles(std::span<const double> in, std::span<std::int64_t> out,
                       const Rounding* rounding, const std::string& column) {
-  convert_each(in.size(), column, [&](std::size_t i) { out[i] = from_double(in[i], rounding).fen(); });
+  convert_each(in.size(), column,
+               [&](std::size_t i) { out[i] = from_double(in[i], rounding).fen(); });
 }
 
 void fen_from_decimal128s(std::span<const std::uint64_t> words, int scale,
                           std::span<std::int64_t> out, const Rounding* rounding,
                           const std::string& column) {
   convert_each(out.size(), column, [&](std::size_t i) {
-    out[i] = from_decimal128(words[2 * i], static_cast<std::int64_t>(words[2 * i + 1]), scale,
-                             rounding)
-                 .fen();
+    out[i] =
+        from_decimal128(words[2 * i], static_cast<std::int64_t>(words[2 * i + 1]), scale, rounding)
+            .fen();
   });
 }
 
 void fen_from_integers(std::span<const std::int64_t> in, std::int64_t fen_per_unit,
                        std::span<std::int64_t> out, const std::string& column) {
-  convert_each(in.size(), column, [&](std::size_t i) {
-    out[i] = Money::from_wide(Wide(in[i]) * fen_per_unit).fen();
-  });
+  convert_each(in.size(), column,
+               [&](std::size_t i) { out[i] = Money::from_wide(Wide(in[i]) * fen_per_unit).fen(); });
 }
 
 }  // namespace yibao

@@ -32,15 +32,14 @@ void label_codes(std::span<const Offset> offsets, std::span<const char> data,
     }
     const auto begin = static_cast<std::size_t>(offsets[i]);
     const auto end = static_cast<std::size_t>(offsets[i + 1]);
-    if (end < begin || end > data.size())
-      throw InputError("corrupt string offsets", row, column);
+    if (end < begin || end > data.size()) throw InputError("corrupt string offsets", row, column);
     const std::string_view value(data.data() + begin, end - begin);
     std::size_t k = 0;
     while (k < labels.size() && labels[k] != value) ++k;
     if (k == labels.size()) {
-      throw InputError("unknown value '" + std::string(value) + "'; expected one of " +
-                           expected(table),
-                       row, column);
+      throw InputError(
+          "unknown value '" + std::string(value) + "'; expected one of " + expected(table), row,
+          column);
     }
     out[i] = table.codes[k];
   }

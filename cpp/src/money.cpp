@@ -69,7 +69,8 @@ Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
   const Wide r = n % d;
   if (r == 0 || mode == Rounding::down) return q;
   const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
-  const bool up = mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
+  const bool up =
+      mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
   if (up) q += (n < 0 ? -1 : 1);
   return q;
 }
@@ -94,8 +95,12 @@ std::string Money::to_string() const {
 }
 
 namespace boost_path {
-Money add(Money a, Money b) { return Money::from_wide(Wide(a.fen()) + Wide(b.fen())); }
-Money subtract(Money a, Money b) { return Money::from_wide(Wide(a.fen()) - Wide(b.fen())); }
+Money add(Money a, Money b) {
+  return Money::from_wide(Wide(a.fen()) + Wide(b.fen()));
+}
+Money subtract(Money a, Money b) {
+  return Money::from_wide(Wide(a.fen()) - Wide(b.fen()));
+}
 Money apply_rate(Money base, Rate rate, Rounding mode) {
   return Money::from_wide(divide_rounded(Wide(base.fen()) * rate.ppm(), Rate::one, mode));
 }
@@ -144,8 +149,8 @@ Money parse_money(std::string_view text, const Rounding* rounding) {
     i = static_cast<std::size_t>(end - text.data());
   }
   if (i != text.size()) throw bad();
-  return scale_to_fen(negative ? Wide(-digits) : digits, exponent10, [&] { return std::string(text); },
-                      rounding);
+  return scale_to_fen(
+      negative ? Wide(-digits) : digits, exponent10, [&] { return std::string(text); }, rounding);
 }
 
 Money from_double_via_text(double value, const Rounding* rounding) {

@@ -13,14 +13,19 @@ namespace {
 
 constexpr std::int32_t day_2024_01_01 = 19723;
 
-Money yuan(std::int64_t y) { return Money::from_fen(y * 100); }
+Money yuan(std::int64_t y) {
+  return Money::from_fen(y * 100);
+}
 
-LevelMoney levels(Money l1, Money l2, Money l3) { return {l1, l1, l2, l3}; }
+LevelMoney levels(Money l1, Money l2, Money l3) {
+  return {l1, l1, l2, l3};
+}
 
 // 渝医保发〔2023〕32号 第四条–第六条, general outpatient only.
 Policy chongqing() {
   Pool pool;
-  pool.threshold = {levels(yuan(200), yuan(200), yuan(200)), levels(yuan(100), yuan(100), yuan(100))};
+  pool.threshold = {levels(yuan(200), yuan(200), yuan(200)),
+                    levels(yuan(100), yuan(100), yuan(100))};
   const Rate r60 = Rate::from_ppm(600000), r50 = Rate::from_ppm(500000);
   const Rate r70 = Rate::from_ppm(700000);
   pool.rate = {{{r60, r60, r60, r50}, {r70, r70, r70, r60}}};
@@ -64,8 +69,14 @@ struct Table {
 
   void add(std::int64_t m, std::int32_t d, std::int8_t lv, std::int64_t fen, std::int8_t st = 0,
            std::int64_t inst = 0, std::int8_t svc = 0, std::int8_t presc = -1, std::int8_t ti = 0) {
-    member.push_back(m); day.push_back(d); level.push_back(lv); eligible.push_back(fen);
-    status.push_back(st); service.push_back(svc); prescriber.push_back(presc); tier.push_back(ti);
+    member.push_back(m);
+    day.push_back(d);
+    level.push_back(lv);
+    eligible.push_back(fen);
+    status.push_back(st);
+    service.push_back(svc);
+    prescriber.push_back(presc);
+    tier.push_back(ti);
     institution.push_back(inst);
   }
 };
@@ -73,19 +84,25 @@ struct Table {
 struct Result {
   std::vector<std::int64_t> deductible, fund, self_pay, capped, ytd;
   std::vector<std::uint16_t> rule;
-  [[nodiscard]] std::uint8_t flags(std::size_t row) const { return rule[row] % rule_codes_per_version; }
+  [[nodiscard]] std::uint8_t flags(std::size_t row) const {
+    return rule[row] % rule_codes_per_version;
+  }
 };
 
-MoneyColumn fen_column(std::vector<std::int64_t>& v) { return {v, MoneyColumn::Layout::fen64}; }
+MoneyColumn fen_column(std::vector<std::int64_t>& v) {
+  return {v, MoneyColumn::Layout::fen64};
+}
 
 Result run(const Policy& policy, const Table& t, std::size_t threads = 1) {
   const std::size_t n = t.member.size();
-  Result r{std::vector<std::int64_t>(n), std::vector<std::int64_t>(n), std::vector<std::int64_t>(n),
-           std::vector<std::int64_t>(n), std::vector<std::int64_t>(n), std::vector<std::uint16_t>(n)};
-  const ClaimColumns claims{t.member, t.day, t.level, t.eligible, t.status, t.service,
-                            t.prescriber, t.tier, t.institution};
-  const AdjudicationColumns out{fen_column(r.deductible), fen_column(r.fund), fen_column(r.self_pay),
-                                fen_column(r.capped), fen_column(r.ytd), r.rule};
+  Result r{std::vector<std::int64_t>(n), std::vector<std::int64_t>(n),
+           std::vector<std::int64_t>(n), std::vector<std::int64_t>(n),
+           std::vector<std::int64_t>(n), std::vector<std::uint16_t>(n)};
+  const ClaimColumns claims{t.member,  t.day,        t.level, t.eligible,   t.status,
+                            t.service, t.prescriber, t.tier,  t.institution};
+  const AdjudicationColumns out{fen_column(r.deductible), fen_column(r.fund),
+                                fen_column(r.self_pay),   fen_column(r.capped),
+                                fen_column(r.ytd),        r.rule};
   adjudicate(policy, claims, out, threads);
   return r;
 }
@@ -95,8 +112,8 @@ Result run(const Policy& policy, const Table& t, std::size_t threads = 1) {
 TEST(Adjudicate, ChongqingAnnualDeductibleThenRate) {
   // 第四条 in-service deductible 200, 第五条 level-3 rate 50%.
   Table t;
-  t.add(0, day_2024_01_01, 3, 15000);       // 150: all deductible
-  t.add(0, day_2024_01_01 + 1, 3, 15000);   // 50 deductible, 100 × 50% = 50
+  t.add(0, day_2024_01_01, 3, 15000);      // 150: all deductible
+  t.add(0, day_2024_01_01 + 1, 3, 15000);  // 50 deductible, 100 × 50% = 50
   const Result r = run(chongqing(), t);
   EXPECT_EQ(r.deductible, (std::vector<std::int64_t>{15000, 5000}));
   EXPECT_EQ(r.fund, (std::vector<std::int64_t>{0, 5000}));
@@ -146,9 +163,9 @@ TEST(Adjudicate, IliRowsOfOneVisitShareDeductibleAndCap) {
   // Same member, day and institution: one visit (第十一条). First visit, level 1: deductible
   // 20 over both rows; per-visit cap 200.
   Table t;
-  t.add(0, 19000, 1, 1500, 0, 7);    // 15: all deductible
-  t.add(0, 19000, 1, 40000, 0, 7);   // 5 deductible, (400 - 5) × 75% = 296.25 → cap 200
-  t.add(0, 19000, 1, 1000, 0, 8);    // another institution: second visit, deductible 10
+  t.add(0, 19000, 1, 1500, 0, 7);   // 15: all deductible
+  t.add(0, 19000, 1, 40000, 0, 7);  // 5 deductible, (400 - 5) × 75% = 296.25 → cap 200
+  t.add(0, 19000, 1, 1000, 0, 8);   // another institution: second visit, deductible 10
   const Result r = run(ili(), t);
   EXPECT_EQ(r.deductible, (std::vector<std::int64_t>{1500, 500, 1000}));
   EXPECT_EQ(r.fund, (std::vector<std::int64_t>{0, 20000, 0}));
@@ -209,9 +226,10 @@ TEST(Adjudicate, WritesArrowDecimal128Layout) {
   std::vector<std::int64_t> ded(2), fund(2), self(2), capped(2), ytd(2);
   std::vector<std::uint16_t> rule(1);
   const auto d128 = MoneyColumn::Layout::decimal128;
-  const ClaimColumns claims{t.member, t.day, t.level, t.eligible, t.status, t.service,
-                            t.prescriber, t.tier, t.institution};
-  adjudicate(chongqing(), claims, {{ded, d128}, {fund, d128}, {self, d128}, {capped, d128}, {ytd, d128}, rule});
+  const ClaimColumns claims{t.member,  t.day,        t.level, t.eligible,   t.status,
+                            t.service, t.prescriber, t.tier,  t.institution};
+  adjudicate(chongqing(), claims,
+             {{ded, d128}, {fund, d128}, {self, d128}, {capped, d128}, {ytd, d128}, rule});
   EXPECT_EQ(fund, (std::vector<std::int64_t>{12500, 0}));
   EXPECT_EQ(self, (std::vector<std::int64_t>{32500, 0}));
   EXPECT_EQ(rule[0], rule_deductible | rule_rate);

@@ -94,7 +94,8 @@ TEST(Money, FromDoubleGoesThroughShortestDecimal) {
 // text on every input (DESIGN §4): exact cents of every magnitude, and arbitrary doubles.
 TEST(Money, FromDoubleFastPathEqualsTextPath) {
   std::mt19937_64 rng(20241122);
-  std::uniform_int_distribution<std::int64_t> cents(-(std::int64_t{1} << 53), std::int64_t{1} << 53);
+  std::uniform_int_distribution<std::int64_t> cents(-(std::int64_t{1} << 53),
+                                                    std::int64_t{1} << 53);
   std::uniform_int_distribution<int> digits(0, 15);
   for (int i = 0; i < 40000; ++i) {
     std::int64_t c = cents(rng);
@@ -105,8 +106,16 @@ TEST(Money, FromDoubleFastPathEqualsTextPath) {
       for (const Rounding* mode : {static_cast<const Rounding*>(nullptr), &half_up}) {
         std::int64_t fast = 0, slow = 0;
         bool fast_threw = false, slow_threw = false;
-        try { fast = yibao::from_double(value, mode).fen(); } catch (const yibao::Error&) { fast_threw = true; }
-        try { slow = yibao::from_double_via_text(value, mode).fen(); } catch (const yibao::Error&) { slow_threw = true; }
+        try {
+          fast = yibao::from_double(value, mode).fen();
+        } catch (const yibao::Error&) {
+          fast_threw = true;
+        }
+        try {
+          slow = yibao::from_double_via_text(value, mode).fen();
+        } catch (const yibao::Error&) {
+          slow_threw = true;
+        }
         ASSERT_EQ(fast_threw, slow_threw) << value;
         if (!fast_threw) {
           ASSERT_EQ(fast, slow) << value;
@@ -135,26 +144,40 @@ TEST(Money, NativePathEqualsBoostPath) {
   std::vector<std::int64_t> edges{0, 1, -1, 50, 99, 100, lo, lo + 1, hi, hi - 1, hi / 2, lo / 2};
   auto pick = [&](int i) {
     switch (i % 4) {
-      case 0: return edges[rng() % edges.size()];
-      case 1: return static_cast<std::int64_t>(rng());
-      case 2: return static_cast<std::int64_t>(rng() % 100000000) - 50000000;
-      default: return static_cast<std::int64_t>(rng() >> (rng() % 63));
+      case 0:
+        return edges[rng() % edges.size()];
+      case 1:
+        return static_cast<std::int64_t>(rng());
+      case 2:
+        return static_cast<std::int64_t>(rng() % 100000000) - 50000000;
+      default:
+        return static_cast<std::int64_t>(rng() >> (rng() % 63));
     }
   };
   auto same = [](auto native, auto reference) {
     std::int64_t a = 0, b = 0;
     bool a_threw = false, b_threw = false;
-    try { a = native().fen(); } catch (const yibao::OverflowError&) { a_threw = true; }
-    try { b = reference().fen(); } catch (const yibao::OverflowError&) { b_threw = true; }
+    try {
+      a = native().fen();
+    } catch (const yibao::OverflowError&) {
+      a_threw = true;
+    }
+    try {
+      b = reference().fen();
+    } catch (const yibao::OverflowError&) {
+      b_threw = true;
+    }
     return a_threw == b_threw && (a_threw || a == b);
   };
   for (int i = 0; i < 300000; ++i) {
     const Money a = Money::from_fen(pick(i)), b = Money::from_fen(pick(i + 1));
     const Rate r = Rate::from_ppm(static_cast<std::int64_t>(rng() % (Rate::one + 1)));
     ASSERT_TRUE(same([&] { return yibao::native_path::add(a, b); },
-                     [&] { return yibao::boost_path::add(a, b); })) << a.fen() << " + " << b.fen();
+                     [&] { return yibao::boost_path::add(a, b); }))
+        << a.fen() << " + " << b.fen();
     ASSERT_TRUE(same([&] { return yibao::native_path::subtract(a, b); },
-                     [&] { return yibao::boost_path::subtract(a, b); })) << a.fen() << " - " << b.fen();
+                     [&] { return yibao::boost_path::subtract(a, b); }))
+        << a.fen() << " - " << b.fen();
     for (const Rounding mode : {half_up, half_even, down}) {
       ASSERT_TRUE(same([&] { return yibao::native_path::apply_rate(a, r, mode); },
                        [&] { return yibao::boost_path::apply_rate(a, r, mode); }))

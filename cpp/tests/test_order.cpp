@@ -70,6 +70,7 @@ TEST(Labels, MapsArrowStringsToCodes) {
   }
   const std::vector<std::int32_t> unknown_offsets{0, 3};
   std::vector<std::int8_t> one(1);
-  EXPECT_THROW(yibao::label_codes<std::int32_t>(unknown_offsets, data, {}, 0, table, one, 0, "status"),
-               yibao::InputError);
+  EXPECT_THROW(
+      yibao::label_codes<std::int32_t>(unknown_offsets, data, {}, 0, table, one, 0, "status"),
+      yibao::InputError);
 }

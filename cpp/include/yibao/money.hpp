@@ -62,10 +62,16 @@ class Money {
   std::int64_t fen_ = 0;
 };
 
-constexpr Money min(Money a, Money b) { return b < a ? b : a; }
-constexpr Money max(Money a, Money b) { return a < b ? b : a; }
+constexpr Money min(Money a, Money b) {
+  return b < a ? b : a;
+}
+constexpr Money max(Money a, Money b) {
+  return a < b ? b : a;
+}
 // max(0, a - b): what is left of a threshold or a cap after b has been used.
-inline Money remaining(Money limit, Money used) { return max(Money{}, limit - used); }
+inline Money remaining(Money limit, Money used) {
+  return max(Money{}, limit - used);
+}
 
 // A payment rate in whole millionths: 0.65 is Rate::from_ppm(650000).
 class Rate {
@@ -114,8 +120,7 @@ inline Money apply_rate(Money base, Rate rate, Rounding mode) {
   // int64, where division by the constant compiles to a multiplication: the common case.
   constexpr std::int64_t small = std::int64_t{1} << 43;
   if (base.fen() < small && base.fen() > -small && rate.ppm() >= 0 && rate.ppm() <= Rate::one) {
-    return Money::from_fen(
-        round_quotient<std::int64_t>(base.fen() * rate.ppm(), Rate::one, mode));
+    return Money::from_fen(round_quotient<std::int64_t>(base.fen() * rate.ppm(), Rate::one, mode));
   }
   // Otherwise __int128 holds any product whose rounded result can fit in int64 fen; the range
   // check catches the rest.

@@ -13,7 +13,7 @@ namespace yibao {
 
 inline constexpr int n_levels = 4;    // institution level 0..3 (0 = unrated/基层)
 inline constexpr int n_statuses = 2;  // in_service 在职, retired 退休
-inline constexpr int n_tiers = 3;     // employer 随单位, individual_1 个人一档, individual_2 个人二档
+inline constexpr int n_tiers = 3;  // employer 随单位, individual_1 个人一档, individual_2 个人二档
 inline constexpr int n_services = 7;
 inline constexpr int max_pools = 4;
 
@@ -52,9 +52,9 @@ using LevelMoney = std::array<Money, n_levels>;
 // One benefit schedule (统筹 pool): general outpatient, or a service with its own rules.
 struct Pool {
   DeductibleMode mode = DeductibleMode::cumulative;
-  std::array<LevelMoney, n_statuses> threshold{};  // cumulative: [status][level]
-  LevelMoney first_visit{};                        // per_visit: first visit of the year
-  LevelMoney later_visit{};                        // per_visit: every later visit
+  std::array<LevelMoney, n_statuses> threshold{};             // cumulative: [status][level]
+  LevelMoney first_visit{};                                   // per_visit: first visit of the year
+  LevelMoney later_visit{};                                   // per_visit: every later visit
   std::array<std::array<Rate, n_levels>, n_statuses> rate{};  // [status][level]
   bool has_visit_cap = false;
   LevelMoney visit_cap{};  // 单次最高支付限额 [level]
