@@ -23,10 +23,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "results" / "cache"
-COLUMNS = ["member_id", "date", "level", "eligible", "status", "tier", "service", "prescriber_level"]
+COLUMNS = [
+    "member_id",
+    "date",
+    "level",
+    "eligible",
+    "status",
+    "tier",
+    "service",
+    "prescriber_level",
+]
 
 
-def _input(n: int, shuffled: bool = False):  # noqa: ANN202 - pandas imported lazily
+def _input(n: int, shuffled: bool = False):
     import numpy as np
     import pandas as pd
 
@@ -72,6 +81,7 @@ def measure_one(method: str, n: int, repeat: int) -> dict[str, float]:
     """Run in the child process: time ``method`` on ``n`` claims."""
     sys.path.insert(0, str(HERE))
     import alternatives
+
     import yibao
 
     shuffled = method == "yibao_unsorted"
@@ -116,9 +126,13 @@ def _child(method: str, n: int, repeat: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
-    parser.add_argument("--decimal-max", type=int, default=1_000_000, help="largest size for the Decimal loop")
+    parser.add_argument(
+        "--decimal-max", type=int, default=1_000_000, help="largest size for the Decimal loop"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -126,7 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_one(args.one[0], int(args.one[1]), args.repeat)))
         return 0
 
-    methods = ["copy_floor", "yibao", "yibao_1thread", "yibao_unsorted", "numpy_float64", "decimal_loop"]
+    methods = [
+        "copy_floor",
+        "yibao",
+        "yibao_1thread",
+        "yibao_unsorted",
+        "numpy_float64",
+        "decimal_loop",
+    ]
     rows = []
     for n in args.sizes:
         _input(n)  # build the cache outside any timing

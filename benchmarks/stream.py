@@ -51,7 +51,9 @@ def run(src: Path, dst: Path, batch_rows: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--claims", type=int, default=100_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/yibao-stream"))
     parser.add_argument("--batch-rows", type=int, default=2_000_000)
@@ -65,8 +67,19 @@ def main() -> int:
     if not src.exists():
         start = time.perf_counter()
         write_input(src, args.claims, 5_000_000)
-        print(f"input written in {time.perf_counter() - start:.0f} s: {src} ({src.stat().st_size / 1e9:.1f} GB)")
-    cmd = [sys.executable, __file__, "--run", str(src), str(dst), "--batch-rows", str(args.batch_rows)]
+        print(
+            f"input written in {time.perf_counter() - start:.0f} s: {src} "
+            f"({src.stat().st_size / 1e9:.1f} GB)"
+        )
+    cmd = [
+        sys.executable,
+        __file__,
+        "--run",
+        str(src),
+        str(dst),
+        "--batch-rows",
+        str(args.batch_rows),
+    ]
     result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     print(
         f"{result['rows']:,} claims in {result['seconds']:.0f} s "

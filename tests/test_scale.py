@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +33,9 @@ def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("threads", [2, 3, 7, 64])
-def test_threads_give_identical_results(claims: pd.DataFrame, expected: pd.DataFrame, threads: int) -> None:
+def test_threads_give_identical_results(
+    claims: pd.DataFrame, expected: pd.DataFrame, threads: int
+) -> None:
     _same(yibao.adjudicate(claims, "ili", threads=threads), expected)
 
 
@@ -61,17 +65,35 @@ def test_parquet_stream_of_empty_file(tmp_path: Path, claims: pd.DataFrame) -> N
     assert pd.read_parquet(dst).empty
 
 
-@pytest.mark.parametrize("npartitions", [1, 4, 13])
-def test_dask_equals_pandas_on_a_local_cluster(
-    claims: pd.DataFrame, expected: pd.DataFrame, npartitions: int
-) -> None:
-    dd = pytest.importorskip("dask.dataframe")
-    distributed = pytest.importorskip("distributed")
-    import yibao.dask
+_DASK_SCRIPT = """
+import sys
+import pandas as pd
+import dask.dataframe as dd
+import distributed
+import yibao.dask
 
-    shuffled = claims.sample(frac=1.0, random_state=npartitions)  # any partitioning
-    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
-        with distributed.Client(cluster):
-            ddf = dd.from_pandas(shuffled, npartitions=npartitions)
+claims = pd.read_pickle(sys.argv[1])  # keeps the Arrow decimal dtype exactly
+with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
+    with distributed.Client(cluster):
+        for n in (1, 4, 13):
+            shuffled = claims.sample(frac=1.0, random_state=n)  # any partitioning
+            ddf = dd.from_pandas(shuffled, npartitions=n)
             got = yibao.dask.adjudicate(ddf, "ili").compute().sort_index()
-    _same(got, expected.sort_index())
+            got.to_parquet(f"{sys.argv[2]}/dask_{n}.parquet")
+"""
+
+
+def test_dask_equals_pandas_on_a_local_cluster(
+    tmp_path: Path, claims: pd.DataFrame, expected: pd.DataFrame
+) -> None:
+    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("distributed")
+    # A fresh interpreter: a cluster's event loop must not meet the loops other tests leave
+    # behind (the notebook kernel's, pytester's) in this process.
+    src = tmp_path / "claims.pkl"
+    claims.to_pickle(src)
+    subprocess.run(
+        [sys.executable, "-c", _DASK_SCRIPT, str(src), str(tmp_path)], check=True, timeout=300
+    )
+    for n in (1, 4, 13):
+        _same(pd.read_parquet(tmp_path / f"dask_{n}.parquet"), expected.sort_index())

@@ -44,11 +44,10 @@ std::size_t version_for(const Policy& policy, std::int32_t day, std::size_t row)
   auto it = std::upper_bound(vs.begin(), vs.end(), day,
                              [](std::int32_t d, const Version& v) { return d < v.effective_day; });
   if (it == vs.begin()) {
-    throw NoVersionInForce(policy.region +
-                               ": no version in force on the service date (the first takes "
-                               "effect on day " +
-                               std::to_string(vs.front().effective_day) +
-                               " since 1970-01-01); rules are never backdated",
+    throw NoVersionInForce(policy.region + ": no version in force on " + date_string(day) +
+                               " (the first takes effect on " +
+                               date_string(vs.front().effective_day) +
+                               "); rules are never backdated",
                            row_of(row), "date");
   }
   return static_cast<std::size_t>(it - vs.begin()) - 1;
@@ -77,17 +76,28 @@ class Adjudicator {
       if (claims_.member[row] != member) {
         member = claims_.member[row];
         year = std::numeric_limits<std::int32_t>::min();
-      }
-      if (const std::int32_t row_year = year_of_day(row_day); row_year != year) {
-        year = row_year;
-        state_ = MemberYear{};
         day = std::numeric_limits<std::int32_t>::min();
       }
+      // Rows come in date order within a member, so the year, the version in force and the
+      // day's visits change only when the day does.
       if (row_day != day) {
+        if (const std::int32_t row_year = year_of_day(row_day); row_year != year) {
+          year = row_year;
+          state_ = MemberYear{};
+        }
         day = row_day;
         visits_.clear();
+        version_ = version_for(policy_, row_day, row);
       }
-      adjudicate_row(row);
+      try {
+        adjudicate_row(row);
+      } catch (const OverflowError& e) {
+        // A year-to-date sum left int64 fen (possible only under a policy without caps):
+        // name the row and column like every other error (issue 6) instead of no row.
+        if (e.row() != no_row) throw;
+        throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums",
+                            row_of(row), "eligible");
+      }
     }
   }
 
@@ -121,7 +131,7 @@ class Adjudicator {
   }
 
   void adjudicate_row(std::size_t row) {
-    const std::size_t v = version_for(policy_, claims_.day[row], row);
+    const std::size_t v = version_;
     const Version& version = policy_.versions[v];
     const auto status =
         static_cast<std::size_t>(checked_code(row, claims_.status, n_statuses, "status"));
@@ -198,6 +208,15 @@ class Adjudicator {
       throw std::logic_error("yibao internal invariant violated at row " + std::to_string(row));
     }
 
+    // A paid row never takes a cap's running total past the cap (issue 6, item 5).
+    if (fund > Money{} &&
+        ((visit != nullptr && pool.has_visit_cap && visit->fund_paid > pool.visit_cap[cap_level]) ||
+         (pool.has_annual_cap && pool_year.fund_paid > pool.annual_cap[tier][status]) ||
+         (version.has_overall_cap && state_.fund_paid > version.overall_cap))) {
+      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(row) +
+                             ": a cap is exceeded");
+    }
+
     std::uint8_t flags = caps.flags();
     if (deductible > Money{}) flags |= rule_deductible;
     if (base > Money{}) flags |= rule_rate;
@@ -216,6 +235,7 @@ class Adjudicator {
   const AdjudicationColumns& out_;
   MemberYear state_{};
   DayVisits visits_;
+  std::size_t version_ = 0;
 };
 
 void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {

@@ -30,6 +30,7 @@ Wide power_of_ten(int exponent) {
 // called only on the error path.
 template <class TextFn>
 Money scale_to_fen(const Wide& digits, int exponent10, TextFn text, const Rounding* rounding) {
+  if (digits == 0) return Money{};  // "0e+50" is zero, not an overflow
   const int shift = exponent10 + 2;
   if (shift >= 0) {
     try {
@@ -144,7 +145,12 @@ Money parse_money(std::string_view text, const Rounding* rounding) {
     if (first < text.data() + text.size() && *first == '+') ++first;
     const auto [end, ec] = std::from_chars(first, text.data() + text.size(), e);
     if (ec != std::errc{} || end == first) throw bad();
-    if (e > 100 || e < -100) throw OverflowError("amount exponent out of range", no_row, "");
+    if (e > 100 || e < -100) {
+      // Zero is zero at any exponent, and a value far below a fen is rounded (or refused as
+      // sub-fen) by scale_to_fen like any other: only a large nonzero value overflows.
+      if (e > 0 && digits != 0) throw OverflowError("amount exponent out of range", no_row, "");
+      e = e > 0 ? 0 : -100;
+    }
     exponent10 += e;
     i = static_cast<std::size_t>(end - text.data());
   }

@@ -45,6 +45,9 @@ TEST(Calendar, YearOfDay) {
   EXPECT_EQ(yibao::year_of_day(19723), 2024);  // 2024-01-01
   EXPECT_EQ(yibao::year_of_day(-1), 1969);
   EXPECT_EQ(yibao::year_of_day(11016), 2000);  // 2000-02-29
+  EXPECT_EQ(yibao::date_string(11016), "2000-02-29");
+  EXPECT_EQ(yibao::date_string(19723), "2024-01-01");
+  EXPECT_EQ(yibao::date_string(-1), "1969-12-31");
 }
 
 #include <string>

@@ -7,16 +7,8 @@
 
 from __future__ import annotations
 
-try:
-    from . import _core  # noqa: F401
-except ImportError as exc:  # pragma: no cover - only when the extension is not built
-    raise ImportError(
-        "yibao's compiled core (yibao._core) is missing: install the package with "
-        "`pip install .` from the source tree (it builds the C++ core), rather than importing "
-        f"it from a plain checkout. Original error: {exc}"
-    ) from exc
+from typing import Any
 
-from .adjudicate import adjudicate
 from .errors import (
     AmountOverflowError,
     InputError,
@@ -25,21 +17,58 @@ from .errors import (
     PolicyError,
     YibaoError,
 )
-from .policy import Policy, load_policy, regions
-from .stream import adjudicate_parquet
 
 __version__ = "0.1.0"
 
+try:
+    from . import _core  # noqa: F401
+except ImportError as _exc:  # pragma: no cover - only when the extension is not built
+    # Keep `import yibao` (and so its pytest plugin) working; fail with a clear message when
+    # something that needs the compiled core is used.
+    _core_error: ImportError | None = _exc
+else:
+    _core_error = None
+
+if _core_error is None:
+    from . import datasets
+    from .accounts import account_credits
+    from .adjudicate import adjudicate
+    from .compare import Comparison, compare
+    from .curves import benefit_curve
+    from .fund_impact import fund_impact
+    from .ledger import ledger
+    from .lint import Finding, lint_policy
+    from .policy import Policy, load_policy, regions
+    from .stream import adjudicate_parquet
+else:  # pragma: no cover
+
+    def __getattr__(name: str) -> Any:
+        raise ImportError(
+            f"yibao.{name} needs yibao's compiled core (yibao._core), which is missing: install "
+            "the package with `pip install .` from the source tree (it builds the C++ core) "
+            f"rather than importing it from a plain checkout. Original error: {_core_error}"
+        ) from _core_error
+
+
 __all__ = [
     "AmountOverflowError",
+    "Comparison",
+    "Finding",
     "InputError",
     "MissingParameterError",
     "NoVersionInForceError",
     "Policy",
     "PolicyError",
     "YibaoError",
+    "account_credits",
     "adjudicate",
     "adjudicate_parquet",
+    "benefit_curve",
+    "compare",
+    "datasets",
+    "fund_impact",
+    "ledger",
+    "lint_policy",
     "load_policy",
     "regions",
 ]

@@ -14,12 +14,19 @@ import numpy as np
 import pandas as pd
 
 from ._money import Rounding, Unit, to_fen
-from .errors import InputError
+from .errors import AmountOverflowError, InputError
 
 __all__ = ["ClaimArrays", "claim_arrays"]
 
 STATUS_CODES = {"in_service": 0, "在职": 0, "retired": 1, "退休": 1}
-TIER_CODES = {"employer": 0, "随单位": 0, "individual_1": 1, "个人一档": 1, "individual_2": 2, "个人二档": 2}
+TIER_CODES = {
+    "employer": 0,
+    "随单位": 0,
+    "individual_1": 1,
+    "个人一档": 1,
+    "individual_2": 2,
+    "个人二档": 2,
+}
 SERVICE_CODES = {
     name: code
     for code, name in enumerate(
@@ -27,6 +34,22 @@ SERVICE_CODES = {
     )
 }
 REQUIRED = ("member_id", "date", "level", "eligible")
+# Amounts beyond 16 integer digits do not fit the settlement standard's decimal(18, 2), the
+# dtype of every money output (DESIGN §3): rejected before any computation.
+MAX_AMOUNT_FEN = 10**18 - 1
+# Identifier columns may hold one kind of key; pd.api.types.infer_dtype's verdict on them.
+_ID_KINDS = frozenset(
+    {
+        "integer",
+        "string",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+        "bytes",
+        "empty",
+        "categorical",
+    }
+)
 
 
 @dataclass
@@ -42,8 +65,29 @@ class ClaimArrays:
     institution: np.ndarray | None
 
 
-def _fail(message: str, column: str, index: pd.Index, position: int) -> InputError:
-    return InputError(message, column=column, row=index[position], position=position)
+def _show(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def _fail(
+    message: str, column: str, index: pd.Index, position: int, cls: type[InputError] = InputError
+) -> InputError:
+    """An error naming the column and the row label; the position too when labels repeat."""
+    if not index.is_unique:
+        message = f"{message} (position {position}; the index has duplicate labels)"
+    return cls(message, column=column, row=index[position], position=position)
+
+
+def _fail_value(message: str, series: pd.Series, column: str, position: int) -> InputError:
+    """``_fail`` with the offending value appended."""
+    value = series.iloc[position]
+    return _fail(f"{message} (value {_show(value)})", column, series.index, position)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
 
 
 def _codes(series: pd.Series, column: str, table: Mapping[str, int]) -> np.ndarray:
@@ -51,69 +95,199 @@ def _codes(series: pd.Series, column: str, table: Mapping[str, int]) -> np.ndarr
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if (codes < 0).any():
         pos = int(np.flatnonzero(codes < 0)[0])
-        raise _fail(f"missing value; expected one of {sorted(set(table))}", column, series.index, pos)
+        raise _fail_value(
+            f"missing value; expected one of {sorted(set(table))}", series, column, pos
+        )
     lookup = np.empty(len(uniques), dtype=np.int8)
     for i, value in enumerate(uniques):
         key = str(value).strip() if isinstance(value, str) else value
         if key not in table:
             pos = int(np.flatnonzero(codes == i)[0])
             raise _fail(
-                f"unknown value {value!r}; expected one of {sorted(set(table))}",
+                f"unknown value {_show(value)}; expected one of {sorted(set(table))}",
                 column,
                 series.index,
                 pos,
             )
         lookup[i] = table[key]
-    return lookup[codes]
+    out: np.ndarray = lookup[codes]
+    return out
 
 
 def _levels(series: pd.Series, column: str, *, allow_missing: bool) -> np.ndarray:
+    if len(series) == 0:  # an empty frame: no values, whatever the dtype
+        return np.empty(0, dtype=np.int8)
     index = series.index
-    if not (pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
-        raise InputError(f"levels must be integers 0..3, got dtype {series.dtype}", column=column)
-    missing = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)  # judged by its values, as an object column
+    dtype = series.dtype
+    numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    if not numeric and dtype == np.dtype(object):
+        # Python ints with None (or all None) arrive as object: accept numbers, nothing else.
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind in ("integer", "floating", "mixed-integer-float", "empty"):
+            series = pd.Series(pd.to_numeric(series).to_numpy(dtype=np.float64), index=index)
+            numeric = True
+    if not numeric:
+        kinds = series.map(
+            lambda v: (
+                isinstance(v, (int, float, np.integer, np.floating))
+                and not isinstance(v, (bool, np.bool_))
+            )
+        )
+        bad = ~kinds.to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)
+        pos = _first(bad) if bad.any() else 0
+        raise _fail_value(f"levels must be integers 0..3, got dtype {dtype}", series, column, pos)
+    missing = series.isna().to_numpy(dtype=bool)
     if missing.any() and not allow_missing:
-        raise _fail("missing level; expected an integer 0..3", column, index, int(np.flatnonzero(missing)[0]))
+        raise _fail_value(
+            "missing level; expected an integer 0..3", series, column, _first(missing)
+        )
     values = series.to_numpy(dtype=np.float64, na_value=-1.0)
     bad = (~missing) & ((values != np.floor(values)) | (values < 0) | (values > 3))
     if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise _fail(f"level {series.iloc[pos]!r} is not an integer 0..3", column, index, pos)
-    return values.astype(np.int8)
+        pos = _first(bad)
+        raise _fail_value("level is not an integer 0..3", series, column, pos)
+    out: np.ndarray = values.astype(np.int8)
+    return out
 
 
-def _days(series: pd.Series) -> np.ndarray:
-    """Service dates as int32 days since 1970-01-01."""
-    index = series.index
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
+def _parse_failure(series: pd.Series, column: str, exc: Exception) -> InputError:
+    """The first value that ``pd.to_datetime`` cannot read with the others (error path only)."""
+    zone: Any = None
+    for pos, value in enumerate(series.array):
+        if value is None or value is pd.NA or value is pd.NaT:
+            continue
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            return _fail_value("cannot read this as a date (use YYYY-MM-DD)", series, column, pos)
+        if pos == 0 or zone is None:
+            zone = stamp.tz
+        elif stamp.tz != zone:
+            return _fail_value(
+                f"date in another time zone than the rows before ({zone})", series, column, pos
+            )
+    return InputError(f"cannot read the dates: {exc}", column=column)
+
+
+def _days(series: pd.Series, column: str = "date", *, allow_missing: bool = False) -> np.ndarray:
+    """Service dates as int32 days since 1970-01-01 (the local calendar date of the value).
+
+    Numbers are refused: 20230301 could be YYYYMMDD or an epoch count, and pandas is
+    changing its reading of them. ``allow_missing`` gives missing dates as INT32_MIN.
+    """
+    if len(series) == 0:
+        return np.empty(0, dtype=np.int32)
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)  # the local calendar date is the service date
     if pd.api.types.is_datetime64_dtype(series.dtype):
         values = series.to_numpy()
     else:
-        parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
-        bad = parsed.isna().to_numpy() & series.notna().to_numpy()
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if pd.api.types.is_numeric_dtype(dtype) or kind in (
+            "integer",
+            "floating",
+            "mixed-integer-float",
+            "boolean",
+            "decimal",
+        ):
+            notna = series.notna().to_numpy(dtype=bool)
+            pos = _first(notna) if notna.any() else 0
+            raise _fail_value(
+                "dates must be datetime64, datetime.date or ISO text (YYYY-MM-DD), not numbers; "
+                "convert with pd.to_datetime(..., format='%Y%m%d') first",
+                series,
+                column,
+                pos,
+            )
+        try:
+            parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise _parse_failure(series, column, exc) from None
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
+        if not pd.api.types.is_datetime64_dtype(parsed.dtype):
+            raise _parse_failure(series, column, TypeError(f"parsed as {parsed.dtype}"))
+        bad = parsed.isna().to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)
         if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise _fail(f"cannot read {series.iloc[pos]!r} as a date (use YYYY-MM-DD)", "date", index, pos)
+            raise _fail_value(
+                "cannot read this as a date (use YYYY-MM-DD)", series, column, _first(bad)
+            )
         values = parsed.to_numpy()
     nat = np.isnat(values)
-    if nat.any():
-        raise _fail("missing date", "date", index, int(np.flatnonzero(nat)[0]))
+    if nat.any() and not allow_missing:
+        raise _fail_value("missing date", series, column, _first(nat))
     days = values.astype("datetime64[D]").astype(np.int64)
-    return days.astype(np.int32)
+    lo, hi = np.iinfo(np.int32).min + 1, np.iinfo(np.int32).max
+    out_of_range = ~nat & ((days < lo) | (days > hi))
+    if out_of_range.any():
+        raise _fail_value("date out of range", series, column, _first(out_of_range))
+    days[nat] = np.iinfo(np.int32).min
+    out: np.ndarray = days.astype(np.int32)
+    return out
 
 
-def _members_lookup(claims: pd.DataFrame, members: pd.DataFrame | None, column: str) -> pd.Series | None:
+def _ids(series: pd.Series, column: str) -> np.ndarray:
+    """Dense codes of an identifier column; one kind of key per column (1 and '1' differ)."""
+    if series.dtype == np.dtype(object):
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind not in _ID_KINDS:
+            values = series.array
+            first_type: str | None = None
+            for pos, value in enumerate(values):  # error path only
+                if (
+                    value is None
+                    or value is pd.NA
+                    or (isinstance(value, float) and np.isnan(value))
+                ):
+                    continue
+                try:
+                    hash(value)
+                except TypeError:
+                    raise _fail_value(
+                        f"{type(value).__name__} is not a usable key", series, column, pos
+                    ) from None
+                numeric = isinstance(
+                    value, (int, float, np.integer, np.floating)
+                ) and not isinstance(value, bool)
+                this = "number" if numeric else type(value).__name__
+                if first_type is None:
+                    first_type = this
+                elif this != first_type:
+                    raise _fail_value(
+                        f"the column mixes {first_type} and {this} keys, which "
+                        "would count as different members; use one type (e.g. all str)",
+                        series,
+                        column,
+                        pos,
+                    )
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    if (codes < 0).any():
+        raise _fail_value(f"missing {column}", series, column, _first(codes < 0))
+    out: np.ndarray = codes.astype(np.int64)
+    return out
+
+
+def _members_table(members: pd.DataFrame) -> pd.DataFrame:
+    if "member_id" not in members.columns:
+        raise InputError("members needs a member_id column", column="member_id")
+    dup = members["member_id"].duplicated().to_numpy(dtype=bool)
+    if dup.any():
+        raise _fail_value(
+            "duplicate member_id in members", members["member_id"], "member_id", _first(dup)
+        )
+    return members
+
+
+def _members_lookup(
+    claims: pd.DataFrame, members: pd.DataFrame | None, column: str
+) -> pd.Series | None:
     """``members[column]`` aligned to the claims' rows by member_id, if members has it."""
     if members is None or column not in members.columns:
         return None
-    if "member_id" not in members.columns:
-        raise InputError("members needs a member_id column", column="member_id")
-    dup = members["member_id"].duplicated()
-    if dup.any():
-        pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise _fail("duplicate member_id in members", "member_id", members.index, pos)
-    table = members.set_index("member_id")[column]
+    table = _members_table(members).set_index("member_id")[column]
     aligned = table.reindex(claims["member_id"].to_numpy())
     return pd.Series(aligned.to_numpy(), index=claims.index, name=column)
 
@@ -121,20 +295,28 @@ def _members_lookup(claims: pd.DataFrame, members: pd.DataFrame | None, column: 
 def _status(claims: pd.DataFrame, members: pd.DataFrame | None, day: np.ndarray) -> np.ndarray:
     if "status" in claims.columns:
         return _codes(claims["status"], "status", STATUS_CODES)
-    retire = _members_lookup(claims, members, "retire_date")
-    if retire is None:
+    if members is None or "retire_date" not in members.columns:
         raise InputError(
             "claims need a status column (in_service/retired), or members with retire_date",
             column="status",
         )
-    unknown = ~claims["member_id"].isin(members["member_id"]).to_numpy()  # type: ignore[index]
+    table = _members_table(members)
+    unknown = ~claims["member_id"].isin(table["member_id"]).to_numpy(dtype=bool)
     if unknown.any():
-        pos = int(np.flatnonzero(unknown)[0])
-        raise _fail("member not found in members (needed for status)", "member_id", claims.index, pos)
-    retire_days = pd.to_datetime(retire).to_numpy().astype("datetime64[D]")
+        raise _fail_value(
+            "member not found in members (needed for status)",
+            claims["member_id"],
+            "member_id",
+            _first(unknown),
+        )
+    # Parsed in the members' own frame, so a bad retire_date names the members' row.
+    retire = _days(table["retire_date"], "retire_date", allow_missing=True)
+    by_member = pd.Series(retire, index=pd.Index(table["member_id"]))
+    retire_day = by_member.reindex(claims["member_id"].to_numpy()).to_numpy(dtype=np.int64)
     # Retired from the retirement date on (DESIGN §6): thresholds and caps change that day.
-    retired = ~np.isnat(retire_days) & (day.astype("datetime64[D]") >= retire_days)
-    return retired.astype(np.int8)
+    retired = (retire_day != np.iinfo(np.int32).min) & (day.astype(np.int64) >= retire_day)
+    out: np.ndarray = retired.astype(np.int8)
+    return out
 
 
 def claim_arrays(
@@ -144,27 +326,48 @@ def claim_arrays(
     rounding: Rounding | None = None,
     unit: Unit = "yuan",
 ) -> ClaimArrays:
-    """Validate ``claims`` and convert it to the kernel's columns."""
+    """Validate ``claims`` and convert it to the kernel's columns.
+
+    Every check runs before any computation and reads the caller's frame without changing
+    it; the first problem raises an ``InputError`` naming the column, row label and value.
+    """
     if not isinstance(claims, pd.DataFrame):
         raise TypeError(f"claims must be a pandas DataFrame, got {type(claims).__name__}")
+    if members is not None and not isinstance(members, pd.DataFrame):
+        raise TypeError(f"members must be a pandas DataFrame, got {type(members).__name__}")
+    duplicated = claims.columns.duplicated()
+    if duplicated.any():
+        raise InputError(
+            "claims has duplicate column names", column=str(claims.columns[duplicated][0])
+        )
     for column in REQUIRED:
         if column not in claims.columns:
-            raise InputError(f"required column is missing (have: {list(claims.columns)})", column=column)
-    if claims.columns.duplicated().any():
-        raise InputError("claims has duplicate column names", column=str(claims.columns[claims.columns.duplicated()][0]))
+            raise InputError(
+                f"required column is missing (have: {list(claims.columns)})", column=column
+            )
     index = claims.index
     n = len(claims)
 
-    member, _ = pd.factorize(claims["member_id"], use_na_sentinel=True)
-    if (member < 0).any():
-        raise _fail("missing member_id", "member_id", index, int(np.flatnonzero(member < 0)[0]))
+    member = _ids(claims["member_id"], "member_id")
     day = _days(claims["date"])
     level = _levels(claims["level"], "level", allow_missing=False)
     eligible = to_fen(claims["eligible"], "eligible", rounding=rounding, unit=unit)
     negative = eligible < 0
     if negative.any():
-        pos = int(np.flatnonzero(negative)[0])
-        raise _fail(f"eligible amount {claims['eligible'].iloc[pos]} is negative", "eligible", index, pos)
+        raise _fail_value(
+            "eligible amount is negative", claims["eligible"], "eligible", _first(negative)
+        )
+    too_big = eligible > MAX_AMOUNT_FEN
+    if too_big.any():
+        pos = _first(too_big)
+        raise _fail(
+            "eligible amount does not fit decimal(18, 2), at most 16 integer digits of yuan "
+            f"(value {_show(claims['eligible'].iloc[pos])})",
+            "eligible",
+            index,
+            pos,
+            AmountOverflowError,
+        )
     status = _status(claims, members, day)
 
     if "service" in claims.columns:
@@ -177,27 +380,33 @@ def claim_arrays(
         prescriber = np.full(n, -1, dtype=np.int8)
     needs_prescriber = (service == SERVICE_CODES["pharmacy"]) & (prescriber < 0)
     if needs_prescriber.any():
-        pos = int(np.flatnonzero(needs_prescriber)[0])
+        pos = _first(needs_prescriber)
+        value = (
+            claims["prescriber_level"].iloc[pos] if "prescriber_level" in claims.columns else None
+        )
         raise _fail(
             "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
-            "institution's level",
+            f"institution's level (value {_show(value)})",
             "prescriber_level",
             index,
             pos,
         )
 
-    tier_source = claims["tier"] if "tier" in claims.columns else _members_lookup(claims, members, "tier")
-    tier = np.zeros(n, dtype=np.int8) if tier_source is None else _codes(tier_source, "tier", TIER_CODES)
+    tier_source = (
+        claims["tier"] if "tier" in claims.columns else _members_lookup(claims, members, "tier")
+    )
+    tier = (
+        np.zeros(n, dtype=np.int8)
+        if tier_source is None
+        else _codes(tier_source, "tier", TIER_CODES)
+    )
 
     institution = None
     if "institution_id" in claims.columns:
-        codes, _ = pd.factorize(claims["institution_id"], use_na_sentinel=True)
-        if (codes < 0).any():
-            raise _fail("missing institution_id", "institution_id", index, int(np.flatnonzero(codes < 0)[0]))
-        institution = codes.astype(np.int64)
+        institution = _ids(claims["institution_id"], "institution_id")
 
     return ClaimArrays(
-        member=member.astype(np.int64),
+        member=member,
         day=day,
         level=level,
         eligible=eligible,
@@ -207,4 +416,3 @@ def claim_arrays(
         tier=tier,
         institution=institution,
     )
-

@@ -41,7 +41,9 @@ POOL_KEYS = frozenset(
         "annual_cap",
     }
 )
-SERVICE_KEYS = frozenset({"pool", "rate_level", "deductible_level", "cap_level", "missing", "source"})
+SERVICE_KEYS = frozenset(
+    {"pool", "rate_level", "deductible_level", "cap_level", "missing", "source"}
+)
 EPOCH = dt.date(1970, 1, 1)
 
 

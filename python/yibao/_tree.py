@@ -23,7 +23,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {"status": STATUSES, "level": LEVELS, "
 LEAF_KEYS = frozenset({"value", "missing", "source", "assumption", "note"})
 
 
-class Missing(Exception):  # noqa: N818 - a signal inside compilation, not a user error
+class Missing(Exception):
     """A leaf that the source text does not give, met while compiling."""
 
     def __init__(self, path: str, leaf: Mapping[str, Any]) -> None:
@@ -37,7 +37,9 @@ def is_leaf(node: object) -> bool:
     return isinstance(node, Mapping) and ("value" in node or "missing" in node)
 
 
-def iter_leaves(node: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
+def iter_leaves(
+    node: Mapping[str, Any], prefix: str = ""
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Every (dotted path, leaf) below ``node``, in file order."""
     for key, child in node.items():
         path = f"{prefix}.{key}" if prefix else str(key)

@@ -162,10 +162,11 @@ def adjudicate(
     ytd = out["ytd_fund_paid"]
     if money == "decimal" and len(ytd) and int(ytd[:, 0].max()) > _MAX_DECIMAL18:
         # Every other output is at most `eligible`; only a year's sum can outgrow 18 digits.
-        raise AmountOverflowError("a year-to-date sum does not fit decimal128(18, 2); use money='fen'")
+        raise AmountOverflowError(
+            "a year-to-date sum does not fit decimal128(18, 2); use money='fen'"
+        )
     result = claims.copy(deep=False)
     for name in ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid"):
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)
     result["rule"] = pd.Series(_rule_column(pol, out["rule"]), index=claims.index, copy=False)
     return result
-

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import tomllib
 
 from ._tree import is_leaf, iter_leaves
 from .errors import PolicyError
@@ -87,7 +87,7 @@ class Policy:
         if len(set(dates)) != len(dates):
             raise PolicyError(f"{origin}: two versions take effect on the same day")
         self._meta = {k: meta[k] for k in _META_KEYS if k in meta}
-        self.core  # compile now: a broken policy fails when loaded, not when used
+        _ = self.core  # compile now: a broken policy fails when loaded, not when used
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -129,7 +129,9 @@ class Policy:
         policy = _core.Policy()
         policy.region = self.region
         policy.versions = [
-            compile_version(self.region, v.effective, v.tree, f"{self.origin} version {v.effective}")
+            compile_version(
+                self.region, v.effective, v.tree, f"{self.origin} version {v.effective}"
+            )
             for v in self.versions
         ]
         policy.validate()
@@ -137,7 +139,9 @@ class Policy:
 
     def rule_labels(self) -> list[dict[str, str]]:
         """Per version, the labels of the ``rule`` column (e.g. ``"CQ-4 deductible"``)."""
-        return [{str(k): str(val) for k, val in v.tree.get("rules", {}).items()} for v in self.versions]
+        return [
+            {str(k): str(val) for k, val in v.tree.get("rules", {}).items()} for v in self.versions
+        ]
 
     # -- reforms --------------------------------------------------------------------------
     def replace(

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace yibao {
 
@@ -15,6 +16,27 @@ constexpr std::int32_t year_of_day(std::int32_t day) {
   const std::int64_t mp = (5 * doy + 2) / 153;
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   return static_cast<std::int32_t>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+}
+
+// "YYYY-MM-DD" of a day number, for messages (H. Hinnant's civil_from_days).
+inline std::string date_string(std::int32_t day) {
+  const std::int64_t z = static_cast<std::int64_t>(day) + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  // Appended piece by piece: GCC 12's -Wrestrict misfires on `"0" + std::string`.
+  std::string out = std::to_string(y);
+  for (const std::int64_t part : {m, d}) {
+    out.push_back('-');
+    if (part < 10) out.push_back('0');
+    out.append(std::to_string(part));
+  }
+  return out;
 }
 
 }  // namespace yibao

@@ -1,0 +1,207 @@
+#include "yibao/accounts.hpp"
+
+#include <string>
+
+#include "yibao/errors.hpp"
+#include "yibao/months.hpp"
+
+namespace yibao {
+namespace {
+
+std::string month_text(std::int32_t month) {
+  const std::int32_t m = month_of_year(month);
+  return std::to_string(year_of_month(month)) + (m < 10 ? "-0" : "-") + std::to_string(m);
+}
+
+std::int64_t row_of(std::size_t i) { return static_cast<std::int64_t>(i); }
+
+// The version in force in `month`, or nullptr before the first.
+const AccountVersion* version_for(const AccountPolicy& policy, std::int32_t month, std::size_t& index) {
+  const AccountVersion* found = nullptr;
+  for (std::size_t v = 0; v < policy.versions.size(); ++v) {
+    if (policy.versions[v].effective_month > month) break;
+    found = &policy.versions[v];
+    index = v;
+  }
+  return found;
+}
+
+const CreditFormula& formula_for(const AccountVersion& version, std::size_t status, std::size_t tier,
+                                 std::int32_t age) {
+  const std::vector<AgeBand>& bands = version.bands[status][tier];
+  std::size_t b = 0;
+  while (b + 1 < bands.size() && bands[b + 1].min_age <= age) ++b;
+  return bands[b].formula;
+}
+
+class Crediter {
+ public:
+  Crediter(const AccountPolicy& policy, const MemberColumns& members)
+      : policy_(policy), members_(members) {}
+
+  // The member's status in `month`: retired from the month after the retirement month
+  // (济宁 通知 二(二)4 自次月起; DESIGN §7 for every region).
+  [[nodiscard]] std::size_t status(std::size_t i, std::int32_t month) const {
+    const std::int32_t retire = members_.retire[i];
+    return retire != no_day && month > month_of_day(retire) ? 1 : 0;
+  }
+
+  // The formula for member i in `month`, or nullptr before the first version.
+  const CreditFormula* formula(std::size_t i, std::int32_t month, std::size_t& version,
+                               std::size_t& status_out) const {
+    const AccountVersion* v = version_for(policy_, month, version);
+    if (v == nullptr) return nullptr;
+    status_out = status(i, month);
+    const auto tier = static_cast<std::size_t>(members_.tier[i]);
+    return &formula_for(*v, status_out, tier, age_on_first_of(members_.birth[i], month));
+  }
+
+  // The formula's full monthly amount (before any provisional rule).
+  Money amount(const CreditFormula& f, Rounding rounding, std::size_t i) const {
+    Money total = f.fixed;
+    if (f.base_rate.ppm() != 0) {
+      if (members_.has_base[i] == 0)
+        throw InputError("the member's contribution base (缴费基数) is needed for this credit",
+                         row_of(i), "base");
+      total += apply_rate(Money::from_fen(members_.base[i]), f.base_rate, rounding);
+    }
+    if (f.pension_rate.ppm() != 0) {
+      if (members_.has_pension[i] == 0)
+        throw InputError("the member's own pension is needed for this credit", row_of(i), "pension");
+      total += apply_rate(Money::from_fen(members_.pension[i]), f.pension_rate, rounding);
+    }
+    if (f.reference_rate.ppm() != 0) total += apply_rate(f.reference, f.reference_rate, rounding);
+    return total;
+  }
+
+  void credit(std::size_t i, std::int32_t month, Money& credit, std::uint16_t& label,
+              std::uint8_t& flags, std::uint8_t& version_out) const {
+    std::size_t version = 0;
+    std::size_t status = 0;
+    const CreditFormula* f = formula(i, month, version, status);
+    if (f == nullptr) {
+      throw NoVersionInForce(policy_.region + ": no account version in force in " + month_text(month) +
+                                 " (the first takes effect in " +
+                                 month_text(policy_.versions.front().effective_month) +
+                                 "); rules are never backdated",
+                             row_of(i), "month");
+    }
+    const AccountVersion& v = policy_.versions[version];
+    flags = status == 1 ? credit_retired : 0;
+    label = f->label;
+    version_out = static_cast<std::uint8_t>(version);
+    if (!f->account) {
+      credit = Money{};
+      return;
+    }
+    if (!f->missing.empty()) {
+      throw MissingParameter(policy_.region + ": the account credit of " + month_text(month) +
+                                 " needs a parameter the source text does not give: " + f->missing,
+                             row_of(i), "");
+    }
+    if (f->has_provisional && month < f->adjusted_from) {
+      credit = f->provisional;
+      flags |= credit_provisional;
+      return;
+    }
+    credit = amount(*f, v.rounding, i);
+    if (f->has_provisional && month == f->adjusted_from) {
+      const Money adjusted = credit;
+      // 补划差额: the shortfall of each provisional month before this one against the
+      // adjusted amount, counted back while the member was credited provisionally.
+      Money shortfall;
+      for (std::int32_t m = month - 1;; --m) {
+        std::size_t pv = 0;
+        std::size_t ps = 0;
+        const CreditFormula* prev = formula(i, m, pv, ps);
+        if (prev == nullptr || !prev->account || !prev->has_provisional || m >= prev->adjusted_from) break;
+        shortfall += remaining(adjusted, prev->provisional);
+      }
+      if (shortfall > Money{}) {
+        credit += shortfall;
+        flags |= credit_true_up;
+      }
+    }
+  }
+
+ private:
+  const AccountPolicy& policy_;
+  const MemberColumns& members_;
+};
+
+void check_members(const MemberColumns& m) {
+  const std::size_t n = m.size();
+  const bool ok = m.retire.size() == n && m.tier.size() == n && m.base.size() == n &&
+                  m.has_base.size() == n && m.pension.size() == n && m.has_pension.size() == n;
+  if (!ok) throw InputError("member columns differ in length", no_row, "");
+  for (std::size_t i = 0; i < n; ++i) {
+    if (m.tier[i] < 0 || m.tier[i] >= n_tiers)
+      throw InputError("tier code " + std::to_string(m.tier[i]) + " is out of range", row_of(i), "tier");
+    if (m.has_base[i] != 0 && m.base[i] < 0)
+      throw InputError("base " + Money::from_fen(m.base[i]).to_string() + " is negative", row_of(i), "base");
+    if (m.has_pension[i] != 0 && m.pension[i] < 0)
+      throw InputError("pension " + Money::from_fen(m.pension[i]).to_string() + " is negative", row_of(i),
+                       "pension");
+    if (m.retire[i] != no_day && m.retire[i] < m.birth[i])
+      throw InputError("retire_date is before birth_date", row_of(i), "retire_date");
+  }
+}
+
+}  // namespace
+
+void validate(const AccountPolicy& policy) {
+  if (policy.versions.empty()) throw PolicyError(policy.region + ": no [[accounts]] version");
+  for (std::size_t v = 0; v < policy.versions.size(); ++v) {
+    const AccountVersion& version = policy.versions[v];
+    const std::string where = policy.region + " accounts version " + std::to_string(v);
+    if (v > 0 && version.effective_month <= policy.versions[v - 1].effective_month)
+      throw PolicyError(where + ": versions must be in strictly increasing effective month");
+    for (const auto& by_tier : version.bands) {
+      for (const auto& bands : by_tier) {
+        if (bands.empty() || bands.front().min_age != 0)
+          throw PolicyError(where + ": age bands must start at age 0");
+        for (std::size_t b = 0; b < bands.size(); ++b) {
+          if (b > 0 && bands[b].min_age <= bands[b - 1].min_age)
+            throw PolicyError(where + ": age bands must be in increasing age");
+          const CreditFormula& f = bands[b].formula;
+          for (const Rate r : {f.base_rate, f.pension_rate, f.reference_rate}) {
+            if (r < Rate::from_ppm(0) || r > Rate::from_ppm(Rate::one))
+              throw PolicyError(where + ": account rates must lie within 0..1");
+          }
+          if (f.fixed < Money{} || f.reference < Money{} || f.provisional < Money{})
+            throw PolicyError(where + ": account amounts must not be negative");
+        }
+      }
+    }
+  }
+}
+
+void credit_accounts(const AccountPolicy& policy, const MemberColumns& members,
+                     std::int32_t first_month, std::int32_t last_month, const CreditColumns& out) {
+  validate(policy);
+  check_members(members);
+  if (last_month < first_month) throw InputError("end month is before start month", no_row, "end");
+  const auto n_months = static_cast<std::size_t>(last_month - first_month) + 1;
+  const std::size_t n = members.size() * n_months;
+  if (out.credit.size() != n || out.label.size() != n || out.flags.size() != n || out.version.size() != n)
+    throw InputError("credit output columns have the wrong length", no_row, "");
+  if (first_month < policy.versions.front().effective_month) {
+    throw NoVersionInForce(policy.region + ": no account version in force in " + month_text(first_month) +
+                               " (the first takes effect in " +
+                               month_text(policy.versions.front().effective_month) +
+                               "); rules are never backdated",
+                           no_row, "start");
+  }
+  const Crediter crediter(policy, members);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    for (std::size_t k = 0; k < n_months; ++k) {
+      const std::size_t at = i * n_months + k;
+      Money credit;
+      crediter.credit(i, first_month + static_cast<std::int32_t>(k), credit, out.label[at], out.flags[at],
+                      out.version[at]);
+      out.credit[at] = credit.fen();
+    }
+  }
+}
+
+}  // namespace yibao
