@@ -4,50 +4,53 @@
 #include <numeric>
 #include <string>
 
-#include "yibao/errors.hpp"
-
 namespace yibao {
 
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day) {
   const std::size_t n = member.size();
   std::vector<std::int64_t> order(n);
-  std::int64_t max_code = -1;
+  std::iota(order.begin(), order.end(), std::int64_t{0});
   bool sorted = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (member[i] < 0) {
-      throw InputError("member code must be non-negative", static_cast<std::int64_t>(i),
-                       "member_id");
-    }
-    max_code = std::max(max_code, member[i]);
-    if (i > 0 && (member[i] < member[i - 1] || (member[i] == member[i - 1] && day[i] < day[i - 1])))
+  std::int64_t low = n ? member[0] : 0, high = low;
+  for (std::size_t i = 1; i < n; ++i) {
+    low = std::min(low, member[i]);
+    high = std::max(high, member[i]);
+    if (member[i] < member[i - 1] || (member[i] == member[i - 1] && day[i] < day[i - 1]))
       sorted = false;
   }
-  if (sorted) {
-    std::iota(order.begin(), order.end(), std::int64_t{0});
-    return order;
-  }
-  // Counting sort on member codes keeps input order within each member (stable) ...
-  std::vector<std::int64_t> start(static_cast<std::size_t>(max_code) + 2, 0);
-  for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(member[i]) + 1];
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  for (std::size_t i = 0; i < n; ++i) {
-    order[static_cast<std::size_t>(start[static_cast<std::size_t>(member[i])]++)] =
-        static_cast<std::int64_t>(i);
-  }
-  // ... so a stable sort on day within each member gives (member, day, input position).
+  if (sorted) return order;  // the common case for extracts: one linear check
+
   auto by_day = [&](std::int64_t a, std::int64_t b) {
     return day[static_cast<std::size_t>(a)] < day[static_cast<std::size_t>(b)];
   };
-  std::size_t begin = 0;
-  while (begin < n) {
-    std::size_t end = begin + 1;
-    const auto code = member[static_cast<std::size_t>(order[begin])];
-    while (end < n && member[static_cast<std::size_t>(order[end])] == code) ++end;
-    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                     order.begin() + static_cast<std::ptrdiff_t>(end), by_day);
-    begin = end;
+  // Dense member codes (e.g. factorized ids): a counting sort keeps input order within each
+  // member, then a stable sort on day inside each member gives (member, day, position).
+  if (low >= 0 && static_cast<std::uint64_t>(high) < 2 * static_cast<std::uint64_t>(n) + 2) {
+    std::vector<std::int64_t> start(static_cast<std::size_t>(high) + 2, 0);
+    for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(member[i]) + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    for (std::size_t i = 0; i < n; ++i) {
+      order[static_cast<std::size_t>(start[static_cast<std::size_t>(member[i])]++)] =
+          static_cast<std::int64_t>(i);
+    }
+    std::size_t begin = 0;
+    while (begin < n) {
+      std::size_t end = begin + 1;
+      const auto code = member[static_cast<std::size_t>(order[begin])];
+      while (end < n && member[static_cast<std::size_t>(order[end])] == code) ++end;
+      std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                       order.begin() + static_cast<std::ptrdiff_t>(end), by_day);
+      begin = end;
+    }
+    return order;
   }
+  // Arbitrary int64 ids (read in place from the caller's column): one stable sort.
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    const auto ma = member[static_cast<std::size_t>(a)];
+    const auto mb = member[static_cast<std::size_t>(b)];
+    return ma < mb || (ma == mb && by_day(a, b));
+  });
   return order;
 }
 

@@ -18,10 +18,11 @@ TEST(Order, SortsByMemberThenDayKeepingInputOrderForTies) {
   EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{1, 3, 2, 4, 0}));
 }
 
-TEST(Order, RejectsNegativeMemberCodes) {
-  const std::vector<std::int64_t> member{0, -1};
-  const std::vector<std::int32_t> day{0, 0};
-  EXPECT_THROW(yibao::processing_order(member, day), yibao::InputError);
+TEST(Order, SortsArbitraryIdsTheSameWay) {
+  // Raw ids (negative, sparse, huge) give the same order as their dense codes would.
+  const std::vector<std::int64_t> member{900000000000, -5, 900000000000, -5, 7};
+  const std::vector<std::int32_t> day{9, 3, 2, 3, 2};
+  EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{1, 3, 4, 2, 0}));
 }
 
 TEST(Order, ChunksNeverSplitAMember) {

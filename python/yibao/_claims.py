@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from . import _core
 from ._money import Rounding, Unit, to_fen
 from .errors import AmountOverflowError, InputError
 
@@ -90,8 +92,48 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _arrow_label_codes(
+    series: pd.Series, column: str, table: Mapping[str, int]
+) -> np.ndarray | None:
+    """Fast path: Arrow-backed strings matched in place by the core; None if not applicable
+    or if any value needs the careful path (which also words the error)."""
+    chunked = getattr(series.array, "_pa_array", None)
+    if not isinstance(chunked, pa.ChunkedArray) or not (
+        pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)
+    ):
+        return None
+    core_table = _core.LabelTable(list(table), list(table.values()))
+    offset_type = np.int64 if pa.types.is_large_string(chunked.type) else np.int32
+    parts = []
+    try:
+        for chunk in chunked.chunks:
+            validity, offsets, data = chunk.buffers()
+            n = len(chunk)
+            parts.append(
+                _core.label_codes(
+                    np.frombuffer(offsets, dtype=offset_type)[chunk.offset : chunk.offset + n + 1],
+                    np.frombuffer(data, dtype=np.uint8)
+                    if data is not None
+                    else np.empty(0, np.uint8),
+                    None
+                    if validity is None or chunk.null_count == 0
+                    else np.frombuffer(validity, np.uint8),
+                    chunk.offset,
+                    core_table,
+                    0,
+                    column,
+                )
+            )
+    except InputError:
+        return None
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
 def _codes(series: pd.Series, column: str, table: Mapping[str, int]) -> np.ndarray:
     """Map a label column through ``table`` via its distinct values (no per-row Python)."""
+    fast = _arrow_label_codes(series, column, table)
+    if fast is not None:
+        return fast
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if (codes < 0).any():
         pos = int(np.flatnonzero(codes < 0)[0])
@@ -117,6 +159,10 @@ def _codes(series: pd.Series, column: str, table: Mapping[str, int]) -> np.ndarr
 def _levels(series: pd.Series, column: str, *, allow_missing: bool) -> np.ndarray:
     if len(series) == 0:  # an empty frame: no values, whatever the dtype
         return np.empty(0, dtype=np.int8)
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+        values = series.to_numpy()
+        if values.min() >= 0 and values.max() <= 3:  # fast path: plain integer levels
+            return values.astype(np.int8, copy=False)
     index = series.index
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)  # judged by its values, as an object column
@@ -230,7 +276,13 @@ def _days(series: pd.Series, column: str = "date", *, allow_missing: bool = Fals
 
 
 def _ids(series: pd.Series, column: str) -> np.ndarray:
-    """Dense codes of an identifier column; one kind of key per column (1 and '1' differ)."""
+    """Keys of an identifier column as int64; one kind of key per column (1 and '1' differ).
+
+    Integer ids are passed as they are (the kernel only compares them); anything else is
+    factorized into dense codes.
+    """
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "i":
+        return series.to_numpy(dtype=np.int64)  # no copy for int64
     if series.dtype == np.dtype(object):
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind not in _ID_KINDS:

@@ -8,9 +8,9 @@
 
 namespace yibao {
 
-// Row positions in (member, day, position) order. Already-sorted input (the common case
-// for extracts) costs one linear check; otherwise a counting sort on member codes then a
-// stable sort on day within each member. Throws InputError on a negative member code.
+// Row positions in (member, day, position) order. Member ids are any int64 (raw ids or
+// factorized codes). Already-sorted input (the common case for extracts) costs one linear
+// check; otherwise dense codes take a counting sort, and other ids one stable sort.
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day);
 
