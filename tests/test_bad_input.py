@@ -730,9 +730,8 @@ def test_bad_members_are_named(
 def test_year_to_date_overflow_names_the_row() -> None:
     """Under a policy without caps, fund payments of 16 rows of 9e15 yuan overflow the
     member's int64 year-to-date sum: the error names the row where it happens."""
-    from importlib import resources
-
     import tomllib
+    from importlib import resources
 
     text = resources.files("yibao.policies").joinpath("jining.toml").read_text("utf-8")
     data = tomllib.loads(text, parse_float=Decimal)

@@ -8,12 +8,12 @@ findings must name that file and the key that was broken. Run:
 from __future__ import annotations
 
 import re
+import tomllib
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 import pytest
-import tomllib
 
 yibao = pytest.importorskip("yibao")
 from yibao.lint import Finding, lint_policy, main  # noqa: E402

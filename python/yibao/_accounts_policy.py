@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -36,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import tomllib
 
 from ._compile import fen, ppm
 from ._tree import STATUSES, TIERS, is_leaf, iter_leaves
@@ -254,6 +254,12 @@ class AccountRules:
     def labels(self) -> list[str]:
         """The ``rule`` labels, indexed by the core's label codes."""
         return self._compiled[1]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled tables are a C++ object: rebuilt after unpickling (e.g. on a Dask worker).
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)
+        return state
 
     @property
     def core(self) -> Any:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 __all__ = ["generate", "index_page", "main", "on_pre_build", "region_page", "write_pages"]
 

@@ -34,14 +34,13 @@ import datetime as dt
 import os
 import re
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
-
-import tomllib
 
 from ._tree import LEVELS, STATUSES, TIERS, Missing, iter_leaves, resolve
 from .errors import PolicyError

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import tomllib
 
 from ._tree import is_leaf, iter_leaves
 from .errors import PolicyError
@@ -73,7 +73,13 @@ class Policy:
     :meth:`describe` to see every parameter with its source.
     """
 
-    def __init__(self, meta: Mapping[str, Any], versions: list[Version], origin: str) -> None:
+    def __init__(
+        self,
+        meta: Mapping[str, Any],
+        versions: list[Version],
+        origin: str,
+        accounts: Any = None,
+    ) -> None:
         self.region: str = str(meta.get("region", "custom"))
         self.name: str = str(meta.get("name", self.region))
         self.document: str = str(meta.get("document", ""))
@@ -87,6 +93,9 @@ class Policy:
         if len(set(dates)) != len(dates):
             raise PolicyError(f"{origin}: two versions take effect on the same day")
         self._meta = {k: meta[k] for k in _META_KEYS if k in meta}
+        # Personal-account rules ([[accounts]], yibao.accounts), dated independently of the
+        # outpatient versions; None when the file has none.
+        self.accounts = accounts
         _ = self.core  # compile now: a broken policy fails when loaded, not when used
 
     # -- construction ---------------------------------------------------------------------
@@ -111,7 +120,12 @@ class Policy:
                 raise PolicyError(f"{origin}: versions[{i}].effective must be a date (YYYY-MM-DD)")
             tree = {k: v for k, v in raw.items() if k not in ("effective",)}
             versions.append(Version(effective, tree))
-        return cls(data, versions, origin)
+        accounts = None
+        if "accounts" in data:
+            from ._accounts_policy import AccountRules
+
+            accounts = AccountRules.from_dict(data, origin=origin)
+        return cls(data, versions, origin, accounts)
 
     def __getstate__(self) -> dict[str, Any]:
         # The compiled tables are a C++ object: rebuilt after unpickling (e.g. on a Dask worker).
@@ -179,25 +193,36 @@ class Policy:
         """
         if not changes:
             raise PolicyError("replace() needs a mapping of changes")
+        # "accounts.<path>" supplies or reforms the personal-account rules (yibao.accounts).
+        account_changes = {k: v for k, v in changes.items() if k.startswith("accounts.")}
+        changes = {k: v for k, v in changes.items() if not k.startswith("accounts.")}
+        accounts = self.accounts
+        if account_changes:
+            if accounts is None:
+                raise PolicyError(f"{self.origin}: this policy has no [[accounts]] entries")
+            accounts = accounts.replace(account_changes, effective=effective, source=source)
         versions = [Version(v.effective, copy.deepcopy(v.tree)) for v in self.versions]
-        if effective is not None:
-            day = effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective)
-            base = self.version_on(day)
-            if base.effective == day:
-                targets = [next(v for v in versions if v.effective == day)]
-            else:
-                new = Version(day, copy.deepcopy(base.tree))
-                versions.append(new)
-                targets = [new]
-            targets += [v for v in versions if v.effective > day and v not in targets]
-        else:
-            targets = versions
-        for version in targets:
-            for path, value in changes.items():
-                _set_path(version.tree, path, _as_tree(value, source), self.origin)
+        if changes:
+            for version in self._targets(versions, effective):
+                for path, value in changes.items():
+                    _set_path(version.tree, path, _as_tree(value, source), self.origin)
         meta = dict(self._meta)
         meta["region"] = region or f"{self.region}+reform"
-        return Policy(meta, versions, origin=f"{self.origin} (replaced)")
+        return Policy(meta, versions, origin=f"{self.origin} (replaced)", accounts=accounts)
+
+    def _targets(self, versions: list[Version], effective: dt.date | str | None) -> list[Version]:
+        """The versions a change applies to; with ``effective``, a new version from that day
+        (a copy of the one in force then) and every later one."""
+        if effective is None:
+            return versions
+        day = effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective)
+        base = self.version_on(day)
+        if base.effective == day:
+            targets = [next(v for v in versions if v.effective == day)]
+        else:
+            targets = [Version(day, copy.deepcopy(base.tree))]
+            versions.append(targets[0])
+        return targets + [v for v in versions if v.effective > day and v not in targets]
 
     def version_on(self, day: dt.date) -> Version:
         """The version in force on ``day``; raises if the policy had not started."""

@@ -115,7 +115,7 @@ def write_report(
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
         f"<p class='meta'>yibao {esc(__version__)} · {len(comparison.input):,} claims · "
-        f"generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC</p>",
+        f"generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC</p>",
     ]
     parts += [f"<p class='note'>{esc(note)}</p>" for note in notes]
 
