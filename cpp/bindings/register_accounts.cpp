@@ -8,6 +8,7 @@
 
 #include <span>
 
+#include "arrays.hpp"
 #include "casters.hpp"
 #include "yibao/accounts.hpp"
 #include "yibao/ledger.hpp"
@@ -15,22 +16,9 @@
 namespace py = pybind11;
 using namespace yibao;
 
-namespace {
-
-template <class T>
-using Column = py::array_t<T, py::array::c_style>;
-
-template <class T>
-std::span<const T> in(const Column<T>& a) {
-  return {a.data(), static_cast<std::size_t>(a.size())};
-}
-
-template <class T>
-std::span<T> out(Column<T>& a) {
-  return {a.mutable_data(), static_cast<std::size_t>(a.size())};
-}
-
-}  // namespace
+using yibao::bindings::Column;
+using yibao::bindings::in;
+using yibao::bindings::out;
 
 void register_accounts(py::module_& m) {
   py::class_<CreditFormula>(m, "CreditFormula")
@@ -48,7 +36,9 @@ void register_accounts(py::module_& m) {
       .def_readwrite("label", &CreditFormula::label);
 
   py::class_<AgeBand>(m, "AgeBand")
-      .def(py::init([](std::int32_t min_age, const CreditFormula& f) { return AgeBand{min_age, f}; }),
+      .def(py::init([](std::int32_t min_age, const CreditFormula& f) {
+             return AgeBand{min_age, f};
+           }),
            py::arg("min_age"), py::arg("formula"))
       .def_readwrite("min_age", &AgeBand::min_age)
       .def_readwrite("formula", &AgeBand::formula);
@@ -73,17 +63,18 @@ void register_accounts(py::module_& m) {
 
   m.def(
       "credit_accounts",
-      [](const AccountPolicy& policy, const Column<std::int32_t>& birth, const Column<std::int32_t>& retire,
-         const Column<std::int8_t>& tier, const Column<std::int64_t>& base, const Column<std::uint8_t>& has_base,
-         const Column<std::int64_t>& pension, const Column<std::uint8_t>& has_pension, std::int32_t first_month,
-         std::int32_t last_month) {
+      [](const AccountPolicy& policy, const Column<std::int32_t>& birth,
+         const Column<std::int32_t>& retire, const Column<std::int8_t>& tier,
+         const Column<std::int64_t>& base, const Column<std::uint8_t>& has_base,
+         const Column<std::int64_t>& pension, const Column<std::uint8_t>& has_pension,
+         std::int32_t first_month, std::int32_t last_month) {
         const py::ssize_t months = last_month >= first_month ? last_month - first_month + 1 : 0;
         const py::ssize_t n = birth.size() * months;
         Column<std::int64_t> credit(n);
         Column<std::uint16_t> label(n);
         Column<std::uint8_t> flags(n), version(n);
-        const MemberColumns members{in(birth), in(retire), in(tier), in(base), in(has_base), in(pension),
-                                    in(has_pension)};
+        const MemberColumns members{in(birth),    in(retire),  in(tier),       in(base),
+                                    in(has_base), in(pension), in(has_pension)};
         const CreditColumns results{out(credit), out(label), out(flags), out(version)};
         {
           py::gil_scoped_release release;
@@ -102,14 +93,15 @@ void register_accounts(py::module_& m) {
 
   m.def(
       "run_ledger",
-      [](const Column<std::int64_t>& payer, const Column<std::int64_t>& member, const Column<std::int32_t>& day,
-         const Column<std::int64_t>& due, const Column<std::int64_t>& self_pay,
-         const Column<std::int64_t>& outside, const Column<std::int64_t>& eligible,
-         const Column<std::int64_t>& account, const Column<std::int32_t>& month,
-         const Column<std::int64_t>& credit, const Column<std::int64_t>& opening) {
+      [](const Column<std::int64_t>& payer, const Column<std::int64_t>& member,
+         const Column<std::int32_t>& day, const Column<std::int64_t>& due,
+         const Column<std::int64_t>& self_pay, const Column<std::int64_t>& outside,
+         const Column<std::int64_t>& eligible, const Column<std::int64_t>& account,
+         const Column<std::int32_t>& month, const Column<std::int64_t>& credit,
+         const Column<std::int64_t>& opening) {
         const py::ssize_t n = payer.size();
         Column<std::int64_t> paid(n), balance(n);
-        const LedgerClaims claims{in(payer), in(member), in(day),    in(due),
+        const LedgerClaims claims{in(payer),    in(member),  in(day),     in(due),
                                   in(self_pay), in(outside), in(eligible)};
         const LedgerCredits credits{in(account), in(month), in(credit)};
         const LedgerColumns results{out(paid), out(balance)};
@@ -123,5 +115,6 @@ void register_accounts(py::module_& m) {
         return d;
       },
       py::arg("payer"), py::arg("member"), py::arg("day"), py::arg("due"), py::arg("self_pay"),
-      py::arg("outside"), py::arg("eligible"), py::arg("account"), py::arg("month"), py::arg("credit"), py::arg("opening"));
+      py::arg("outside"), py::arg("eligible"), py::arg("account"), py::arg("month"),
+      py::arg("credit"), py::arg("opening"));
 }

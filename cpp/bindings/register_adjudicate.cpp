@@ -8,26 +8,14 @@
 
 #include <span>
 
+#include "arrays.hpp"
 #include "yibao/adjudicate.hpp"
 
 namespace py = pybind11;
 
-namespace {
-
-template <class T>
-using Column = py::array_t<T, py::array::c_style>;
-
-template <class T>
-std::span<const T> in(const Column<T>& a) {
-  return {a.data(), static_cast<std::size_t>(a.size())};
-}
-
-template <class T>
-std::span<T> out(Column<T>& a) {
-  return {a.mutable_data(), static_cast<std::size_t>(a.size())};
-}
-
-}  // namespace
+using yibao::bindings::Column;
+using yibao::bindings::in;
+using yibao::bindings::out;
 
 void register_adjudicate(py::module_& m) {
   py::enum_<yibao::MoneyColumn::Layout>(m, "MoneyLayout")

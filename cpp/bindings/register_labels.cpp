@@ -10,19 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "arrays.hpp"
 #include "yibao/labels.hpp"
 
 namespace py = pybind11;
 
 namespace {
 
-template <class T>
-using Column = py::array_t<T, py::array::c_style>;
-
-template <class T>
-std::span<const T> view(const Column<T>& a) {
-  return {a.data(), static_cast<std::size_t>(a.size())};
-}
+using yibao::bindings::Column;
+using yibao::bindings::in;
 
 template <class Offset>
 Column<std::int8_t> codes(const Column<Offset>& offsets, const Column<std::uint8_t>& data,
@@ -31,10 +27,10 @@ Column<std::int8_t> codes(const Column<Offset>& offsets, const Column<std::uint8
                           std::int64_t row_base, const std::string& column) {
   const auto n = offsets.size() > 0 ? static_cast<std::size_t>(offsets.size() - 1) : 0;
   Column<std::int8_t> out(n);
-  const auto off = view(offsets);
+  const auto off = in(offsets);
   const std::span<const char> bytes(reinterpret_cast<const char*>(data.data()),
                                     static_cast<std::size_t>(data.size()));
-  const auto valid = validity ? view(*validity) : std::span<const std::uint8_t>{};
+  const auto valid = validity ? in(*validity) : std::span<const std::uint8_t>{};
   const std::span<std::int8_t> dst(out.mutable_data(), n);
   py::gil_scoped_release release;
   yibao::label_codes<Offset>(off, bytes, valid, bit_offset, table, dst, row_base, column);

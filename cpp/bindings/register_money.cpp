@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "arrays.hpp"
 #include "yibao/convert.hpp"
 
 namespace py = pybind11;
@@ -16,21 +17,13 @@ using yibao::Rounding;
 
 namespace {
 
-using Doubles = py::array_t<double, py::array::c_style>;
-using Int64s = py::array_t<std::int64_t, py::array::c_style>;
-using Words = py::array_t<std::uint64_t, py::array::c_style>;
+using yibao::bindings::Column;
+using Doubles = Column<double>;
+using Int64s = Column<std::int64_t>;
+using Words = Column<std::uint64_t>;
 
 const Rounding* as_pointer(const std::optional<Rounding>& r) {
   return r ? &*r : nullptr;
-}
-
-template <class T>
-std::span<const T> view(const py::array_t<T, py::array::c_style>& a) {
-  return {a.data(), static_cast<std::size_t>(a.size())};
-}
-
-std::span<std::int64_t> view_mut(Int64s& a) {
-  return {a.mutable_data(), static_cast<std::size_t>(a.size())};
 }
 
 }  // namespace
@@ -45,8 +38,8 @@ void register_money(py::module_& m) {
       "fen_from_float64",
       [](const Doubles& in, std::optional<Rounding> rounding, const std::string& column) {
         Int64s out(in.size());
-        auto src = view(in);
-        auto dst = view_mut(out);
+        auto src = yibao::bindings::in(in);
+        auto dst = yibao::bindings::out(out);
         py::gil_scoped_release release;
         yibao::fen_from_doubles(src, dst, as_pointer(rounding), column);
         return out;
@@ -58,8 +51,8 @@ void register_money(py::module_& m) {
       [](const Words& words, int scale, std::optional<Rounding> rounding,
          const std::string& column) {
         Int64s out(words.size() / 2);
-        auto src = view(words);
-        auto dst = view_mut(out);
+        auto src = yibao::bindings::in(words);
+        auto dst = yibao::bindings::out(out);
         py::gil_scoped_release release;
         yibao::fen_from_decimal128s(src, scale, dst, as_pointer(rounding), column);
         return out;
@@ -70,8 +63,8 @@ void register_money(py::module_& m) {
       "fen_from_int64",
       [](const Int64s& in, std::int64_t fen_per_unit, const std::string& column) {
         Int64s out(in.size());
-        auto src = view(in);
-        auto dst = view_mut(out);
+        auto src = yibao::bindings::in(in);
+        auto dst = yibao::bindings::out(out);
         py::gil_scoped_release release;
         yibao::fen_from_integers(src, fen_per_unit, dst, column);
         return out;

@@ -13,10 +13,13 @@ std::string month_text(std::int32_t month) {
   return std::to_string(year_of_month(month)) + (m < 10 ? "-0" : "-") + std::to_string(m);
 }
 
-std::int64_t row_of(std::size_t i) { return static_cast<std::int64_t>(i); }
+std::int64_t row_of(std::size_t i) {
+  return static_cast<std::int64_t>(i);
+}
 
 // The version in force in `month`, or nullptr before the first.
-const AccountVersion* version_for(const AccountPolicy& policy, std::int32_t month, std::size_t& index) {
+const AccountVersion* version_for(const AccountPolicy& policy, std::int32_t month,
+                                  std::size_t& index) {
   const AccountVersion* found = nullptr;
   for (std::size_t v = 0; v < policy.versions.size(); ++v) {
     if (policy.versions[v].effective_month > month) break;
@@ -26,8 +29,8 @@ const AccountVersion* version_for(const AccountPolicy& policy, std::int32_t mont
   return found;
 }
 
-const CreditFormula& formula_for(const AccountVersion& version, std::size_t status, std::size_t tier,
-                                 std::int32_t age) {
+const CreditFormula& formula_for(const AccountVersion& version, std::size_t status,
+                                 std::size_t tier, std::int32_t age) {
   const std::vector<AgeBand>& bands = version.bands[status][tier];
   std::size_t b = 0;
   while (b + 1 < bands.size() && bands[b + 1].min_age <= age) ++b;
@@ -67,7 +70,8 @@ class Crediter {
     }
     if (f.pension_rate.ppm() != 0) {
       if (members_.has_pension[i] == 0)
-        throw InputError("the member's own pension is needed for this credit", row_of(i), "pension");
+        throw InputError("the member's own pension is needed for this credit", row_of(i),
+                         "pension");
       total += apply_rate(Money::from_fen(members_.pension[i]), f.pension_rate, rounding);
     }
     if (f.reference_rate.ppm() != 0) total += apply_rate(f.reference, f.reference_rate, rounding);
@@ -80,8 +84,8 @@ class Crediter {
     std::size_t status = 0;
     const CreditFormula* f = formula(i, month, version, status);
     if (f == nullptr) {
-      throw NoVersionInForce(policy_.region + ": no account version in force in " + month_text(month) +
-                                 " (the first takes effect in " +
+      throw NoVersionInForce(policy_.region + ": no account version in force in " +
+                                 month_text(month) + " (the first takes effect in " +
                                  month_text(policy_.versions.front().effective_month) +
                                  "); rules are never backdated",
                              row_of(i), "month");
@@ -114,7 +118,8 @@ class Crediter {
         std::size_t pv = 0;
         std::size_t ps = 0;
         const CreditFormula* prev = formula(i, m, pv, ps);
-        if (prev == nullptr || !prev->account || !prev->has_provisional || m >= prev->adjusted_from) break;
+        if (prev == nullptr || !prev->account || !prev->has_provisional || m >= prev->adjusted_from)
+          break;
         shortfall += remaining(adjusted, prev->provisional);
       }
       if (shortfall > Money{}) {
@@ -136,12 +141,14 @@ void check_members(const MemberColumns& m) {
   if (!ok) throw InputError("member columns differ in length", no_row, "");
   for (std::size_t i = 0; i < n; ++i) {
     if (m.tier[i] < 0 || m.tier[i] >= n_tiers)
-      throw InputError("tier code " + std::to_string(m.tier[i]) + " is out of range", row_of(i), "tier");
+      throw InputError("tier code " + std::to_string(m.tier[i]) + " is out of range", row_of(i),
+                       "tier");
     if (m.has_base[i] != 0 && m.base[i] < 0)
-      throw InputError("base " + Money::from_fen(m.base[i]).to_string() + " is negative", row_of(i), "base");
+      throw InputError("base " + Money::from_fen(m.base[i]).to_string() + " is negative", row_of(i),
+                       "base");
     if (m.has_pension[i] != 0 && m.pension[i] < 0)
-      throw InputError("pension " + Money::from_fen(m.pension[i]).to_string() + " is negative", row_of(i),
-                       "pension");
+      throw InputError("pension " + Money::from_fen(m.pension[i]).to_string() + " is negative",
+                       row_of(i), "pension");
     if (m.retire[i] != no_day && m.retire[i] < m.birth[i])
       throw InputError("retire_date is before birth_date", row_of(i), "retire_date");
   }
@@ -183,11 +190,12 @@ void credit_accounts(const AccountPolicy& policy, const MemberColumns& members,
   if (last_month < first_month) throw InputError("end month is before start month", no_row, "end");
   const auto n_months = static_cast<std::size_t>(last_month - first_month) + 1;
   const std::size_t n = members.size() * n_months;
-  if (out.credit.size() != n || out.label.size() != n || out.flags.size() != n || out.version.size() != n)
+  if (out.credit.size() != n || out.label.size() != n || out.flags.size() != n ||
+      out.version.size() != n)
     throw InputError("credit output columns have the wrong length", no_row, "");
   if (first_month < policy.versions.front().effective_month) {
-    throw NoVersionInForce(policy.region + ": no account version in force in " + month_text(first_month) +
-                               " (the first takes effect in " +
+    throw NoVersionInForce(policy.region + ": no account version in force in " +
+                               month_text(first_month) + " (the first takes effect in " +
                                month_text(policy.versions.front().effective_month) +
                                "); rules are never backdated",
                            no_row, "start");
@@ -197,8 +205,8 @@ void credit_accounts(const AccountPolicy& policy, const MemberColumns& members,
     for (std::size_t k = 0; k < n_months; ++k) {
       const std::size_t at = i * n_months + k;
       Money credit;
-      crediter.credit(i, first_month + static_cast<std::int32_t>(k), credit, out.label[at], out.flags[at],
-                      out.version[at]);
+      crediter.credit(i, first_month + static_cast<std::int32_t>(k), credit, out.label[at],
+                      out.flags[at], out.version[at]);
       out.credit[at] = credit.fen();
     }
   }

@@ -12,40 +12,44 @@
 namespace yibao {
 namespace {
 
-std::int64_t row_of(std::size_t i) { return static_cast<std::int64_t>(i); }
+std::int64_t row_of(std::size_t i) {
+  return static_cast<std::int64_t>(i);
+}
 
-void check(const LedgerClaims& claims, const LedgerCredits& credits, std::span<const std::int64_t> opening,
-           const LedgerColumns& out) {
+void check(const LedgerClaims& claims, const LedgerCredits& credits,
+           std::span<const std::int64_t> opening, const LedgerColumns& out) {
   const std::size_t n = claims.size();
   if (claims.member.size() != n || claims.day.size() != n || claims.due.size() != n ||
       claims.self_pay.size() != n || claims.outside.size() != n || claims.eligible.size() != n ||
       out.account_paid.size() != n || out.balance.size() != n)
     throw InputError("ledger claim columns differ in length", no_row, "");
-  if (credits.month.size() != credits.account.size() || credits.credit.size() != credits.account.size())
+  if (credits.month.size() != credits.account.size() ||
+      credits.credit.size() != credits.account.size())
     throw InputError("credit columns differ in length", no_row, "");
   for (std::size_t i = 0; i < n; ++i) {
     if (claims.payer[i] < 0) throw InputError("negative account code", row_of(i), "payer_id");
     if (claims.due[i] < 0)
-      throw InputError("amount due " + Money::from_fen(claims.due[i]).to_string() + " is negative", row_of(i),
-                       "self_pay");
+      throw InputError("amount due " + Money::from_fen(claims.due[i]).to_string() + " is negative",
+                       row_of(i), "self_pay");
   }
   for (std::size_t i = 0; i < credits.account.size(); ++i) {
     if (credits.account[i] < 0) throw InputError("negative account code", row_of(i), "member_id");
     if (credits.credit[i] < 0)
-      throw InputError("credit " + Money::from_fen(credits.credit[i]).to_string() + " is negative", row_of(i),
-                       "credit");
+      throw InputError("credit " + Money::from_fen(credits.credit[i]).to_string() + " is negative",
+                       row_of(i), "credit");
   }
   for (std::size_t i = 0; i < opening.size(); ++i) {
     if (opening[i] < 0)
-      throw InputError("opening balance " + Money::from_fen(opening[i]).to_string() + " is negative",
-                       row_of(i), "opening");
+      throw InputError(
+          "opening balance " + Money::from_fen(opening[i]).to_string() + " is negative", row_of(i),
+          "opening");
   }
 }
 
 }  // namespace
 
-void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits, std::span<const std::int64_t> opening,
-                const LedgerColumns& out) {
+void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits,
+                std::span<const std::int64_t> opening, const LedgerColumns& out) {
   check(claims, credits, opening, out);
 
   // Rows in (payer, day, member, due, self_pay, outside, eligible, position) order: the
@@ -82,7 +86,8 @@ void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits, std::s
     }
     // Credits arrive on the first day of their month, before any claim of that month.
     const std::int32_t month = month_of_day(claims.day[row]);
-    while (c < entries.size() && credits.account[entries[c]] == payer && credits.month[entries[c]] <= month) {
+    while (c < entries.size() && credits.account[entries[c]] == payer &&
+           credits.month[entries[c]] <= month) {
       balance += Money::from_fen(credits.credit[entries[c]]);
       ++c;
     }

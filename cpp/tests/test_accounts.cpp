@@ -23,8 +23,12 @@ std::int32_t day(std::int32_t y, std::int32_t m, std::int32_t d) {
   return era * 146097 + doe - 719468;
 }
 
-Money yuan(std::int64_t y) { return Money::from_fen(y * 100); }
-Rate pct(std::int64_t hundredths) { return Rate::from_ppm(hundredths * 100); }  // pct(250) = 2.5%
+Money yuan(std::int64_t y) {
+  return Money::from_fen(y * 100);
+}
+Rate pct(std::int64_t hundredths) {
+  return Rate::from_ppm(hundredths * 100);
+}  // pct(250) = 2.5%
 
 CreditFormula base_rate(Rate r, std::uint16_t label) {
   CreditFormula f;
@@ -65,7 +69,8 @@ struct Members {
   std::vector<std::int64_t> base, pension;
   std::vector<std::uint8_t> has_base, has_pension;
 
-  void add(std::int32_t b, std::int32_t r, std::int8_t t, std::int64_t base_fen, std::int64_t pension_fen = -1) {
+  void add(std::int32_t b, std::int32_t r, std::int8_t t, std::int64_t base_fen,
+           std::int64_t pension_fen = -1) {
     birth.push_back(b);
     retire.push_back(r);
     tier.push_back(t);
@@ -87,8 +92,8 @@ struct Credits {
 
 Credits run(const AccountPolicy& p, const Members& m, std::int32_t first, std::int32_t last) {
   const auto n = m.birth.size() * static_cast<std::size_t>(last - first + 1);
-  Credits c{std::vector<std::int64_t>(n), std::vector<std::uint16_t>(n), std::vector<std::uint8_t>(n),
-            std::vector<std::uint8_t>(n)};
+  Credits c{std::vector<std::int64_t>(n), std::vector<std::uint16_t>(n),
+            std::vector<std::uint8_t>(n), std::vector<std::uint8_t>(n)};
   credit_accounts(p, m.columns(), first, last, {c.credit, c.label, c.flags, c.version});
   return c;
 }
@@ -121,9 +126,9 @@ TEST(Accounts, ChongqingRetirementAnd70thBirthday) {
   m.add(day(1954, 3, 15), day(2014, 3, 15), 0, -1);      // turns 70 on 2024-03-15
   m.add(day(1990, 1, 1), no_day, 1, 500000);             // 一档: no account
   const Credits c = run(chongqing(), m, month_index(2024, 1), month_index(2024, 5));
-  const std::vector<std::int64_t> want = {13086, 13086, 13086, 10500, 10500,   // member 0
-                                          10500, 10500, 10500, 11500, 11500,   // member 1
-                                          0,     0,     0,     0,     0};      // member 2
+  const std::vector<std::int64_t> want = {13086, 13086, 13086, 10500, 10500,  // member 0
+                                          10500, 10500, 10500, 11500, 11500,  // member 1
+                                          0,     0,     0,     0,     0};     // member 2
   EXPECT_EQ(c.credit, want);
   EXPECT_EQ(c.flags[2], 0);               // 2024-03: the retirement month, still in service
   EXPECT_EQ(c.flags[3], credit_retired);  // 2024-04: retired
@@ -190,7 +195,8 @@ TEST(Accounts, IliProvisionalAndTrueUp) {
   m.add(day(1962, 6, 6), day(2022, 10, 15), 0, 400000);  // retired from 2022-11
   const Credits c = run({"ili", {v}}, m, month_index(2022, 10), month_index(2023, 4));
   // 2022-10 in service 80.00; 2022-11..2023-02 provisional 80; 2023-03: 90.25 + 4 × 10.25.
-  EXPECT_EQ(c.credit, (std::vector<std::int64_t>{8000, 8000, 8000, 8000, 8000, 9025 + 4 * 1025, 9025}));
+  EXPECT_EQ(c.credit,
+            (std::vector<std::int64_t>{8000, 8000, 8000, 8000, 8000, 9025 + 4 * 1025, 9025}));
   EXPECT_EQ(c.flags[1], credit_retired | credit_provisional);
   EXPECT_EQ(c.flags[5], credit_retired | credit_true_up);
 
@@ -225,7 +231,8 @@ Ledger ledger(const std::vector<std::int64_t>& payer, const std::vector<std::int
               const std::vector<std::int64_t>& credit, const std::vector<std::int64_t>& opening) {
   Ledger l{std::vector<std::int64_t>(payer.size()), std::vector<std::int64_t>(payer.size())};
   const std::vector<std::int64_t> zero(payer.size());
-  run_ledger({payer, member, days, due, due, zero, due}, {account, month, credit}, opening, {l.paid, l.balance});
+  run_ledger({payer, member, days, due, due, zero, due}, {account, month, credit}, opening,
+             {l.paid, l.balance});
   return l;
 }
 
@@ -236,10 +243,11 @@ Ledger ledger(const std::vector<std::int64_t>& payer, const std::vector<std::int
 TEST(Ledger, CarriesBalancesAndFamilyAid) {
   const std::vector<std::int64_t> payer = {0, 0, 0, 0};
   const std::vector<std::int64_t> member = {0, 1, 0, 0};
-  const std::vector<std::int32_t> days = {day(2023, 12, 31), day(2024, 1, 5), day(2023, 11, 2), day(2024, 2, 1)};
+  const std::vector<std::int32_t> days = {day(2023, 12, 31), day(2024, 1, 5), day(2023, 11, 2),
+                                          day(2024, 2, 1)};
   const std::vector<std::int64_t> due = {5000, 30000, 4000, 20000};
-  const Ledger l = ledger(payer, member, days, due, {0, 0, 0}, {month_index(2023, 11), month_index(2024, 1),
-                                                                month_index(2024, 2)},
+  const Ledger l = ledger(payer, member, days, due, {0, 0, 0},
+                          {month_index(2023, 11), month_index(2024, 1), month_index(2024, 2)},
                           {10000, 10000, 10000}, {1000});
   // 2023-11: 10+100 = 110 → pays 40 → 70; 2023-12-31 pays 50 → 20; 2024-01: +100 = 120,
   // pays 120 of 300 → 0; 2024-02: +100 pays 100 of 200 → 0.

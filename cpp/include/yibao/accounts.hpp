@@ -24,11 +24,11 @@ inline constexpr std::int32_t never = std::numeric_limits<std::int32_t>::max();
 // own pension and a reference amount (an average pension); each product is rounded to the
 // fen once, as the version's rounding says.
 struct CreditFormula {
-  bool account = true;   // false: no personal account at all (credit 0)
-  Money fixed;           // 定额划入, e.g. 重庆 第九条 105/month
-  Rate base_rate;        // × 本人参保缴费基数 (own + employer shares already summed)
-  Rate pension_rate;     // × the member's own pension (pre-reform rules)
-  Rate reference_rate;   // × `reference`, e.g. 2% of the 2022 average pension
+  bool account = true;  // false: no personal account at all (credit 0)
+  Money fixed;          // 定额划入, e.g. 重庆 第九条 105/month
+  Rate base_rate;       // × 本人参保缴费基数 (own + employer shares already summed)
+  Rate pension_rate;    // × the member's own pension (pre-reform rules)
+  Rate reference_rate;  // × `reference`, e.g. 2% of the 2022 average pension
   Money reference;
   // 暂定 … 补划差额 (伊犁 第五条(三)): `provisional` is credited each month before
   // `adjusted_from` (a month index, or `never` while the reference is unknown); in that
@@ -37,8 +37,8 @@ struct CreditFormula {
   bool has_provisional = false;
   Money provisional;
   std::int32_t adjusted_from = never;
-  std::string missing;     // non-empty: the formula needs a parameter the text lacks
-  std::uint16_t label = 0; // index into the caller's table of rule labels
+  std::string missing;      // non-empty: the formula needs a parameter the text lacks
+  std::uint16_t label = 0;  // index into the caller's table of rule labels
 };
 
 // The formula for ages in full years from `min_age` up to the next band's `min_age` - 1.
@@ -81,10 +81,10 @@ enum CreditFlag : std::uint8_t {
 // Member-major outputs of n_members × n_months entries: entry i * n_months + k is member i
 // in month first_month + k.
 struct CreditColumns {
-  std::span<std::int64_t> credit;  // fen
-  std::span<std::uint16_t> label;  // CreditFormula::label
-  std::span<std::uint8_t> flags;   // CreditFlag bits
-  std::span<std::uint8_t> version; // index of the account version applied
+  std::span<std::int64_t> credit;   // fen
+  std::span<std::uint16_t> label;   // CreditFormula::label
+  std::span<std::uint8_t> flags;    // CreditFlag bits
+  std::span<std::uint8_t> version;  // index of the account version applied
 };
 
 // Throws PolicyError if the tables cannot be used.

@@ -6,21 +6,15 @@
 
 namespace yibao {
 
-// The calendar year of a day number (H. Hinnant's civil_from_days, year part only).
-constexpr std::int32_t year_of_day(std::int32_t day) {
-  const std::int64_t z = static_cast<std::int64_t>(day) + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  return static_cast<std::int32_t>(yoe + era * 400 + (month <= 2 ? 1 : 0));
-}
+struct CivilDate {
+  std::int32_t year;
+  std::int32_t month;  // 1..12
+  std::int32_t day;    // 1..31
+};
 
-// "YYYY-MM-DD" of a day number, for messages (H. Hinnant's civil_from_days).
-inline std::string date_string(std::int32_t day) {
-  const std::int64_t z = static_cast<std::int64_t>(day) + 719468;
+// H. Hinnant's civil_from_days.
+constexpr CivilDate civil_from_days(std::int32_t days) {
+  const std::int64_t z = static_cast<std::int64_t>(days) + 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const std::int64_t doe = z - era * 146097;
   const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -28,10 +22,21 @@ inline std::string date_string(std::int32_t day) {
   const std::int64_t mp = (5 * doy + 2) / 153;
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return {static_cast<std::int32_t>(yoe + era * 400 + (m <= 2 ? 1 : 0)),
+          static_cast<std::int32_t>(m), static_cast<std::int32_t>(d)};
+}
+
+// The calendar year of a day number: when member-year state resets.
+constexpr std::int32_t year_of_day(std::int32_t day) {
+  return civil_from_days(day).year;
+}
+
+// "YYYY-MM-DD" of a day number, for messages.
+inline std::string date_string(std::int32_t day) {
+  const CivilDate c = civil_from_days(day);
   // Appended piece by piece: GCC 12's -Wrestrict misfires on `"0" + std::string`.
-  std::string out = std::to_string(y);
-  for (const std::int64_t part : {m, d}) {
+  std::string out = std::to_string(c.year);
+  for (const std::int32_t part : {c.month, c.day}) {
     out.push_back('-');
     if (part < 10) out.push_back('0');
     out.append(std::to_string(part));

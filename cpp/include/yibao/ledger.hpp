@@ -34,9 +34,10 @@ struct LedgerColumns {
 
 // Rows are paid per account in (day, member, due, self_pay, outside, eligible, position)
 // order, so the result does not depend on the order of the input rows: rows equal in all
-// of these differ in no amount the ledger reads or writes, so they are interchangeable. `opening` holds each account's balance before its first credit (one
-// entry per account code; codes beyond it open at 0). Credits of months after a row's
-// month do not reach it. Throws InputError for a negative due, credit or opening balance.
+// of these differ in no amount the ledger reads or writes, so they are interchangeable. `opening`
+// holds each account's balance before its first credit (one entry per account code; codes beyond it
+// open at 0). Credits of months after a row's month do not reach it. Throws InputError for a
+// negative due, credit or opening balance.
 void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits,
                 std::span<const std::int64_t> opening, const LedgerColumns& out);
 

@@ -4,26 +4,9 @@
 
 #include <cstdint>
 
+#include "yibao/calendar.hpp"
+
 namespace yibao {
-
-struct CivilDate {
-  std::int32_t year;
-  std::int32_t month;  // 1..12
-  std::int32_t day;    // 1..31
-};
-
-constexpr CivilDate civil_from_days(std::int32_t days) {
-  const std::int64_t z = static_cast<std::int64_t>(days) + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int32_t>(yoe + era * 400 + (m <= 2 ? 1 : 0)), static_cast<std::int32_t>(m),
-          static_cast<std::int32_t>(d)};
-}
 
 // Months since 1970-01 of a calendar month.
 constexpr std::int32_t month_index(std::int32_t year, std::int32_t month) {
