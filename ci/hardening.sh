@@ -74,10 +74,17 @@ cmake --build --preset fuzz -j "$JOBS"
 # or `yibao_fuzz -merge=1 cpp/fuzz/corpus <dir>`).
 rm -rf "$WORK/corpus" "$WORK/artifacts" && mkdir -p "$WORK/corpus" "$WORK/artifacts"
 cp cpp/fuzz/corpus/* "$WORK/corpus/"
-ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+# The fuzzer's progress lines go to a log (CI shows its end, or all of the failure's tail).
+if ! ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   build/fuzz/cpp/fuzz/yibao_fuzz "$WORK/corpus" \
     -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -max_len=1200 \
-    -artifact_prefix="$WORK/artifacts/" -print_final_stats=1
+    -artifact_prefix="$WORK/artifacts/" -print_final_stats=1 >"$WORK/fuzz.log" 2>&1; then
+  tail -n 120 "$WORK/fuzz.log"
+  echo "fuzzer failed: crash input kept in $WORK/artifacts/"
+  exit 1
+fi
+tail -n 14 "$WORK/fuzz.log"
 echo "fuzz job: $(( $(date +%s) - t0 )) s; corpus $(ls cpp/fuzz/corpus | wc -l) seeds -> $(ls "$WORK/corpus" | wc -l) units"
 
 log "hardening passed in $(( $(date +%s) - started )) s"
