@@ -111,3 +111,20 @@ def test_broken_policy_file_names_file_and_key(tmp_path: Path) -> None:
     path.write_text(text.replace("value = 0.70", "value = 1.70"), encoding="utf-8")
     with pytest.raises(yibao.PolicyError, match=r"broken\.toml.*rate.*within 0\.\.1"):
         yibao.load_policy(path)
+
+
+def test_nhsa_names_round_trip() -> None:
+    extract = pd.DataFrame(
+        {
+            "psn_no": [7],
+            "date": ["2023-03-01"],
+            "level": [2],
+            "inscp_scp_amt": [300],
+            "status": "退休",
+        }
+    )
+    out = yibao.to_nhsa(yibao.adjudicate(yibao.from_nhsa(extract), "jining"))
+    # 济宁 二(一)1–2: 200 deductible at level 2, then 100 × 65% for a retiree.
+    assert out["act_pay_dedc"].tolist() == [Decimal("200.00")]
+    assert out["hifp_pay"].tolist() == [Decimal("65.00")]
+    assert "psn_no" in out.columns and "inscp_scp_amt" in out.columns

@@ -38,6 +38,7 @@ if _core_error is None:
     from .fund_impact import fund_impact
     from .ledger import ledger
     from .lint import Finding, lint_policy
+    from .naming import from_nhsa, to_nhsa
     from .policy import Policy, load_policy, regions
     from .stream import adjudicate_parquet
 else:  # pragma: no cover
@@ -66,9 +67,11 @@ __all__ = [
     "benefit_curve",
     "compare",
     "datasets",
+    "from_nhsa",
     "fund_impact",
     "ledger",
     "lint_policy",
     "load_policy",
     "regions",
+    "to_nhsa",
 ]

@@ -189,7 +189,7 @@ class Policy:
         >>> jining = load_policy("jining")
         >>> reform = jining.replace({"pools.general.annual_cap": 3000})
         >>> reform.versions[0].tree["pools"]["general"]["annual_cap"]["value"]
-        Decimal('3000')
+        3000
         """
         if not changes:
             raise PolicyError("replace() needs a mapping of changes")
