@@ -22,7 +22,7 @@ import pyarrow as pa
 from . import _core
 from .errors import AmountOverflowError, InputError
 
-__all__ = ["MONEY_DTYPE", "Rounding", "fen_to_money", "to_fen"]
+__all__ = ["MONEY_DTYPE", "Rounding", "decimal_from_words", "fen_to_money", "to_fen"]
 
 Rounding = Literal["half_up", "half_even", "down"]
 Unit = Literal["yuan", "fen"]
@@ -327,5 +327,11 @@ def fen_to_money(
     words = np.empty((len(fen), 2), dtype=np.int64)
     words[:, 0] = fen
     words[:, 1] = fen >> 63  # sign extension: the int128 two's complement high word
-    arr = pa.Array.from_buffers(pa.decimal128(18, 2), len(fen), [None, pa.py_buffer(words)])
+    return decimal_from_words(words)
+
+
+def decimal_from_words(words: np.ndarray) -> Any:
+    """decimal128(18, 2) over an (n, 2) int64 array in Arrow's layout, without a copy."""
+    buffer = pa.py_buffer(words)  # keeps the numpy array alive
+    arr = pa.Array.from_buffers(MONEY_DTYPE.pyarrow_dtype, len(words), [None, buffer])
     return pd.arrays.ArrowExtensionArray(arr)

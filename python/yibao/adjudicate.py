@@ -7,11 +7,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from . import _core
 from ._claims import claim_arrays
-from ._money import MONEY_DTYPE, Rounding, Unit
+from ._money import Rounding, Unit, decimal_from_words, fen_to_money
 from .errors import AmountOverflowError, InputError, PolicyError
 from .policy import Policy, load_policy
 
@@ -35,16 +34,7 @@ _MAX_DECIMAL18 = 10**18 - 1
 
 def money_column(values: np.ndarray, money: Money) -> Any:
     """Wrap the kernel's output: decimal128 words (zero-copy), int64 fen, or a float view."""
-    if money == "decimal":
-        n = len(values)
-        buffer = pa.py_buffer(values)  # keeps the numpy array alive; no copy
-        arr = pa.Array.from_buffers(MONEY_DTYPE.pyarrow_dtype, n, [None, buffer])
-        return pd.arrays.ArrowExtensionArray(arr)
-    if money == "fen":
-        return values
-    if money == "float":
-        return values / 100.0
-    raise ValueError(f"money must be 'decimal', 'float' or 'fen', got {money!r}")
+    return decimal_from_words(values) if money == "decimal" else fen_to_money(values, money)
 
 
 def as_policy(policy: str | Policy) -> Policy:
