@@ -68,21 +68,25 @@ class Adjudicator {
   // Rows order[begin..end), whole members only.
   void run(std::span<const std::int64_t> order) {
     std::int64_t member = -1;
-    std::int32_t year = std::numeric_limits<std::int32_t>::min();
+    // The current member-year is the days [year_start, next_year_start); an empty range
+    // forces the first row of each member to open a new year.
+    std::int32_t year_start = 0, next_year_start = 0;
     std::int32_t day = std::numeric_limits<std::int32_t>::min();
     for (const std::int64_t r : order) {
       const auto row = static_cast<std::size_t>(r);
       const std::int32_t row_day = claims_.day[row];
       if (claims_.member[row] != member) {
         member = claims_.member[row];
-        year = std::numeric_limits<std::int32_t>::min();
+        year_start = next_year_start = 0;
         day = std::numeric_limits<std::int32_t>::min();
       }
       // Rows come in date order within a member, so the year, the version in force and the
       // day's visits change only when the day does.
       if (row_day != day) {
-        if (const std::int32_t row_year = year_of_day(row_day); row_year != year) {
-          year = row_year;
+        if (row_day < year_start || row_day >= next_year_start) {
+          const std::int32_t year = year_of_day(row_day);
+          year_start = days_from_civil(year, 1, 1);
+          next_year_start = days_from_civil(year + 1, 1, 1);
           state_ = MemberYear{};
         }
         day = row_day;

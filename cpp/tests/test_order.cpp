@@ -49,6 +49,12 @@ TEST(Calendar, YearOfDay) {
   EXPECT_EQ(yibao::date_string(11016), "2000-02-29");
   EXPECT_EQ(yibao::date_string(19723), "2024-01-01");
   EXPECT_EQ(yibao::date_string(-1), "1969-12-31");
+  for (std::int32_t day = -800000; day < 800000; day += 97) {  // both directions agree
+    const auto c = yibao::civil_from_days(day);
+    ASSERT_EQ(yibao::days_from_civil(c.year, c.month, c.day), day);
+    ASSERT_LE(yibao::days_from_civil(c.year, 1, 1), day);
+    ASSERT_GT(yibao::days_from_civil(c.year + 1, 1, 1), day);
+  }
 }
 
 #include <string>
