@@ -60,20 +60,60 @@ struct RowLevels {
   bool from_prescriber;
 };
 
+// The claim columns of some rows, copied into processing order.
+class GatheredClaims {
+ public:
+  void fill(const ClaimColumns& claims, std::span<const std::int64_t> order) {
+    gather(claims.member, order, member_);
+    gather(claims.day, order, day_);
+    gather(claims.level, order, level_);
+    gather(claims.eligible, order, eligible_);
+    gather(claims.status, order, status_);
+    gather(claims.service, order, service_);
+    gather(claims.prescriber, order, prescriber_);
+    gather(claims.tier, order, tier_);
+    if (!claims.institution.empty()) gather(claims.institution, order, institution_);
+  }
+
+  [[nodiscard]] ClaimColumns columns() const {
+    return {member_, day_, level_, eligible_, status_, service_, prescriber_, tier_, institution_};
+  }
+
+ private:
+  template <class T>
+  static void gather(std::span<const T> column, std::span<const std::int64_t> order,
+                     std::vector<T>& out) {
+    out.resize(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+      out[i] = column[static_cast<std::size_t>(order[i])];
+  }
+
+  std::vector<std::int64_t> member_, eligible_, institution_;
+  std::vector<std::int32_t> day_;
+  std::vector<std::int8_t> level_, status_, service_, prescriber_, tier_;
+};
+
 class Adjudicator {
  public:
   Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
       : policy_(policy), claims_(claims), out_(out) {}
 
-  // Rows order[begin..end), whole members only.
-  void run(std::span<const std::int64_t> order) {
+  // The caller's rows order[0..n), whole members only. Unless they are already in order,
+  // the claim columns are first gathered into processing order, so the pass reads them
+  // sequentially (random reads in the dependent loop would cost a cache miss per column).
+  void run(std::span<const std::int64_t> order, bool in_order) {
+    if (!in_order) {
+      gathered_.fill(claims_, order);
+      claims_ = gathered_.columns();
+    }
     std::int64_t member = -1;
     // The current member-year is the days [year_start, next_year_start); an empty range
     // forces the first row of each member to open a new year.
     std::int32_t year_start = 0, next_year_start = 0;
     std::int32_t day = std::numeric_limits<std::int32_t>::min();
-    for (const std::int64_t r : order) {
-      const auto row = static_cast<std::size_t>(r);
+    for (std::size_t position = 0; position < order.size(); ++position) {
+      at_ = static_cast<std::size_t>(order[position]);    // the caller's row: outputs, errors
+      const std::size_t row = in_order ? at_ : position;  // where its claim is read
       const std::int32_t row_day = claims_.day[row];
       if (claims_.member[row] != member) {
         member = claims_.member[row];
@@ -91,7 +131,7 @@ class Adjudicator {
         }
         day = row_day;
         visits_.clear();
-        version_ = version_for(policy_, row_day, row);
+        version_ = version_for(policy_, row_day, at_);
       }
       try {
         adjudicate_row(row);
@@ -100,7 +140,7 @@ class Adjudicator {
         // name the row and column like every other error (issue 6) instead of no row.
         if (e.row() != no_row) throw;
         throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums",
-                            row_of(row), "eligible");
+                            row_of(at_), "eligible");
       }
     }
   }
@@ -111,7 +151,7 @@ class Adjudicator {
     const std::int8_t code = column[row];
     if (code < 0 || code >= limit) {
       throw InputError(std::string(name) + " code " + std::to_string(code) + " is out of range",
-                       row_of(row), name);
+                       row_of(at_), name);
     }
     return code;
   }
@@ -127,7 +167,7 @@ class Adjudicator {
         throw InputError(
             "a pharmacy row (外配处方) needs prescriber_level 0..3: its rules take the level of "
             "the prescribing institution",
-            row_of(row), "prescriber_level");
+            row_of(at_), "prescriber_level");
       }
       from_prescriber = true;
     }
@@ -146,7 +186,7 @@ class Adjudicator {
         static_cast<std::size_t>(checked_code(row, claims_.level, n_levels, "level"));
     const Money eligible = Money::from_fen(claims_.eligible[row]);
     if (eligible < Money{}) {
-      throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(row),
+      throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(at_),
                        "eligible");
     }
 
@@ -154,7 +194,7 @@ class Adjudicator {
     if (rule.pool < 0) {
       throw MissingParameter(policy_.region + ": service '" + service_names[service] +
                                  "' has no parameters in the source text: " + rule.missing,
-                             row_of(row), "service");
+                             row_of(at_), "service");
     }
     const Pool& pool = version.pools[static_cast<std::size_t>(rule.pool)];
     PoolYear& pool_year = state_.pools[static_cast<std::size_t>(rule.pool)];
@@ -172,7 +212,7 @@ class Adjudicator {
         throw InputError(policy_.region +
                              ": per-visit rules group rows into visits by institution_id "
                              "(one member, one day, one institution)",
-                         row_of(row), "institution_id");
+                         row_of(at_), "institution_id");
       }
       visit = &visits_.at(claims_.institution[row], rule.pool, pool_year.visits);
     }
@@ -209,7 +249,7 @@ class Adjudicator {
 
     // Built-in invariants (cheap, every row): never a silently wrong number.
     if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base) {
-      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(row));
+      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_));
     }
 
     // A paid row never takes a cap's running total past the cap (issue 6, item 5).
@@ -217,7 +257,7 @@ class Adjudicator {
         ((visit != nullptr && pool.has_visit_cap && visit->fund_paid > pool.visit_cap[cap_level]) ||
          (pool.has_annual_cap && pool_year.fund_paid > pool.annual_cap[tier][status]) ||
          (version.has_overall_cap && state_.fund_paid > version.overall_cap))) {
-      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(row) +
+      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_) +
                              ": a cap is exceeded");
     }
 
@@ -226,17 +266,19 @@ class Adjudicator {
     if (base > Money{}) flags |= rule_rate;
     if (from_prescriber) flags |= rule_prescriber;
 
-    out_.deductible.store(row, deductible);
-    out_.fund_paid.store(row, fund);
-    out_.self_pay.store(row, eligible - fund);
-    out_.capped.store(row, rounded - fund);
-    out_.ytd_fund_paid.store(row, state_.fund_paid);
-    out_.rule[row] = static_cast<std::uint16_t>(v * rule_codes_per_version + flags);
+    out_.deductible.store(at_, deductible);
+    out_.fund_paid.store(at_, fund);
+    out_.self_pay.store(at_, eligible - fund);
+    out_.capped.store(at_, rounded - fund);
+    out_.ytd_fund_paid.store(at_, state_.fund_paid);
+    out_.rule[at_] = static_cast<std::uint16_t>(v * rule_codes_per_version + flags);
   }
 
   const Policy& policy_;
-  const ClaimColumns& claims_;
+  ClaimColumns claims_;
   const AdjudicationColumns& out_;
+  std::size_t at_ = 0;  // the caller's row of the claim being adjudicated
+  GatheredClaims gathered_;
   MemberYear state_{};
   DayVisits visits_;
   std::size_t version_ = 0;
@@ -265,13 +307,17 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
       member_chunks(order, claims.member, std::max<std::size_t>(threads, 1));
   const std::size_t n_chunks = bounds.size() - 1;
   const std::span<const std::int64_t> all(order);
+  bool in_order = true;  // the common case: input already sorted by member and date
+  for (std::size_t i = 0; i < order.size() && in_order; ++i)
+    in_order = order[i] == static_cast<std::int64_t>(i);
 
   // Members never span two chunks and each row is written only by its own chunk, so the
   // chunks share nothing mutable: results are identical for every thread count.
   std::vector<std::exception_ptr> errors(n_chunks);
   auto work = [&](std::size_t k) {
     try {
-      Adjudicator(policy, claims, out).run(all.subspan(bounds[k], bounds[k + 1] - bounds[k]));
+      Adjudicator(policy, claims, out)
+          .run(all.subspan(bounds[k], bounds[k + 1] - bounds[k]), in_order);
     } catch (...) {
       errors[k] = std::current_exception();
     }

@@ -5,6 +5,25 @@
 #include <string>
 
 namespace yibao {
+namespace {
+
+// A member has a handful of rows: insertion sort is stable, allocates nothing (std::stable_sort
+// takes a temporary buffer on every call) and is fastest on short, nearly sorted runs.
+template <class It, class Less>
+void stable_sort_small(It first, It last, Less less) {
+  if (last - first > 32) {
+    std::stable_sort(first, last, less);
+    return;
+  }
+  for (It i = first + (first != last ? 1 : 0); i < last; ++i) {
+    const auto value = *i;
+    It j = i;
+    for (; j != first && less(value, *(j - 1)); --j) *j = *(j - 1);
+    *j = value;
+  }
+}
+
+}  // namespace
 
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day) {
@@ -39,8 +58,8 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
       std::size_t end = begin + 1;
       const auto code = member[static_cast<std::size_t>(order[begin])];
       while (end < n && member[static_cast<std::size_t>(order[end])] == code) ++end;
-      std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                       order.begin() + static_cast<std::ptrdiff_t>(end), by_day);
+      stable_sort_small(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                        order.begin() + static_cast<std::ptrdiff_t>(end), by_day);
       begin = end;
     }
     return order;

@@ -46,9 +46,8 @@ class MoneyColumn {
   MoneyColumn() = default;
   MoneyColumn(std::span<std::int64_t> words, Layout layout) : words_(words), layout_(layout) {}
 
-  [[nodiscard]] std::size_t size() const {
-    return layout_ == Layout::decimal128 ? words_.size() / 2 : words_.size();
-  }
+  [[nodiscard]] std::size_t width() const { return layout_ == Layout::decimal128 ? 2 : 1; }
+  [[nodiscard]] std::size_t size() const { return words_.size() / width(); }
   void store(std::size_t row, Money value) const {
     if (layout_ == Layout::fen64) {
       words_[row] = value.fen();
