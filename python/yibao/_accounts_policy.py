@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -39,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from ._compile import fen, ppm
-from ._tree import STATUSES, TIERS, is_leaf, iter_leaves
+from ._tree import STATUSES, TIERS, is_leaf, iter_leaves, parse_toml
 from .errors import PolicyError
 
 __all__ = ["AccountRules", "account_rules", "month_index", "month_of"]
@@ -127,11 +126,7 @@ class AccountRules:
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def from_toml(cls, text: str, *, origin: str = "<string>") -> AccountRules:
-        try:
-            data = tomllib.loads(text, parse_float=Decimal)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{origin}: not valid TOML: {exc}") from exc
-        return cls.from_dict(data, origin=origin)
+        return cls.from_dict(parse_toml(text, origin), origin=origin)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, origin: str = "<dict>") -> AccountRules:

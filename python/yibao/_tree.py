@@ -8,13 +8,14 @@ every key below it, so ``annual_cap = {value = 2000}`` covers every tier and sta
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from .errors import PolicyError
 
-__all__ = ["DIMENSIONS", "Missing", "is_leaf", "iter_leaves", "resolve"]
+__all__ = ["DIMENSIONS", "Missing", "is_leaf", "iter_leaves", "parse_toml", "resolve"]
 
 LEVELS = ("level1", "level2", "level3")
 STATUSES = ("in_service", "retired")
@@ -31,6 +32,14 @@ class Missing(Exception):
         self.text = str(leaf["missing"])
         self.source = str(leaf.get("source", ""))
         super().__init__(f"{path}: {self.text}")
+
+
+def parse_toml(text: str, origin: str) -> dict[str, Any]:
+    """A policy file's text as a dict; floats are read as exact decimals (DESIGN §4)."""
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{origin}: not valid TOML: {exc}") from exc
 
 
 def is_leaf(node: object) -> bool:

@@ -42,6 +42,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from ._compile import POOL_KEYS
 from ._tree import LEVELS, STATUSES, TIERS, Missing, iter_leaves, resolve
 from .errors import PolicyError
 from .policy import Policy, regions
@@ -65,20 +66,7 @@ _VERSION_KEYS = frozenset(
         "note",
     }
 )
-_POOL_KEYS = frozenset(
-    {
-        "deductible_mode",
-        "deductible",
-        "first_visit",
-        "later_visit",
-        "rate",
-        "retired_rate_increase",
-        "visit_cap",
-        "annual_cap",
-        "missing",
-        "source",
-    }
-)
+_POOL_KEYS = POOL_KEYS | {"missing", "source"}
 _AMOUNT_KEYS = ("deductible", "first_visit", "later_visit", "visit_cap", "annual_cap")
 
 

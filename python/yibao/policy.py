@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -21,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._tree import is_leaf, iter_leaves
+from ._tree import is_leaf, iter_leaves, parse_toml
 from .errors import PolicyError
 
 __all__ = ["Policy", "load_policy", "regions"]
@@ -102,11 +101,7 @@ class Policy:
     @classmethod
     def from_toml(cls, text: str, *, origin: str = "<string>") -> Policy:
         """Parse a policy file's text; floats are read as exact decimals."""
-        try:
-            data = tomllib.loads(text, parse_float=Decimal)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{origin}: not valid TOML: {exc}") from exc
-        return cls.from_dict(data, origin=origin)
+        return cls.from_dict(parse_toml(text, origin), origin=origin)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, origin: str = "<dict>") -> Policy:
