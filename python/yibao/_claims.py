@@ -162,7 +162,8 @@ def _levels(series: pd.Series, column: str, *, allow_missing: bool) -> np.ndarra
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
         values = series.to_numpy()
         if values.min() >= 0 and values.max() <= 3:  # fast path: plain integer levels
-            return values.astype(np.int8, copy=False)
+            levels: np.ndarray = values.astype(np.int8, copy=False)
+            return levels
     index = series.index
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)  # judged by its values, as an object column
@@ -282,7 +283,7 @@ def _ids(series: pd.Series, column: str) -> np.ndarray:
     factorized into dense codes.
     """
     if isinstance(series.dtype, np.dtype) and series.dtype.kind == "i":
-        values = series.to_numpy(dtype=np.int64)  # no copy for int64
+        values: np.ndarray = series.to_numpy(dtype=np.int64)  # no copy for int64
         if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
             return values  # sorted: the kernel reads them in place
         # Unsorted: dense codes let the kernel order rows with a counting sort (O(n)).

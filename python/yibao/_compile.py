@@ -29,7 +29,7 @@ SERVICES = (
     "chronic",
     "special_drug",
 )
-POOL_KEYS = frozenset(
+POOL_KEYS: frozenset[str] = frozenset(
     {
         "deductible_mode",
         "deductible",

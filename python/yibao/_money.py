@@ -274,11 +274,7 @@ def _to_fen(series: pd.Series, name: str, rounding: Any, unit: Unit) -> np.ndarr
         if arr.null_count:
             null_at = _first(np.asarray(arr.is_null(), dtype=bool))
             raise _error(InputError, "missing amount", series, name, null_at or 0)
-        if pa.types.is_decimal(arr.type):
-            if unit == "fen":
-                raise InputError(
-                    "unit='fen' needs integer amounts, got Decimal objects", column=name
-                )
+        if pa.types.is_decimal(arr.type):  # (unit="fen" was refused above for non-integers)
             return _from_arrow_decimal(arr, name, rounding, series)
         if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
             # Positional: the converted values keep the caller's index, never realigned by label.

@@ -86,7 +86,8 @@ def resolve(node: Any, path: str, where: str, **dims: str) -> Mapping[str, Any]:
     unknown = set(node) - LEAF_KEYS
     if unknown:
         raise PolicyError(f"{where}: {path} has unknown keys {sorted(unknown)}")
-    return node
+    leaf: Mapping[str, Any] = node
+    return leaf
 
 
 def leaf_value(leaf: Mapping[str, Any]) -> Any:

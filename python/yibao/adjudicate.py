@@ -42,7 +42,7 @@ def as_policy(policy: str | Policy) -> Policy:
     if isinstance(policy, Policy):
         return policy
     if isinstance(policy, (str, os.PathLike)):
-        return load_policy(policy)  # type: ignore[arg-type]
+        return load_policy(policy)
     raise TypeError(f"policy must be a region key, a policy file path or a Policy, got {policy!r}")
 
 
