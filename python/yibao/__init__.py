@@ -21,7 +21,7 @@ from .errors import (
 __version__ = "0.1.0"
 
 try:
-    from . import _core as _core  # noqa: F401  (explicit re-export for type checkers)
+    from . import _core as _core  # "as": an explicit re-export for type checkers
 except ImportError as _exc:  # pragma: no cover - only when the extension is not built
     # Keep `import yibao` (and so its pytest plugin) working; fail with a clear message when
     # something that needs the compiled core is used.
