@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from ._compile import fen, ppm
-from ._tree import STATUSES, TIERS, is_leaf, iter_leaves, parse_toml
+from ._tree import STATUSES, TIERS, dated_entries, is_leaf, iter_leaves, parse_toml
 from .errors import PolicyError
 
 __all__ = ["AccountRules", "account_rules", "month_index", "month_of"]
@@ -130,17 +130,10 @@ class AccountRules:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, origin: str = "<dict>") -> AccountRules:
-        raw = data.get("accounts")
-        if not isinstance(raw, list):
-            raise PolicyError(f"{origin}: no [[accounts]] entries (personal-account rules)")
-        versions = []
-        for i, entry in enumerate(raw):
-            effective = entry.get("effective") if isinstance(entry, Mapping) else None
-            if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
-                raise PolicyError(f"{origin}: accounts[{i}].effective must be a date (YYYY-MM-01)")
-            versions.append(
-                AccountVersion(effective, {k: v for k, v in entry.items() if k != "effective"})
-            )
+        entries = dated_entries(
+            data, "accounts", origin, "no [[accounts]] entries (personal-account rules)"
+        )
+        versions = [AccountVersion(effective, tree) for effective, tree in entries]
         return cls(
             str(data.get("region", "custom")),
             versions,

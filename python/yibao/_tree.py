@@ -8,6 +8,7 @@ every key below it, so ``annual_cap = {value = 2000}`` covers every tier and sta
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -15,7 +16,15 @@ from typing import Any
 
 from .errors import PolicyError
 
-__all__ = ["DIMENSIONS", "Missing", "is_leaf", "iter_leaves", "parse_toml", "resolve"]
+__all__ = [
+    "DIMENSIONS",
+    "Missing",
+    "dated_entries",
+    "is_leaf",
+    "iter_leaves",
+    "parse_toml",
+    "resolve",
+]
 
 LEVELS = ("level1", "level2", "level3")
 STATUSES = ("in_service", "retired")
@@ -40,6 +49,22 @@ def parse_toml(text: str, origin: str) -> dict[str, Any]:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: not valid TOML: {exc}") from exc
+
+
+def dated_entries(
+    data: Mapping[str, Any], key: str, origin: str, missing: str
+) -> list[tuple[dt.date, dict[str, Any]]]:
+    """The ``[[key]]`` array of a policy file as (effective date, the entry without it)."""
+    raw = data.get(key)
+    if not isinstance(raw, list):
+        raise PolicyError(f"{origin}: {missing}")
+    entries = []
+    for i, entry in enumerate(raw):
+        effective = entry.get("effective") if isinstance(entry, Mapping) else None
+        if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
+            raise PolicyError(f"{origin}: {key}[{i}].effective must be a date (YYYY-MM-DD)")
+        entries.append((effective, {k: v for k, v in entry.items() if k != "effective"}))
+    return entries
 
 
 def is_leaf(node: object) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._tree import is_leaf, iter_leaves, parse_toml
+from ._tree import dated_entries, is_leaf, iter_leaves, parse_toml
 from .errors import PolicyError
 
 __all__ = ["Policy", "load_policy", "regions"]
@@ -105,16 +105,10 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, origin: str = "<dict>") -> Policy:
-        raw_versions = data.get("versions")
-        if not isinstance(raw_versions, list):
-            raise PolicyError(f"{origin}: missing [[versions]]")
-        versions = []
-        for i, raw in enumerate(raw_versions):
-            effective = raw.get("effective") if isinstance(raw, Mapping) else None
-            if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
-                raise PolicyError(f"{origin}: versions[{i}].effective must be a date (YYYY-MM-DD)")
-            tree = {k: v for k, v in raw.items() if k not in ("effective",)}
-            versions.append(Version(effective, tree))
+        versions = [
+            Version(effective, tree)
+            for effective, tree in dated_entries(data, "versions", origin, "missing [[versions]]")
+        ]
         accounts = None
         if "accounts" in data:
             from ._accounts_policy import AccountRules
