@@ -3,7 +3,11 @@
 
 #include <pybind11/numpy.h>
 
+#include <cstddef>
 #include <span>
+#include <utility>
+
+#include "yibao/buffers.hpp"
 
 namespace yibao::bindings {
 
@@ -19,6 +23,27 @@ std::span<const T> in(const Column<T>& a) {
 template <class T>
 std::span<T> out(Column<T>& a) {
   return {a.mutable_data(), static_cast<std::size_t>(a.size())};
+}
+
+// A new C-contiguous array of `rows` (× `width`) values of T for the core to fill, in memory
+// from yibao::BufferCache: it goes back to the cache when the array (or the pandas column
+// made from it) is freed, so the next call does not fault in fresh pages.
+template <class T>
+Column<T> new_column(std::size_t rows, std::size_t width = 1) {
+  const std::size_t bytes = rows * width * sizeof(T);
+  struct Lease {
+    void* memory;
+    std::size_t bytes;
+  };
+  auto* lease = new Lease{BufferCache::instance().acquire(bytes), bytes};
+  void* memory = lease->memory;
+  const pybind11::capsule owner(lease, [](void* p) noexcept {
+    auto* done = static_cast<Lease*>(p);
+    BufferCache::instance().release(done->memory, done->bytes);
+    delete done;
+  });
+  if (width == 1) return Column<T>({rows}, {sizeof(T)}, static_cast<T*>(memory), owner);
+  return Column<T>({rows, width}, {width * sizeof(T), sizeof(T)}, static_cast<T*>(memory), owner);
 }
 
 }  // namespace yibao::bindings

@@ -9,6 +9,7 @@ void register_policy(py::module_& m);
 void register_adjudicate(py::module_& m);
 void register_labels(py::module_& m);
 void register_accounts(py::module_& m);
+void register_buffers(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "yibao's compiled core (private: use the yibao package).";
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   register_adjudicate(m);
   register_labels(m);
   register_accounts(m);
+  register_buffers(m);
 }

@@ -32,12 +32,10 @@ void register_adjudicate(py::module_& m) {
          std::size_t threads, yibao::MoneyColumn::Layout layout) {
         const auto n = static_cast<std::size_t>(member.size());
         const bool wide = layout == yibao::MoneyColumn::Layout::decimal128;
-        auto money = [&] {
-          return wide ? Column<std::int64_t>({n, std::size_t{2}}) : Column<std::int64_t>(n);
-        };
+        auto money = [&] { return yibao::bindings::new_column<std::int64_t>(n, wide ? 2 : 1); };
         Column<std::int64_t> deductible = money(), fund = money(), self_pay = money(),
                              capped = money(), ytd = money();
-        Column<std::uint16_t> rule(n);
+        Column<std::uint16_t> rule = yibao::bindings::new_column<std::uint16_t>(n);
         auto column = [layout](Column<std::int64_t>& a) {
           return yibao::MoneyColumn(out(a), layout);
         };

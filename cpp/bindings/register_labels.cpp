@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,20 +21,45 @@ namespace {
 using yibao::bindings::Column;
 using yibao::bindings::in;
 
+// `chunks`: a list of (offsets, data, validity or None, bit offset), one per Arrow chunk.
 template <class Offset>
-Column<std::int8_t> codes(const Column<Offset>& offsets, const Column<std::uint8_t>& data,
-                          const std::optional<Column<std::uint8_t>>& validity,
-                          std::int64_t bit_offset, const yibao::LabelTable& table,
-                          std::int64_t row_base, const std::string& column) {
-  const auto n = offsets.size() > 0 ? static_cast<std::size_t>(offsets.size() - 1) : 0;
-  Column<std::int8_t> out(n);
-  const auto off = in(offsets);
-  const std::span<const char> bytes(reinterpret_cast<const char*>(data.data()),
-                                    static_cast<std::size_t>(data.size()));
-  const auto valid = validity ? in(*validity) : std::span<const std::uint8_t>{};
-  const std::span<std::int8_t> dst(out.mutable_data(), n);
+Column<std::int8_t> codes(const py::list& chunks, const yibao::LabelTable& table,
+                          const std::string& column, std::size_t threads) {
+  std::vector<Column<Offset>> offsets;  // keep every buffer alive (and typed) for the call
+  std::vector<Column<std::uint8_t>> data, validity;
+  std::vector<yibao::StringChunk<Offset>> spans;
+  std::size_t rows = 0;
+  for (const auto& item : chunks) {
+    const auto parts = item.cast<py::tuple>();
+    if (parts.size() != 4) throw py::value_error("a chunk is (offsets, data, validity, offset)");
+    offsets.push_back(parts[0].cast<Column<Offset>>());
+    data.push_back(parts[1].cast<Column<std::uint8_t>>());
+    const bool has_validity = !parts[2].is_none();
+    if (has_validity) validity.push_back(parts[2].cast<Column<std::uint8_t>>());
+    const auto& bytes = data.back();
+    spans.push_back(
+        {in(offsets.back()),
+         {reinterpret_cast<const char*>(bytes.data()), static_cast<std::size_t>(bytes.size())},
+         has_validity ? in(validity.back()) : std::span<const std::uint8_t>{},
+         parts[3].cast<std::int64_t>()});
+    rows += spans.back().rows();
+  }
+  auto out = yibao::bindings::new_column<std::int8_t>(rows);
+  const std::span<std::int8_t> dst(out.mutable_data(), rows);
   py::gil_scoped_release release;
-  yibao::label_codes<Offset>(off, bytes, valid, bit_offset, table, dst, row_base, column);
+  yibao::label_codes<Offset>(spans, table, dst, column, threads);
+  return out;
+}
+
+template <class Out>
+Column<Out> recode(const Column<std::uint16_t>& codes, const Column<Out>& table,
+                   std::size_t threads) {
+  auto out = yibao::bindings::new_column<Out>(static_cast<std::size_t>(codes.size()));
+  const auto src = in(codes);
+  const auto lookup = in(table);
+  const auto dst = yibao::bindings::out(out);
+  py::gil_scoped_release release;
+  yibao::recode<Out>(src, lookup, dst, threads);
   return out;
 }
 
@@ -45,10 +71,30 @@ void register_labels(py::module_& m) {
              return yibao::LabelTable{std::move(labels), std::move(codes)};
            }),
            py::arg("labels"), py::arg("codes"));
-  m.def("label_codes", &codes<std::int32_t>, py::arg("offsets"), py::arg("data"),
-        py::arg("validity"), py::arg("bit_offset"), py::arg("table"), py::arg("row_base"),
-        py::arg("column"));
-  m.def("label_codes", &codes<std::int64_t>, py::arg("offsets"), py::arg("data"),
-        py::arg("validity"), py::arg("bit_offset"), py::arg("table"), py::arg("row_base"),
-        py::arg("column"));
+  m.def(
+      "label_codes",
+      [](const py::list& chunks, bool large, const yibao::LabelTable& table,
+         const std::string& column, std::size_t threads) {
+        return large ? codes<std::int64_t>(chunks, table, column, threads)
+                     : codes<std::int32_t>(chunks, table, column, threads);
+      },
+      py::arg("chunks"), py::arg("large"), py::arg("table"), py::arg("column"),
+      py::arg("threads") = 1);
+  m.def(
+      "codes_present",
+      [](const Column<std::uint16_t>& codes, std::size_t n_codes, std::size_t threads) {
+        const auto src = in(codes);
+        std::vector<std::uint8_t> present;
+        {
+          py::gil_scoped_release release;
+          present = yibao::codes_present(src, n_codes, threads);
+        }
+        Column<std::uint8_t> out(present.size());
+        std::copy(present.begin(), present.end(), out.mutable_data());
+        return out;
+      },
+      py::arg("codes"), py::arg("n_codes"), py::arg("threads") = 1);
+  m.def("recode", &recode<std::int8_t>, py::arg("codes"), py::arg("table"), py::arg("threads") = 1);
+  m.def("recode", &recode<std::int16_t>, py::arg("codes"), py::arg("table"),
+        py::arg("threads") = 1);
 }

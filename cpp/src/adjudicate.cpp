@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <exception>
 #include <limits>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "yibao/calendar.hpp"
@@ -13,6 +11,7 @@
 #include "yibao/deductible.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
+#include "yibao/parallel.hpp"
 #include "yibao/visits.hpp"
 
 namespace yibao {
@@ -53,13 +52,6 @@ std::size_t version_for(const Policy& policy, std::int32_t day, std::size_t row)
   return static_cast<std::size_t>(it - vs.begin()) - 1;
 }
 
-struct RowLevels {
-  std::size_t rate;
-  std::size_t deductible;
-  std::size_t cap;
-  bool from_prescriber;
-};
-
 // The claim columns of some rows, copied into processing order.
 class GatheredClaims {
  public:
@@ -98,11 +90,14 @@ class Adjudicator {
   Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
       : policy_(policy), claims_(claims), out_(out) {}
 
-  // The caller's rows order[0..n), whole members only. Unless they are already in order,
-  // the claim columns are first gathered into processing order, so the pass reads them
-  // sequentially (random reads in the dependent loop would cost a cache miss per column).
-  void run(std::span<const std::int64_t> order, bool in_order) {
+  // Rows [begin, end) of the processing order, whole members only: the caller's own rows
+  // when `order` is empty (input already sorted), else order[begin..end). Unsorted rows are
+  // first gathered into processing order, so the pass reads every column sequentially
+  // (random reads in the dependent loop would cost a cache miss per column).
+  void run(std::size_t begin, std::size_t end, std::span<const std::int64_t> order) {
+    const bool in_order = order.empty();
     if (!in_order) {
+      order = order.subspan(begin, end - begin);
       gathered_.fill(claims_, order);
       claims_ = gathered_.columns();
     }
@@ -111,9 +106,10 @@ class Adjudicator {
     // forces the first row of each member to open a new year.
     std::int32_t year_start = 0, next_year_start = 0;
     std::int32_t day = std::numeric_limits<std::int32_t>::min();
-    for (std::size_t position = 0; position < order.size(); ++position) {
-      at_ = static_cast<std::size_t>(order[position]);    // the caller's row: outputs, errors
-      const std::size_t row = in_order ? at_ : position;  // where its claim is read
+    for (std::size_t position = 0; position < end - begin; ++position) {
+      // The caller's row (outputs, errors), and where its claim is read.
+      const std::size_t row = in_order ? begin + position : position;
+      at_ = in_order ? row : static_cast<std::size_t>(order[position]);
       const std::int32_t row_day = claims_.day[row];
       if (claims_.member[row] != member) {
         member = claims_.member[row];
@@ -131,7 +127,13 @@ class Adjudicator {
         }
         day = row_day;
         visits_.clear();
-        version_ = version_for(policy_, row_day, at_);
+        if (row_day < version_from_ || row_day >= version_until_) {
+          version_ = version_for(policy_, row_day, at_);
+          const auto& vs = policy_.versions;
+          version_from_ = vs[version_].effective_day;
+          version_until_ = version_ + 1 < vs.size() ? vs[version_ + 1].effective_day
+                                                    : std::numeric_limits<std::int32_t>::max();
+        }
       }
       try {
         adjudicate_row(row);
@@ -146,44 +148,53 @@ class Adjudicator {
   }
 
  private:
-  std::int8_t checked_code(std::size_t row, std::span<const std::int8_t> column, int limit,
-                           const char* name) const {
-    const std::int8_t code = column[row];
-    if (code < 0 || code >= limit) {
-      throw InputError(std::string(name) + " code " + std::to_string(code) + " is out of range",
-                       row_of(at_), name);
+  // A code outside its range (possible only when the core is called directly, not from
+  // Python) names the first such column.
+  [[noreturn]] void bad_code(std::size_t row) const {
+    const std::array<std::pair<const char*, int>, 4> limits{
+        {{"status", n_statuses}, {"tier", n_tiers}, {"service", n_services}, {"level", n_levels}}};
+    const std::array<std::int8_t, 4> codes{claims_.status[row], claims_.tier[row],
+                                           claims_.service[row], claims_.level[row]};
+    for (std::size_t k = 0; k < limits.size(); ++k) {
+      if (codes[k] < 0 || codes[k] >= limits[k].second) {
+        throw InputError(
+            std::string(limits[k].first) + " code " + std::to_string(codes[k]) + " is out of range",
+            row_of(at_), limits[k].first);
+      }
     }
-    return code;
+    throw std::logic_error("bad_code called on valid codes");
   }
 
+  // The level a rule is read at. Branch-free: one claim file mixes sources row by row
+  // (pharmacy rows take the prescriber's level), so a branch on the source would often be
+  // mispredicted.
   std::size_t pick_level(const LevelChoice& choice, std::size_t row, std::size_t row_level,
                          const Version& version, bool& from_prescriber) const {
-    int level = static_cast<int>(row_level);
-    if (choice.source == LevelSource::fixed) {
-      level = choice.fixed_level;
-    } else if (choice.source == LevelSource::prescriber) {
-      level = claims_.prescriber[row];
-      if (level < 0 || level >= n_levels) {
-        throw InputError(
-            "a pharmacy row (外配处方) needs prescriber_level 0..3: its rules take the level of "
-            "the prescribing institution",
-            row_of(at_), "prescriber_level");
-      }
-      from_prescriber = true;
+    const std::array<int, 3> by_source{static_cast<int>(row_level), claims_.prescriber[row],
+                                       choice.fixed_level};
+    const int level = by_source[static_cast<std::size_t>(choice.source)];
+    // Row and fixed levels are valid already; only a missing prescriber level can fail here.
+    if (level < 0 || level >= n_levels) {
+      throw InputError(
+          "a pharmacy row (外配处方) needs prescriber_level 0..3: its rules take the level of "
+          "the prescribing institution",
+          row_of(at_), "prescriber_level");
     }
+    from_prescriber |= choice.source == LevelSource::prescriber;
     return static_cast<std::size_t>(level == 0 ? version.level0_as : level);
   }
 
   void adjudicate_row(std::size_t row) {
     const std::size_t v = version_;
     const Version& version = policy_.versions[v];
-    const auto status =
-        static_cast<std::size_t>(checked_code(row, claims_.status, n_statuses, "status"));
-    const auto tier = static_cast<std::size_t>(checked_code(row, claims_.tier, n_tiers, "tier"));
-    const auto service =
-        static_cast<std::size_t>(checked_code(row, claims_.service, n_services, "service"));
-    const auto level =
-        static_cast<std::size_t>(checked_code(row, claims_.level, n_levels, "level"));
+    // Unsigned comparisons: a negative code wraps to a large value, so one test per column
+    // and a single (never taken) branch for the four.
+    const auto status = static_cast<std::uint8_t>(claims_.status[row]);
+    const auto tier = static_cast<std::uint8_t>(claims_.tier[row]);
+    const auto service = static_cast<std::uint8_t>(claims_.service[row]);
+    const auto level = static_cast<std::uint8_t>(claims_.level[row]);
+    if ((status >= n_statuses) | (tier >= n_tiers) | (service >= n_services) | (level >= n_levels))
+      bad_code(row);
     const Money eligible = Money::from_fen(claims_.eligible[row]);
     if (eligible < Money{}) {
       throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(at_),
@@ -262,9 +273,10 @@ class Adjudicator {
     }
 
     std::uint8_t flags = caps.flags();
-    if (deductible > Money{}) flags |= rule_deductible;
-    if (base > Money{}) flags |= rule_rate;
-    if (from_prescriber) flags |= rule_prescriber;
+    // Branch-free: whether a row is in its deductible is as good as random across rows.
+    flags |= static_cast<std::uint8_t>((deductible > Money{} ? rule_deductible : 0) |
+                                       (base > Money{} ? rule_rate : 0) |
+                                       (from_prescriber ? rule_prescriber : 0));
 
     out_.deductible.store(at_, deductible);
     out_.fund_paid.store(at_, fund);
@@ -282,6 +294,8 @@ class Adjudicator {
   MemberYear state_{};
   DayVisits visits_;
   std::size_t version_ = 0;
+  // The days on which version_ is in force, [from, until): most rows need no search.
+  std::int32_t version_from_ = 0, version_until_ = 0;
 };
 
 void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
@@ -302,37 +316,18 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
                 std::size_t threads) {
   validate(policy);
   check_sizes(claims, out);
-  const std::vector<std::int64_t> order = processing_order(claims.member, claims.day);
+  // Sorted input (the common case) is processed in place; otherwise in a computed order.
+  std::vector<std::int64_t> order;
+  if (!in_processing_order(claims.member, claims.day, threads))
+    order = processing_order(claims.member, claims.day);
   const std::vector<std::size_t> bounds =
       member_chunks(order, claims.member, std::max<std::size_t>(threads, 1));
-  const std::size_t n_chunks = bounds.size() - 1;
-  const std::span<const std::int64_t> all(order);
-  bool in_order = true;  // the common case: input already sorted by member and date
-  for (std::size_t i = 0; i < order.size() && in_order; ++i)
-    in_order = order[i] == static_cast<std::int64_t>(i);
-
   // Members never span two chunks and each row is written only by its own chunk, so the
-  // chunks share nothing mutable: results are identical for every thread count.
-  std::vector<std::exception_ptr> errors(n_chunks);
-  auto work = [&](std::size_t k) {
-    try {
-      Adjudicator(policy, claims, out)
-          .run(all.subspan(bounds[k], bounds[k + 1] - bounds[k]), in_order);
-    } catch (...) {
-      errors[k] = std::current_exception();
-    }
-  };
-  if (n_chunks == 1) {
-    work(0);
-  } else {
-    std::vector<std::jthread> pool;
-    pool.reserve(n_chunks);
-    for (std::size_t k = 0; k < n_chunks; ++k) pool.emplace_back(work, k);
-  }  // jthreads join here
-  // The first error in processing order, whatever the thread count.
-  for (const auto& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
+  // chunks share nothing mutable: results are identical for every thread count, and the
+  // error raised is the first in processing order.
+  run_tasks(bounds.size() - 1, [&](std::size_t k) {
+    Adjudicator(policy, claims, out).run(bounds[k], bounds[k + 1], order);
+  });
 }
 
 }  // namespace yibao

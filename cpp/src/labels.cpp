@@ -1,11 +1,117 @@
 #include "yibao/labels.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "yibao/errors.hpp"
+#include "yibao/parallel.hpp"
 
 namespace yibao {
 namespace {
+
+// A string's length and first 16 bytes (zero past its end): the key labels are told apart by.
+struct Key {
+  std::uint64_t low = 0, high = 0, length = 0;
+  friend bool operator==(const Key&, const Key&) = default;
+};
+
+Key key_of(const char* p, std::size_t length) {
+  std::array<char, 16> bytes{};
+  std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
+  Key key;
+  std::memcpy(&key.low, bytes.data(), 8);
+  std::memcpy(&key.high, bytes.data() + 8, 8);
+  key.length = length;
+  return key;
+}
+
+std::uint64_t low_bytes_mask(std::size_t bytes) {
+  return bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
+}
+
+// The accepted spellings in a collision-free hash table over Key (a multiplier is searched for
+// at construction), so a row costs one multiply, one table read and one comparison that
+// always succeeds on good data: no branch that depends on which label a row holds. Labels that
+// share a Key (same length and first 16 bytes) are resolved by a linear scan instead.
+class Matcher {
+ public:
+  explicit Matcher(const LabelTable& table) {
+    for (std::size_t k = 0; k < table.labels.size(); ++k)
+      entries_.push_back({key_of(table.labels[k].data(), table.labels[k].size()), table.labels[k],
+                          table.codes[k]});
+    perfect_ = build_hash();
+  }
+
+  // The code of data[begin, end), or -1 when it is not an accepted spelling.
+  [[nodiscard]] int code(std::span<const char> data, std::size_t begin, std::size_t end) const {
+    const std::size_t length = end - begin;
+    Key key;
+    if (length <= 16 && begin + 16 <= data.size()) {  // two unaligned loads, masked
+      std::memcpy(&key.low, data.data() + begin, 8);
+      std::memcpy(&key.high, data.data() + begin + 8, 8);
+      key.low &= low_bytes_mask(length);
+      key.high &= length > 8 ? low_bytes_mask(length - 8) : 0;
+      key.length = length;
+    } else {
+      key = key_of(data.data() + begin, length);  // near the buffer's end, or long
+    }
+    const std::string_view value(data.data() + begin, length);
+    if (perfect_) {
+      const Slot& slot = slots_[slot_of(key)];
+      const bool hit = slot.entry >= 0 && entries_[static_cast<std::size_t>(slot.entry)].key == key;
+      if (!hit) return -1;
+      const Entry& e = entries_[static_cast<std::size_t>(slot.entry)];
+      return length <= 16 || value == e.label ? e.code : -1;
+    }
+    for (const auto& e : entries_) {
+      if (e.key == key && value == e.label) return e.code;
+    }
+    return -1;
+  }
+
+ private:
+  struct Entry {
+    Key key;
+    std::string_view label;
+    std::int8_t code;
+  };
+  struct Slot {
+    int entry = -1;
+  };
+  static constexpr unsigned bits = 8;  // 256 slots: room for any realistic list of spellings
+
+  [[nodiscard]] std::size_t slot_of(const Key& key) const {
+    const std::uint64_t mixed =
+        (key.low ^ (key.high * 0x9E3779B97F4A7C15ULL) ^ key.length) * multiplier_;
+    return static_cast<std::size_t>(mixed >> (64 - bits));
+  }
+
+  bool build_hash() {
+    std::uint64_t candidate = 0xD6E8FEB86659FD93ULL;
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      multiplier_ = candidate | 1U;
+      slots_.assign(std::size_t{1} << bits, Slot{});
+      bool ok = true;
+      for (std::size_t k = 0; k < entries_.size() && ok; ++k) {
+        Slot& slot = slots_[slot_of(entries_[k].key)];
+        if (slot.entry >= 0) ok = false;  // a collision (or two labels with one Key)
+        slot.entry = static_cast<int>(k);
+      }
+      if (ok) return true;
+      candidate = candidate * 6364136223846793005ULL + 1442695040888963407ULL;
+    }
+    return false;
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
+  std::uint64_t multiplier_ = 0;
+  bool perfect_ = false;
+};
 
 std::string expected(const LabelTable& table) {
   std::string out;
@@ -16,42 +122,123 @@ std::string expected(const LabelTable& table) {
 }  // namespace
 
 template <class Offset>
+void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& table,
+                 std::span<std::int8_t> out, const std::string& column, std::size_t threads) {
+  if (table.labels.size() != table.codes.size())
+    throw InputError("label table: labels and codes differ in length", no_row, column);
+  std::vector<std::size_t> starts{0};  // first row of each chunk, then the total
+  for (const auto& chunk : chunks) starts.push_back(starts.back() + chunk.rows());
+  if (starts.back() != out.size())
+    throw InputError("label column buffers do not match", no_row, column);
+  const Matcher matcher(table);
+  for_each_range(out.size(), threads, [&](std::size_t first, std::size_t last) {
+    // The chunk holding row `first`, then each chunk in turn until row `last`.
+    std::size_t c = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), first) -
+                                             starts.begin() - 1);
+    for (std::size_t row = first; row < last; ++c) {
+      // Locals, not the chunk's fields: stores through int8_t may alias anything, so fields
+      // read through a reference would be reloaded on every row.
+      const StringChunk<Offset> chunk = chunks[c];
+      const Offset* offsets = chunk.offsets.data();
+      const std::uint8_t* validity = chunk.validity.empty() ? nullptr : chunk.validity.data();
+      const std::size_t data_size = chunk.data.size();
+      std::int8_t* dst = out.data();
+      const std::size_t stop = std::min(last, starts[c + 1]);
+      for (std::size_t i = row - starts[c]; row < stop; ++row, ++i) {
+        if (validity != nullptr) {
+          const auto bit = static_cast<std::uint64_t>(chunk.bit_offset) + i;
+          if (((validity[bit / 8] >> (bit % 8)) & 1U) == 0U) {
+            throw InputError("missing value; expected one of " + expected(table),
+                             static_cast<std::int64_t>(row), column);
+          }
+        }
+        const Offset begin = offsets[i], end = offsets[i + 1];
+        if (begin < 0 || end < begin || static_cast<std::size_t>(end) > data_size) {
+          throw InputError("corrupt string offsets", static_cast<std::int64_t>(row), column);
+        }
+        const int code = matcher.code(chunk.data, static_cast<std::size_t>(begin),
+                                      static_cast<std::size_t>(end));
+        if (code < 0) {
+          throw InputError(
+              "unknown value '" +
+                  std::string(chunk.data.data() + begin, static_cast<std::size_t>(end - begin)) +
+                  "'; expected one of " + expected(table),
+              static_cast<std::int64_t>(row), column);
+        }
+        dst[row] = static_cast<std::int8_t>(code);
+      }
+    }
+  });
+}
+
+template <class Offset>
 void label_codes(std::span<const Offset> offsets, std::span<const char> data,
                  std::span<const std::uint8_t> validity, std::int64_t bit_offset,
                  const LabelTable& table, std::span<std::int8_t> out, std::int64_t row_base,
-                 const std::string& column) {
-  if (offsets.size() != out.size() + 1 || table.labels.size() != table.codes.size())
+                 const std::string& column, std::size_t threads) {
+  if (offsets.size() != out.size() + 1)
     throw InputError("label column buffers do not match", no_row, column);
-  std::vector<std::string_view> labels(table.labels.begin(), table.labels.end());
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto row = row_base + static_cast<std::int64_t>(i);
-    if (!validity.empty()) {
-      const auto bit = static_cast<std::uint64_t>(bit_offset) + i;
-      if (((validity[bit / 8] >> (bit % 8)) & 1U) == 0U)
-        throw InputError("missing value; expected one of " + expected(table), row, column);
-    }
-    const auto begin = static_cast<std::size_t>(offsets[i]);
-    const auto end = static_cast<std::size_t>(offsets[i + 1]);
-    if (end < begin || end > data.size()) throw InputError("corrupt string offsets", row, column);
-    const std::string_view value(data.data() + begin, end - begin);
-    std::size_t k = 0;
-    while (k < labels.size() && labels[k] != value) ++k;
-    if (k == labels.size()) {
-      throw InputError(
-          "unknown value '" + std::string(value) + "'; expected one of " + expected(table), row,
-          column);
-    }
-    out[i] = table.codes[k];
+  const StringChunk<Offset> chunk{offsets, data, validity, bit_offset};
+  try {
+    label_codes<Offset>(std::span(&chunk, 1), table, out, column, threads);
+  } catch (const InputError& e) {
+    if (e.row() == no_row) throw;
+    throw InputError(e.what(), e.row() + row_base, column);
   }
 }
 
+template void label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
+                                        const LabelTable&, std::span<std::int8_t>,
+                                        const std::string&, std::size_t);
+template void label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
+                                        const LabelTable&, std::span<std::int8_t>,
+                                        const std::string&, std::size_t);
 template void label_codes<std::int32_t>(std::span<const std::int32_t>, std::span<const char>,
                                         std::span<const std::uint8_t>, std::int64_t,
                                         const LabelTable&, std::span<std::int8_t>, std::int64_t,
-                                        const std::string&);
+                                        const std::string&, std::size_t);
 template void label_codes<std::int64_t>(std::span<const std::int64_t>, std::span<const char>,
                                         std::span<const std::uint8_t>, std::int64_t,
                                         const LabelTable&, std::span<std::int8_t>, std::int64_t,
-                                        const std::string&);
+                                        const std::string&, std::size_t);
+
+std::vector<std::uint8_t> codes_present(std::span<const std::uint16_t> codes, std::size_t n_codes,
+                                        std::size_t threads) {
+  std::mutex merge;
+  std::vector<std::uint8_t> present(n_codes, 0);
+  for_each_range(codes.size(), threads, [&](std::size_t first, std::size_t last) {
+    std::vector<std::uint8_t> seen(n_codes, 0);
+    for (std::size_t i = first; i < last; ++i) {
+      if (codes[i] >= n_codes) {
+        throw InputError("code " + std::to_string(codes[i]) + " is out of range",
+                         static_cast<std::int64_t>(i), "rule");
+      }
+      seen[codes[i]] = 1;
+    }
+    const std::scoped_lock lock(merge);
+    for (std::size_t c = 0; c < n_codes; ++c) present[c] |= seen[c];
+  });
+  return present;
+}
+
+template <class Out>
+void recode(std::span<const std::uint16_t> codes, std::span<const Out> table, std::span<Out> out,
+            std::size_t threads) {
+  if (codes.size() != out.size()) throw InputError("recode: lengths differ", no_row, "rule");
+  for_each_range(codes.size(), threads, [&](std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) {
+      if (codes[i] >= table.size()) {
+        throw InputError("code " + std::to_string(codes[i]) + " is out of range",
+                         static_cast<std::int64_t>(i), "rule");
+      }
+      out[i] = table[codes[i]];
+    }
+  });
+}
+
+template void recode<std::int8_t>(std::span<const std::uint16_t>, std::span<const std::int8_t>,
+                                  std::span<std::int8_t>, std::size_t);
+template void recode<std::int16_t>(std::span<const std::uint16_t>, std::span<const std::int16_t>,
+                                   std::span<std::int16_t>, std::size_t);
 
 }  // namespace yibao

@@ -178,7 +178,11 @@ Money from_double(double value, const Rounding* rounding) {
   // input, the shortest round-trip decimal of the input is exactly n fen.
   const double scaled = value * 100.0;
   if (std::fabs(scaled) < 2251799813685248.0) {  // 2^51
-    const double n = std::nearbyint(scaled);
+    // Round to the nearest integer by adding and removing 1.5 × 2^52 (exact for |x| < 2^51;
+    // std::nearbyint is a library call on baseline x86-64). The result need not be the
+    // nearest: the test below accepts only an n that gives back the input.
+    constexpr double shift = 6755399441055744.0;  // 1.5 × 2^52
+    const double n = (scaled + shift) - shift;
     if (n / 100.0 == value) return Money::from_fen(static_cast<std::int64_t>(n));
   }
   return from_double_via_text(value, rounding);

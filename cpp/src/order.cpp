@@ -1,8 +1,11 @@
 #include "yibao/order.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 #include <string>
+
+#include "yibao/parallel.hpp"
 
 namespace yibao {
 namespace {
@@ -24,6 +27,30 @@ void stable_sort_small(It first, It last, Less less) {
 }
 
 }  // namespace
+
+bool in_processing_order(std::span<const std::int64_t> member, std::span<const std::int32_t> day,
+                         std::size_t threads) {
+  // Branch-free within blocks, so the check runs at memory speed; each range stops at its
+  // first block out of order.
+  constexpr std::size_t block = 4096;
+  const std::size_t n = member.size();
+  std::atomic<bool> sorted = true;
+  for_each_range(n, threads, [&](std::size_t first, std::size_t last) {
+    for (std::size_t start = std::max<std::size_t>(first, 1); start < last; start += block) {
+      const std::size_t stop = std::min(last, start + block);
+      bool out_of_order = false;
+      for (std::size_t i = start; i < stop; ++i) {
+        out_of_order |=
+            (member[i] < member[i - 1]) | ((member[i] == member[i - 1]) & (day[i] < day[i - 1]));
+      }
+      if (out_of_order || !sorted.load(std::memory_order_relaxed)) {
+        sorted = false;
+        return;
+      }
+    }
+  });
+  return sorted;
+}
 
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day) {
@@ -75,17 +102,16 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
 
 std::vector<std::size_t> member_chunks(std::span<const std::int64_t> order,
                                        std::span<const std::int64_t> member, std::size_t chunks) {
-  const std::size_t n = order.size();
+  const std::size_t n = order.empty() ? member.size() : order.size();
+  auto member_at = [&](std::size_t i) {
+    return order.empty() ? member[i] : member[static_cast<std::size_t>(order[i])];
+  };
   chunks = std::max<std::size_t>(1, std::min(chunks, n));
   std::vector<std::size_t> bounds{0};
   for (std::size_t k = 1; k < chunks; ++k) {
     std::size_t b = std::max(bounds.back(), n * k / chunks);
     // Move the cut forward until it falls between two members.
-    while (b > 0 && b < n &&
-           member[static_cast<std::size_t>(order[b])] ==
-               member[static_cast<std::size_t>(order[b - 1])]) {
-      ++b;
-    }
+    while (b > 0 && b < n && member_at(b) == member_at(b - 1)) ++b;
     if (b > bounds.back() && b < n) bounds.push_back(b);
   }
   bounds.push_back(n);

@@ -84,3 +84,45 @@ TEST(Labels, MapsArrowStringsToCodes) {
       yibao::label_codes<std::int32_t>(unknown_offsets, data, {}, 0, table, one, 0, "status"),
       yibao::InputError);
 }
+
+// Rows counted over chunks, on any number of threads; labels longer than 16 bytes and
+// labels sharing their first 16 bytes are told apart by their whole text.
+TEST(Labels, ChunksThreadsAndLongLabels) {
+  const std::string a = "individual_1_long_name", b = "individual_1_long_other", c = "x";
+  const yibao::LabelTable table{{a, b, c, "在职"}, {1, 2, 3, 4}};
+  std::string data;
+  std::vector<std::int64_t> offsets{0};
+  std::vector<std::int8_t> expected;
+  const std::vector<std::pair<std::string, std::int8_t>> cycle{{a, 1}, {c, 3}, {b, 2}, {"在职", 4}};
+  for (std::size_t i = 0; i < 100000; ++i) {
+    const auto& [label, code] = cycle[(i * 7) % cycle.size()];
+    data += label;
+    offsets.push_back(static_cast<std::int64_t>(data.size()));
+    expected.push_back(code);
+  }
+  const std::size_t cut = 40000;  // two chunks over the same data buffer
+  const std::vector<yibao::StringChunk<std::int64_t>> chunks{
+      {std::span(offsets).first(cut + 1), data, {}, 0},
+      {std::span(offsets).subspan(cut), data, {}, 0}};
+  for (std::size_t threads : {1, 2, 7}) {
+    std::vector<std::int8_t> out(expected.size());
+    yibao::label_codes<std::int64_t>(chunks, table, out, "tier", threads);
+    EXPECT_EQ(out, expected);
+  }
+  // The first unknown value is the one reported, whatever the thread count.
+  std::string bad = data;
+  bad[static_cast<std::size_t>(offsets[70000])] = 'y';  // row 70000 no longer matches
+  bad[static_cast<std::size_t>(offsets[90000])] = 'y';
+  const std::vector<yibao::StringChunk<std::int64_t>> bad_chunks{
+      {std::span(offsets).first(cut + 1), bad, {}, 0},
+      {std::span(offsets).subspan(cut), bad, {}, 0}};
+  for (std::size_t threads : {1, 2, 7}) {
+    std::vector<std::int8_t> out(expected.size());
+    try {
+      yibao::label_codes<std::int64_t>(bad_chunks, table, out, "tier", threads);
+      FAIL();
+    } catch (const yibao::InputError& e) {
+      EXPECT_EQ(e.row(), 70000);
+    }
+  }
+}

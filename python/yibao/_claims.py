@@ -39,6 +39,16 @@ REQUIRED = ("member_id", "date", "level", "eligible")
 # Amounts beyond 16 integer digits do not fit the settlement standard's decimal(18, 2), the
 # dtype of every money output (DESIGN §3): rejected before any computation.
 MAX_AMOUNT_FEN = 10**18 - 1
+# datetime64 units the core floors to days directly.
+_UNITS_PER_DAY = {
+    "D": 1,
+    "h": 24,
+    "m": 24 * 60,
+    "s": 86_400,
+    "ms": 86_400_000,
+    "us": 86_400_000_000,
+    "ns": 86_400_000_000_000,
+}
 # Identifier columns may hold one kind of key; pd.api.types.infer_dtype's verdict on them.
 _ID_KINDS = frozenset(
     {
@@ -93,7 +103,7 @@ def _first(mask: np.ndarray) -> int:
 
 
 def _arrow_label_codes(
-    series: pd.Series, column: str, table: Mapping[str, int]
+    series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
 ) -> np.ndarray | None:
     """Fast path: Arrow-backed strings matched in place by the core; None if not applicable
     or if any value needs the careful path (which also words the error)."""
@@ -102,36 +112,36 @@ def _arrow_label_codes(
         pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)
     ):
         return None
-    core_table = _core.LabelTable(list(table), list(table.values()))
-    offset_type = np.int64 if pa.types.is_large_string(chunked.type) else np.int32
-    parts = []
-    try:
-        for chunk in chunked.chunks:
-            validity, offsets, data = chunk.buffers()
-            n = len(chunk)
-            parts.append(
-                _core.label_codes(
-                    np.frombuffer(offsets, dtype=offset_type)[chunk.offset : chunk.offset + n + 1],
-                    np.frombuffer(data, dtype=np.uint8)
-                    if data is not None
-                    else np.empty(0, np.uint8),
-                    None
-                    if validity is None or chunk.null_count == 0
-                    else np.frombuffer(validity, np.uint8),
-                    chunk.offset,
-                    core_table,
-                    0,
-                    column,
-                )
+    large = pa.types.is_large_string(chunked.type)
+    offset_type = np.int64 if large else np.int32
+    chunks = []
+    for chunk in chunked.chunks:
+        validity, offsets, data = chunk.buffers()
+        n = len(chunk)
+        chunks.append(
+            (
+                np.frombuffer(offsets, dtype=offset_type)[chunk.offset : chunk.offset + n + 1],
+                np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8),
+                None
+                if validity is None or chunk.null_count == 0
+                else np.frombuffer(validity, np.uint8),
+                chunk.offset,
             )
+        )
+    try:
+        codes: np.ndarray = _core.label_codes(
+            chunks, large, _core.LabelTable(list(table), list(table.values())), column, threads
+        )
     except InputError:
         return None
-    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+    return codes
 
 
-def _codes(series: pd.Series, column: str, table: Mapping[str, int]) -> np.ndarray:
+def _codes(
+    series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
+) -> np.ndarray:
     """Map a label column through ``table`` via its distinct values (no per-row Python)."""
-    fast = _arrow_label_codes(series, column, table)
+    fast = _arrow_label_codes(series, column, table, threads)
     if fast is not None:
         return fast
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -156,7 +166,7 @@ def _codes(series: pd.Series, column: str, table: Mapping[str, int]) -> np.ndarr
     return out
 
 
-def _levels(series: pd.Series, column: str, *, allow_missing: bool) -> np.ndarray:
+def _levels(series: pd.Series, column: str, *, allow_missing: bool, threads: int = 1) -> np.ndarray:
     if len(series) == 0:  # an empty frame: no values, whatever the dtype
         return np.empty(0, dtype=np.int8)
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
@@ -164,6 +174,17 @@ def _levels(series: pd.Series, column: str, *, allow_missing: bool) -> np.ndarra
         if values.min() >= 0 and values.max() <= 3:  # fast path: plain integer levels
             levels: np.ndarray = values.astype(np.int8, copy=False)
             return levels
+    if series.dtype == pd.Int8Dtype():
+        # Fast path: nullable Int8 (e.g. <NA> for "no prescriber"), read from its data and
+        # mask in place; missing becomes -1.
+        array = series.array
+        try:
+            return np.asarray(
+                _core.levels_from_int8(array._data, array._mask, allow_missing, column, threads)
+            )
+        except InputError as exc:
+            position = exc.position if exc.position is not None else 0
+            raise _fail_value(exc.reason, series, column, position) from None
     index = series.index
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)  # judged by its values, as an object column
@@ -218,7 +239,9 @@ def _parse_failure(series: pd.Series, column: str, exc: Exception) -> InputError
     return InputError(f"cannot read the dates: {exc}", column=column)
 
 
-def _days(series: pd.Series, column: str = "date", *, allow_missing: bool = False) -> np.ndarray:
+def _days(
+    series: pd.Series, column: str = "date", *, allow_missing: bool = False, threads: int = 1
+) -> np.ndarray:
     """Service dates as int32 days since 1970-01-01 (the local calendar date of the value).
 
     Numbers are refused: 20230301 could be YYYYMMDD or an epoch count, and pandas is
@@ -263,20 +286,22 @@ def _days(series: pd.Series, column: str = "date", *, allow_missing: bool = Fals
                 "cannot read this as a date (use YYYY-MM-DD)", series, column, _first(bad)
             )
         values = parsed.to_numpy()
-    nat = np.isnat(values)
-    if nat.any() and not allow_missing:
-        raise _fail_value("missing date", series, column, _first(nat))
-    days = values.astype("datetime64[D]").astype(np.int64)
-    lo, hi = np.iinfo(np.int32).min + 1, np.iinfo(np.int32).max
-    out_of_range = ~nat & ((days < lo) | (days > hi))
-    if out_of_range.any():
-        raise _fail_value("date out of range", series, column, _first(out_of_range))
-    days[nat] = np.iinfo(np.int32).min
-    out: np.ndarray = days.astype(np.int32)
+    unit, _ = np.datetime_data(values.dtype)
+    per_day = _UNITS_PER_DAY.get(unit)
+    if per_day is None:  # e.g. datetime64[M]: through whole days, NaT kept
+        values = values.astype("datetime64[D]")
+        per_day = 1
+    try:
+        out: np.ndarray = _core.days_from_timestamps(
+            values.view(np.int64), per_day, allow_missing, column, threads
+        )
+    except InputError as exc:
+        position = exc.position if exc.position is not None else 0
+        raise _fail_value(exc.reason, series, column, position) from None
     return out
 
 
-def _ids(series: pd.Series, column: str) -> np.ndarray:
+def _ids(series: pd.Series, column: str, threads: int = 1) -> np.ndarray:
     """Keys of an identifier column as int64; one kind of key per column (1 and '1' differ).
 
     Integer ids are passed as they are (the kernel only compares them); anything else is
@@ -284,7 +309,7 @@ def _ids(series: pd.Series, column: str) -> np.ndarray:
     """
     if isinstance(series.dtype, np.dtype) and series.dtype.kind == "i":
         values: np.ndarray = series.to_numpy(dtype=np.int64)  # no copy for int64
-        if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
+        if _core.first_descending(values, threads) < 0:
             return values  # sorted: the kernel reads them in place
         # Unsorted: dense codes let the kernel order rows with a counting sort (O(n)).
     if series.dtype == np.dtype(object):
@@ -348,9 +373,11 @@ def _members_lookup(
     return pd.Series(aligned.to_numpy(), index=claims.index, name=column)
 
 
-def _status(claims: pd.DataFrame, members: pd.DataFrame | None, day: np.ndarray) -> np.ndarray:
+def _status(
+    claims: pd.DataFrame, members: pd.DataFrame | None, day: np.ndarray, threads: int = 1
+) -> np.ndarray:
     if "status" in claims.columns:
-        return _codes(claims["status"], "status", STATUS_CODES)
+        return _codes(claims["status"], "status", STATUS_CODES, threads)
     if members is None or "retire_date" not in members.columns:
         raise InputError(
             "claims need a status column (in_service/retired), or members with retire_date",
@@ -381,11 +408,13 @@ def claim_arrays(
     *,
     rounding: Rounding | None = None,
     unit: Unit = "yuan",
+    threads: int = 1,
 ) -> ClaimArrays:
     """Validate ``claims`` and convert it to the kernel's columns.
 
     Every check runs before any computation and reads the caller's frame without changing
     it; the first problem raises an ``InputError`` naming the column, row label and value.
+    The conversions run in C++ on ``threads`` threads.
     """
     if not isinstance(claims, pd.DataFrame):
         raise TypeError(f"claims must be a pandas DataFrame, got {type(claims).__name__}")
@@ -404,18 +433,14 @@ def claim_arrays(
     index = claims.index
     n = len(claims)
 
-    member = _ids(claims["member_id"], "member_id")
-    day = _days(claims["date"])
-    level = _levels(claims["level"], "level", allow_missing=False)
-    eligible = to_fen(claims["eligible"], "eligible", rounding=rounding, unit=unit)
-    negative = eligible < 0
-    if negative.any():
-        raise _fail_value(
-            "eligible amount is negative", claims["eligible"], "eligible", _first(negative)
-        )
-    too_big = eligible > MAX_AMOUNT_FEN
-    if too_big.any():
-        pos = _first(too_big)
+    member = _ids(claims["member_id"], "member_id", threads)
+    day = _days(claims["date"], threads=threads)
+    level = _levels(claims["level"], "level", allow_missing=False, threads=threads)
+    eligible = to_fen(claims["eligible"], "eligible", rounding=rounding, unit=unit, threads=threads)
+    pos = int(_core.first_outside(eligible, 0, MAX_AMOUNT_FEN, threads))
+    if pos >= 0 and eligible[pos] < 0:
+        raise _fail_value("eligible amount is negative", claims["eligible"], "eligible", pos)
+    if pos >= 0:
         raise _fail(
             "eligible amount does not fit decimal(18, 2), at most 16 integer digits of yuan "
             f"(value {_show(claims['eligible'].iloc[pos])})",
@@ -424,14 +449,16 @@ def claim_arrays(
             pos,
             AmountOverflowError,
         )
-    status = _status(claims, members, day)
+    status = _status(claims, members, day, threads)
 
     if "service" in claims.columns:
-        service = _codes(claims["service"], "service", SERVICE_CODES)
+        service = _codes(claims["service"], "service", SERVICE_CODES, threads)
     else:
         service = np.zeros(n, dtype=np.int8)
     if "prescriber_level" in claims.columns:
-        prescriber = _levels(claims["prescriber_level"], "prescriber_level", allow_missing=True)
+        prescriber = _levels(
+            claims["prescriber_level"], "prescriber_level", allow_missing=True, threads=threads
+        )
     else:
         prescriber = np.full(n, -1, dtype=np.int8)
     needs_prescriber = (service == SERVICE_CODES["pharmacy"]) & (prescriber < 0)
@@ -454,12 +481,12 @@ def claim_arrays(
     tier = (
         np.zeros(n, dtype=np.int8)
         if tier_source is None
-        else _codes(tier_source, "tier", TIER_CODES)
+        else _codes(tier_source, "tier", TIER_CODES, threads)
     )
 
     institution = None
     if "institution_id" in claims.columns:
-        institution = _ids(claims["institution_id"], "institution_id")
+        institution = _ids(claims["institution_id"], "institution_id", threads)
 
     return ClaimArrays(
         member=member,

@@ -173,7 +173,9 @@ def _fen_one_by_one(series: pd.Series, name: str, rounding: Any, unit: Unit) -> 
     return out
 
 
-def _from_arrow_decimal(arr: pa.Array, name: str, rounding: Any, series: pd.Series) -> np.ndarray:
+def _from_arrow_decimal(
+    arr: pa.Array, name: str, rounding: Any, series: pd.Series, threads: int = 1
+) -> np.ndarray:
     if arr.null_count:
         pos = _first(np.asarray(arr.is_null(), dtype=bool))
         raise _error(InputError, "missing amount (null)", series, name, pos or 0)
@@ -186,7 +188,7 @@ def _from_arrow_decimal(arr: pa.Array, name: str, rounding: Any, series: pd.Seri
     n = len(arr)
     buffer = arr.buffers()[1]
     words = np.frombuffer(buffer, dtype=np.uint64, count=2 * (arr.offset + n))[2 * arr.offset :]
-    return np.asarray(_core.fen_from_decimal128(words, arr.type.scale, rounding, name))
+    return np.asarray(_core.fen_from_decimal128(words, arr.type.scale, rounding, name, threads))
 
 
 def to_fen(
@@ -195,13 +197,17 @@ def to_fen(
     *,
     rounding: Rounding | None = None,
     unit: Unit = "yuan",
+    threads: int = 1,
 ) -> np.ndarray:
-    """An amount column as an int64 array of fen; errors name the column, row label and value."""
+    """An amount column as an int64 array of fen; errors name the column, row label and value.
+
+    Numeric columns are converted in C++ on ``threads`` threads.
+    """
     core_rounding = _core_rounding(rounding)
     if unit not in ("yuan", "fen"):
         raise ValueError(f"unit must be 'yuan' or 'fen', got {unit!r}")
     try:
-        return _to_fen(series, name, core_rounding, unit)
+        return _to_fen(series, name, core_rounding, unit, threads)
     except InputError as exc:
         # The core names the 0-based position; give the caller's label and the value too.
         if exc.row is None and exc.position is not None:
@@ -223,7 +229,9 @@ def _missing_error(series: pd.Series, name: str) -> InputError | None:
     return None if pos is None else _error(InputError, "missing amount", series, name, pos)
 
 
-def _to_fen(series: pd.Series, name: str, rounding: Any, unit: Unit) -> np.ndarray:
+def _to_fen(
+    series: pd.Series, name: str, rounding: Any, unit: Unit, threads: int = 1
+) -> np.ndarray:
     dtype = series.dtype
     if len(series) == 0:  # an empty frame: no amounts, whatever the dtype
         return np.empty(0, dtype=np.int64)
@@ -231,7 +239,7 @@ def _to_fen(series: pd.Series, name: str, rounding: Any, unit: Unit) -> np.ndarr
         if unit == "fen":  # decimals are yuan; a unit that says otherwise is a mistake
             raise InputError(f"unit='fen' needs an integer column, got dtype {dtype}", column=name)
         arr = pa.chunked_array(series.array._pa_array).combine_chunks()
-        return _from_arrow_decimal(arr, name, rounding, series)
+        return _from_arrow_decimal(arr, name, rounding, series, threads)
     if pd.api.types.is_bool_dtype(dtype):
         raise _error(InputError, f"amounts must be numbers, got dtype {dtype}", series, name, 0)
     if pd.api.types.is_integer_dtype(dtype):
@@ -247,7 +255,7 @@ def _to_fen(series: pd.Series, name: str, rounding: Any, unit: Unit) -> np.ndarr
                     AmountOverflowError, "amount out of range of int64 fen", series, name, pos
                 )
         values = series.to_numpy(dtype=np.int64)
-        return np.asarray(_core.fen_from_int64(values, 1 if unit == "fen" else 100, name))
+        return np.asarray(_core.fen_from_int64(values, 1 if unit == "fen" else 100, name, threads))
     if unit == "fen":
         raise InputError(f"unit='fen' needs an integer column, got dtype {dtype}", column=name)
     if pd.api.types.is_float_dtype(dtype):
@@ -262,7 +270,7 @@ def _to_fen(series: pd.Series, name: str, rounding: Any, unit: Unit) -> np.ndarr
             values = narrow.astype(str).astype(np.float64)
         else:
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.asarray(_core.fen_from_float64(values, rounding, name))
+        return np.asarray(_core.fen_from_float64(values, rounding, name, threads))
     if dtype == np.dtype(object):
         try:
             arr = pa.array(series.to_numpy(dtype=object), from_pandas=True)
@@ -279,7 +287,7 @@ def _to_fen(series: pd.Series, name: str, rounding: Any, unit: Unit) -> np.ndarr
         if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
             # Positional: the converted values keep the caller's index, never realigned by label.
             plain = pd.Series(arr.to_numpy(zero_copy_only=False), index=series.index, copy=False)
-            return _to_fen(plain, name, rounding, unit)
+            return _to_fen(plain, name, rounding, unit, threads)
         raise _bad_object_amounts(series, name) or InputError(
             f"amounts must be Decimal, int or float, got Arrow type {arr.type}", column=name
         )

@@ -11,7 +11,7 @@ import pandas as pd
 from . import _core
 from ._claims import claim_arrays
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
-from .errors import AmountOverflowError, InputError, PolicyError
+from .errors import InputError, PolicyError
 from .policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "adjudicate", "as_policy"]
@@ -29,7 +29,6 @@ _FLAGS = (
     ("prescriber", _core.rule_prescriber),
 )
 _N_FLAG_CODES = int(_core.rule_codes_per_version)
-_MAX_DECIMAL18 = 10**18 - 1
 
 
 def money_column(values: np.ndarray, money: Money) -> Any:
@@ -46,23 +45,27 @@ def as_policy(policy: str | Policy) -> Policy:
     raise TypeError(f"policy must be a region key, a policy file path or a Policy, got {policy!r}")
 
 
-def _rule_column(policy: Policy, rule: np.ndarray) -> pd.Categorical:
+def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categorical:
     """The ``rule`` labels, e.g. ``"CQ-4 deductible + CQ-5 rate"``, as a categorical.
 
     The kernel's code per row is ``version × 64 + flags``; only the codes that occur are
-    given a label, so the categories list exactly the rules that decided some row.
+    given a label, so the categories list exactly the rules that decided some row. Finding
+    the codes and recoding the rows run in C++; only the few labels are made in Python.
     """
-    used = np.flatnonzero(np.bincount(rule, minlength=len(policy.versions) * _N_FLAG_CODES))
+    present = _core.codes_present(rule, len(policy.versions) * _N_FLAG_CODES, threads)
     labels_by_version = policy.rule_labels()
     categories: dict[str, int] = {}
-    table = np.zeros(len(policy.versions) * _N_FLAG_CODES, dtype=np.int32)
-    for code in used:
+    table = np.zeros(len(present), dtype=np.int16)
+    for code in np.flatnonzero(present):
         version, flags = divmod(int(code), _N_FLAG_CODES)
         labels = labels_by_version[version]
         parts = [labels.get(name, name) for name, bit in _FLAGS if flags & bit]
         label = " + ".join(parts) if parts else "nothing eligible"
         table[code] = categories.setdefault(label, len(categories))
-    return pd.Categorical.from_codes(table[rule], categories=list(categories), validate=False)
+    if len(categories) <= np.iinfo(np.int8).max:  # pandas' own code dtype for few categories
+        table = table.astype(np.int8)
+    codes = _core.recode(rule, table, threads)
+    return pd.Categorical.from_codes(codes, categories=list(categories), validate=False)
 
 
 def adjudicate(
@@ -124,10 +127,10 @@ def adjudicate(
     if money not in ("decimal", "float", "fen"):
         raise ValueError(f"money must be 'decimal', 'float' or 'fen', got {money!r}")
     pol = as_policy(policy)
-    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit)
     n_threads = (os.cpu_count() or 1) if threads is None else int(threads)
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
+    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=n_threads)
     try:
         out = _core.adjudicate(
             pol.core,
@@ -149,14 +152,10 @@ def adjudicate(
             raise exc.at_row(claims.index[position]) from None
         raise
 
-    ytd = out["ytd_fund_paid"]
-    if money == "decimal" and len(ytd) and int(ytd[:, 0].max()) > _MAX_DECIMAL18:
-        # Every other output is at most `eligible`; only a year's sum can outgrow 18 digits.
-        raise AmountOverflowError(
-            "a year-to-date sum does not fit decimal128(18, 2); use money='fen'"
-        )
     result = claims.copy(deep=False)
     for name in ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid"):
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)
-    result["rule"] = pd.Series(_rule_column(pol, out["rule"]), index=claims.index, copy=False)
+    result["rule"] = pd.Series(
+        _rule_column(pol, out["rule"], n_threads), index=claims.index, copy=False
+    )
     return result

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "yibao/errors.hpp"
 #include "yibao/money.hpp"
 
 namespace yibao {
@@ -48,10 +49,18 @@ class MoneyColumn {
 
   [[nodiscard]] std::size_t width() const { return layout_ == Layout::decimal128 ? 2 : 1; }
   [[nodiscard]] std::size_t size() const { return words_.size() / width(); }
+  // decimal128(18, 2) holds at most 18 digits: beyond, an OverflowError (only a year's sum
+  // can get there, under a policy without caps), never a value pandas would misread.
+  static constexpr std::int64_t max_decimal18 = 999'999'999'999'999'999;
+
   void store(std::size_t row, Money value) const {
     if (layout_ == Layout::fen64) {
       words_[row] = value.fen();
     } else {
+      if (value.fen() > max_decimal18 || value.fen() < -max_decimal18) {
+        throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row,
+                            "");
+      }
       words_[2 * row] = value.fen();
       words_[2 * row + 1] = value.fen() < 0 ? -1 : 0;  // two's complement high word
     }

@@ -1,9 +1,12 @@
-// Amount columns from their input representations to int64 fen, with the row of the first
-// bad value in the error (DESIGN §3: exact decimals, integer fen or yuan, float64 through
-// the shortest round-trip decimal).
+// Input columns to the kernel's representations, with the row of the first bad value in the
+// error, on `threads` threads (the result and the error are the same for any count):
+// amounts to int64 fen (DESIGN §3: exact decimals, integer fen or yuan, float64 through the
+// shortest round-trip decimal) and timestamps to days.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 
@@ -12,15 +15,38 @@
 namespace yibao {
 
 void fen_from_doubles(std::span<const double> in, std::span<std::int64_t> out,
-                      const Rounding* rounding, const std::string& column);
+                      const Rounding* rounding, const std::string& column, std::size_t threads = 1);
 
 // `words` holds 2 × n little-endian 64-bit words: Arrow's decimal128 layout.
 void fen_from_decimal128s(std::span<const std::uint64_t> words, int scale,
                           std::span<std::int64_t> out, const Rounding* rounding,
-                          const std::string& column);
+                          const std::string& column, std::size_t threads = 1);
 
 // Whole units times `fen_per_unit` (100 for yuan, 1 for fen), overflow-checked.
 void fen_from_integers(std::span<const std::int64_t> in, std::int64_t fen_per_unit,
-                       std::span<std::int64_t> out, const std::string& column);
+                       std::span<std::int64_t> out, const std::string& column,
+                       std::size_t threads = 1);
+
+// A missing date (allowed only where asked for, e.g. retire_date) as a day number.
+inline constexpr std::int32_t missing_day = std::numeric_limits<std::int32_t>::min();
+
+// datetime64 values (NaT = INT64_MIN) in units of 1/units_per_day day to days since
+// 1970-01-01, rounded down. NaT is an error unless `allow_missing` (then missing_day).
+void days_from_timestamps(std::span<const std::int64_t> in, std::int64_t units_per_day,
+                          bool allow_missing, std::span<std::int32_t> out,
+                          const std::string& column, std::size_t threads = 1);
+
+// Institution levels 0..3 from an int8 column and its missing-value mask (pandas' nullable
+// Int8: data plus one byte per row, 1 = missing; empty = none missing). Missing rows give
+// -1 where `allow_missing`, else an error; a value outside 0..3 is an error.
+void levels_from_int8(std::span<const std::int8_t> values, std::span<const std::uint8_t> missing,
+                      bool allow_missing, std::span<std::int8_t> out, const std::string& column,
+                      std::size_t threads = 1);
+
+// Column checks, on `threads` threads: the first position whose value is outside [low, high],
+// and the first position whose value is below the one before it; -1 when there is none.
+std::int64_t first_outside(std::span<const std::int64_t> values, std::int64_t low,
+                           std::int64_t high, std::size_t threads = 1);
+std::int64_t first_descending(std::span<const std::int64_t> values, std::size_t threads = 1);
 
 }  // namespace yibao

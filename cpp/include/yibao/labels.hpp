@@ -2,6 +2,7 @@
 // mapped to small integer codes, with the row of the first unknown or missing label.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -14,13 +15,41 @@ struct LabelTable {
   std::vector<std::int8_t> codes;   // the code of each spelling
 };
 
-// One Arrow string (int32 offsets) or large_string (int64 offsets) array: `offsets` has
-// n + 1 entries, `validity` is the null bitmap (empty if no nulls) starting at bit
-// `bit_offset`. Throws InputError naming `column`, the row (position + `row_base`) and value.
+// One chunk of an Arrow string (int32 offsets) or large_string (int64 offsets) column:
+// `offsets` has rows + 1 entries; `validity` is the null bitmap (empty if no nulls) from
+// bit `bit_offset` on.
+template <class Offset>
+struct StringChunk {
+  std::span<const Offset> offsets;
+  std::span<const char> data;
+  std::span<const std::uint8_t> validity;
+  std::int64_t bit_offset = 0;
+
+  [[nodiscard]] std::size_t rows() const { return offsets.empty() ? 0 : offsets.size() - 1; }
+};
+
+// The codes of a column made of `chunks`, in order, into `out` (one code per row). Throws
+// InputError naming `column`, the row (counted over all chunks) and the value: the first bad
+// row, whatever the number of `threads`.
+template <class Offset>
+void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& table,
+                 std::span<std::int8_t> out, const std::string& column, std::size_t threads = 1);
+
+// One chunk; rows in errors are counted from `row_base`.
 template <class Offset>
 void label_codes(std::span<const Offset> offsets, std::span<const char> data,
                  std::span<const std::uint8_t> validity, std::int64_t bit_offset,
                  const LabelTable& table, std::span<std::int8_t> out, std::int64_t row_base,
-                 const std::string& column);
+                 const std::string& column, std::size_t threads = 1);
+
+// Which of the codes 0..n_codes-1 occur in `codes` (1 = present). A code >= n_codes is an
+// InputError naming its row.
+std::vector<std::uint8_t> codes_present(std::span<const std::uint16_t> codes, std::size_t n_codes,
+                                        std::size_t threads = 1);
+
+// out[i] = table[codes[i]]: e.g. the kernel's rule codes as the categories of their labels.
+template <class Out>
+void recode(std::span<const std::uint16_t> codes, std::span<const Out> table, std::span<Out> out,
+            std::size_t threads = 1);
 
 }  // namespace yibao

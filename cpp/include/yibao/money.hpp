@@ -119,6 +119,24 @@ inline Money apply_rate(Money base, Rate rate, Rounding mode) {
   // Amounts below 2^43 fen (about 88 billion yuan) times a rate of at most 10^6 ppm fit in
   // int64, where division by the constant compiles to a multiplication: the common case.
   constexpr std::int64_t small = std::int64_t{1} << 43;
+  if (base.fen() >= 0 && base.fen() < small && rate.ppm() >= 0 && rate.ppm() <= Rate::one) {
+    // The kernel's case (a base is never negative), rounded without data-dependent branches:
+    // whether a product has a remainder of half a fen or more is as good as random.
+    const std::int64_t n = base.fen() * rate.ppm();
+    std::int64_t q = n / Rate::one;
+    const std::int64_t twice = 2 * (n - q * Rate::one);
+    switch (mode) {
+      case Rounding::half_up:
+        q += static_cast<std::int64_t>(twice >= Rate::one);
+        break;
+      case Rounding::half_even:
+        q += static_cast<std::int64_t>((twice > Rate::one) | ((twice == Rate::one) & (q % 2 != 0)));
+        break;
+      case Rounding::down:
+        break;
+    }
+    return Money::from_fen(q);
+  }
   if (base.fen() < small && base.fen() > -small && rate.ppm() >= 0 && rate.ppm() <= Rate::one) {
     return Money::from_fen(round_quotient<std::int64_t>(base.fen() * rate.ppm(), Rate::one, mode));
   }

@@ -2,11 +2,17 @@
 // into member-aligned chunks for threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 namespace yibao {
+
+// Whether rows are already in processing order (sorted by member, then day): one linear
+// read (on `threads` threads), the common case for extracts.
+bool in_processing_order(std::span<const std::int64_t> member, std::span<const std::int32_t> day,
+                         std::size_t threads = 1);
 
 // Row positions in (member, day, position) order. Member ids are any int64 (raw ids or
 // factorized codes). Already-sorted input (the common case for extracts) costs one linear
@@ -15,7 +21,7 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day);
 
 // Boundaries [b0=0, b1, ..., bk=n] into `order` such that no member spans two chunks;
-// at most `chunks` chunks of roughly equal size.
+// at most `chunks` chunks of roughly equal size. An empty `order` means the rows' own order.
 std::vector<std::size_t> member_chunks(std::span<const std::int64_t> order,
                                        std::span<const std::int64_t> member, std::size_t chunks);
 

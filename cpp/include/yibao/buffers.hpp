@@ -1,0 +1,48 @@
+// Memory for the columns the core hands back (outputs and converted inputs). Fresh memory
+// costs a page fault and the zeroing of every page on first touch, which on a 2 M-claim call
+// was a third of the kernel's time (docs/performance.md); blocks freed by an earlier call
+// are kept, up to a limit, and given to the next call that needs as much.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+namespace yibao {
+
+class BufferCache {
+ public:
+  static constexpr std::size_t default_limit = std::size_t{1} << 30;  // 1 GiB kept at most
+
+  // The process-wide cache used by the Python bindings.
+  static BufferCache& instance();
+
+  BufferCache() = default;
+  BufferCache(const BufferCache&) = delete;
+  BufferCache& operator=(const BufferCache&) = delete;
+  ~BufferCache();
+
+  // At least `bytes` bytes, 64-byte aligned, whose contents are unspecified; give them back with
+  // release(pointer, bytes).
+  void* acquire(std::size_t bytes);
+  void release(void* pointer, std::size_t bytes);
+
+  // Keep at most `bytes` of freed blocks (0: keep none); frees what is over the new limit.
+  void set_limit(std::size_t bytes);
+  [[nodiscard]] std::size_t limit() const;
+  [[nodiscard]] std::size_t cached_bytes() const;
+
+ private:
+  struct Block {
+    void* pointer;
+    std::size_t capacity;
+  };
+  void trim_to(std::size_t bytes);  // requires mutex_
+
+  mutable std::mutex mutex_;
+  std::vector<Block> free_;
+  std::size_t cached_ = 0;
+  std::size_t limit_ = default_limit;
+};
+
+}  // namespace yibao
