@@ -32,6 +32,7 @@ void convert_each(std::size_t n, std::size_t threads, const std::string& column,
 
 void fen_from_doubles(std::span<const double> in, std::span<std::int64_t> out,
                       const Rounding* rounding, const std::string& column, std::size_t threads) {
+  if (out.size() != in.size()) throw InputError("amounts: lengths differ", no_row, column);
   convert_each(in.size(), threads, column,
                [&](std::size_t i) { out[i] = from_double(in[i], rounding).fen(); });
 }
@@ -39,6 +40,7 @@ void fen_from_doubles(std::span<const double> in, std::span<std::int64_t> out,
 void fen_from_decimal128s(std::span<const std::uint64_t> words, int scale,
                           std::span<std::int64_t> out, const Rounding* rounding,
                           const std::string& column, std::size_t threads) {
+  if (words.size() != 2 * out.size()) throw InputError("amounts: lengths differ", no_row, column);
   convert_each(out.size(), threads, column, [&](std::size_t i) {
     out[i] =
         from_decimal128(words[2 * i], static_cast<std::int64_t>(words[2 * i + 1]), scale, rounding)
@@ -49,6 +51,7 @@ void fen_from_decimal128s(std::span<const std::uint64_t> words, int scale,
 void fen_from_integers(std::span<const std::int64_t> in, std::int64_t fen_per_unit,
                        std::span<std::int64_t> out, const std::string& column,
                        std::size_t threads) {
+  if (out.size() != in.size()) throw InputError("amounts: lengths differ", no_row, column);
   convert_each(in.size(), threads, column,
                [&](std::size_t i) { out[i] = Money::from_wide(Wide(in[i]) * fen_per_unit).fen(); });
 }
@@ -148,22 +151,32 @@ void levels_from_int8(std::span<const std::int8_t> values, std::span<const std::
     throw InputError("level mask and values differ in length", no_row, column);
   if (out.size() != values.size()) throw InputError("levels: lengths differ", no_row, column);
   // Plain pointers: stores through int8_t may alias anything, so the spans' fields would be
-  // reloaded on every row.
+  // reloaded on every row. Branch-free per block (which rows are missing is as good as random),
+  // then a second look at a block only to name its first bad row.
   const std::int8_t* src = values.data();
   const std::uint8_t* mask = missing.empty() ? nullptr : missing.data();
   std::int8_t* dst = out.data();
+  auto bad_at = [=](std::size_t i) {
+    const bool absent = mask != nullptr && mask[i] != 0;
+    return absent ? !allow_missing : (src[i] < 0 || src[i] > 3);
+  };
   for_each_range(values.size(), threads, [=, &column](std::size_t first, std::size_t last) {
-    for (std::size_t i = first; i < last; ++i) {
-      const auto row = static_cast<std::int64_t>(i);
-      if (mask != nullptr && mask[i] != 0) {
-        if (!allow_missing)
-          throw InputError("missing level; expected an integer 0..3", row, column);
-        dst[i] = -1;
-      } else if (src[i] < 0 || src[i] > 3) {
-        throw InputError("level is not an integer 0..3", row, column);
-      } else {
-        dst[i] = src[i];
+    constexpr std::size_t block = 4096;
+    for (std::size_t start = first; start < last; start += block) {
+      const std::size_t stop = std::min(last, start + block);
+      bool bad = false;
+      for (std::size_t i = start; i < stop; ++i) {
+        const bool absent = mask != nullptr && mask[i] != 0;
+        bad |= absent ? !allow_missing : ((src[i] < 0) | (src[i] > 3));
+        dst[i] = absent ? std::int8_t{-1} : src[i];
       }
+      if (!bad) continue;
+      std::size_t i = start;
+      while (!bad_at(i)) ++i;
+      const auto row = static_cast<std::int64_t>(i);
+      if (mask != nullptr && mask[i] != 0)
+        throw InputError("missing level; expected an integer 0..3", row, column);
+      throw InputError("level is not an integer 0..3", row, column);
     }
   });
 }

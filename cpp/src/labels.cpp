@@ -29,9 +29,19 @@ Key key_of(const char* p, std::size_t length) {
   return key;
 }
 
-std::uint64_t low_bytes_mask(std::size_t bytes) {
-  return bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
-}
+// Masks keeping the first `length` bytes of a 16-byte load, as two words, by length 0..16:
+// table lookups rather than branches on the length, which varies at random between rows.
+struct PrefixMasks {
+  std::array<std::uint64_t, 17> low{}, high{};
+  constexpr PrefixMasks() {
+    for (std::size_t length = 0; length <= 16; ++length) {
+      low[length] = length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * length)) - 1;
+      const std::size_t rest = length > 8 ? length - 8 : 0;
+      high[length] = rest >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * rest)) - 1;
+    }
+  }
+};
+constexpr PrefixMasks prefix_masks;
 
 // The accepted spellings in a collision-free hash table over Key (a multiplier is searched for
 // at construction), so a row costs one multiply, one table read and one comparison that
@@ -53,8 +63,8 @@ class Matcher {
     if (length <= 16 && begin + 16 <= data.size()) {  // two unaligned loads, masked
       std::memcpy(&key.low, data.data() + begin, 8);
       std::memcpy(&key.high, data.data() + begin + 8, 8);
-      key.low &= low_bytes_mask(length);
-      key.high &= length > 8 ? low_bytes_mask(length - 8) : 0;
+      key.low &= prefix_masks.low[length];
+      key.high &= prefix_masks.high[length];
       key.length = length;
     } else {
       key = key_of(data.data() + begin, length);  // near the buffer's end, or long

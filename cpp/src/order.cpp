@@ -56,7 +56,6 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day) {
   const std::size_t n = member.size();
   std::vector<std::int64_t> order(n);
-  std::iota(order.begin(), order.end(), std::int64_t{0});
   bool sorted = true;
   std::int64_t low = n ? member[0] : 0, high = low;
   for (std::size_t i = 1; i < n; ++i) {
@@ -65,33 +64,39 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
     if (member[i] < member[i - 1] || (member[i] == member[i - 1] && day[i] < day[i - 1]))
       sorted = false;
   }
-  if (sorted) return order;  // the common case for extracts: one linear check
+  if (sorted) {  // the common case for extracts: one linear check
+    std::iota(order.begin(), order.end(), std::int64_t{0});
+    return order;
+  }
 
   auto by_day = [&](std::int64_t a, std::int64_t b) {
     return day[static_cast<std::size_t>(a)] < day[static_cast<std::size_t>(b)];
   };
-  // Dense member codes (e.g. factorized ids): a counting sort keeps input order within each
-  // member, then a stable sort on day inside each member gives (member, day, position).
-  if (low >= 0 && static_cast<std::uint64_t>(high) < 2 * static_cast<std::uint64_t>(n) + 2) {
-    std::vector<std::int64_t> start(static_cast<std::size_t>(high) + 2, 0);
-    for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(member[i]) + 1];
+  // Dense member ids (e.g. 1..M, or factorized codes): a counting sort keeps input order within
+  // each member, then a stable sort on day inside each member gives (member, day, position).
+  // (high - low computed unsigned: it cannot overflow.)
+  const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  if (span < 2 * static_cast<std::uint64_t>(n) + 2) {
+    auto bucket = [&](std::size_t i) {
+      return static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) -
+                                      static_cast<std::uint64_t>(low));
+    };
+    std::vector<std::int64_t> start(static_cast<std::size_t>(span) + 2, 0);
+    for (std::size_t i = 0; i < n; ++i) ++start[bucket(i) + 1];
     std::partial_sum(start.begin(), start.end(), start.begin());
-    for (std::size_t i = 0; i < n; ++i) {
-      order[static_cast<std::size_t>(start[static_cast<std::size_t>(member[i])]++)] =
-          static_cast<std::int64_t>(i);
-    }
-    std::size_t begin = 0;
-    while (begin < n) {
-      std::size_t end = begin + 1;
-      const auto code = member[static_cast<std::size_t>(order[begin])];
-      while (end < n && member[static_cast<std::size_t>(order[end])] == code) ++end;
-      stable_sort_small(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                        order.begin() + static_cast<std::ptrdiff_t>(end), by_day);
+    for (std::size_t i = 0; i < n; ++i)
+      order[static_cast<std::size_t>(start[bucket(i)]++)] = static_cast<std::int64_t>(i);
+    // start[b] is now the end of member b's rows: sort each member's rows by day.
+    std::int64_t begin = 0;
+    for (std::size_t b = 0; b <= span; ++b) {
+      const std::int64_t end = start[b];
+      if (end - begin > 1) stable_sort_small(order.begin() + begin, order.begin() + end, by_day);
       begin = end;
     }
     return order;
   }
   // Arbitrary int64 ids (read in place from the caller's column): one stable sort.
+  std::iota(order.begin(), order.end(), std::int64_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
     const auto ma = member[static_cast<std::size_t>(a)];
     const auto mb = member[static_cast<std::size_t>(b)];

@@ -30,7 +30,7 @@ else:
     _core_error = None
 
 if _core_error is None:
-    from . import datasets
+    from . import datasets, memory
     from .accounts import account_credits
     from .adjudicate import adjudicate
     from .compare import Comparison, compare
@@ -72,6 +72,7 @@ __all__ = [
     "ledger",
     "lint_policy",
     "load_policy",
+    "memory",
     "regions",
     "to_nhsa",
 ]

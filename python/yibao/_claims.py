@@ -311,7 +311,9 @@ def _ids(series: pd.Series, column: str, threads: int = 1) -> np.ndarray:
         values: np.ndarray = series.to_numpy(dtype=np.int64)  # no copy for int64
         if _core.first_descending(values, threads) < 0:
             return values  # sorted: the kernel reads them in place
-        # Unsorted: dense codes let the kernel order rows with a counting sort (O(n)).
+        if int(values.max()) - int(values.min()) < 2 * len(values) + 2:
+            return values  # dense ids (e.g. 1..M): the kernel counting-sorts them in place
+        # Sparse: dense codes let the kernel order rows with a counting sort (O(n)).
     if series.dtype == np.dtype(object):
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind not in _ID_KINDS:

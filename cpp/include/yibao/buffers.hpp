@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace yibao {
@@ -43,6 +44,24 @@ class BufferCache {
   std::vector<Block> free_;
   std::size_t cached_ = 0;
   std::size_t limit_ = default_limit;
+};
+
+// A scratch array of `n` trivially copyable T from the process-wide cache, returned to it when
+// it goes out of scope (contents start unspecified).
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(std::size_t n)
+      : data_(static_cast<T*>(BufferCache::instance().acquire(n * sizeof(T)))), size_(n) {}
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { BufferCache::instance().release(data_, size_ * sizeof(T)); }
+
+  [[nodiscard]] std::span<T> span() const { return {data_, size_}; }
+
+ private:
+  T* data_;
+  std::size_t size_;
 };
 
 }  // namespace yibao
