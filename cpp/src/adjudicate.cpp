@@ -34,6 +34,9 @@ struct MemberYear {
 const char* const service_names[n_services] = {
     "general", "pharmacy", "internet", "emergency", "day_surgery", "chronic", "special_drug"};
 
+// Thrown by a pass over rows assumed sorted at the first row that is not; caught by adjudicate.
+struct NotInOrder {};
+
 std::int64_t row_of(std::size_t position) {
   return static_cast<std::int64_t>(position);
 }
@@ -97,6 +100,11 @@ class Adjudicator {
   // (random reads in the dependent loop would cost a cache miss per column).
   void run(std::size_t begin, std::size_t end, std::span<const std::int64_t> order) {
     if (order.empty()) {
+      const auto& m = claims_.member;
+      const auto& d = claims_.day;
+      if (begin > 0 && begin < end &&
+          (m[begin] < m[begin - 1] || (m[begin] == m[begin - 1] && d[begin] < d[begin - 1])))
+        throw NotInOrder{};
       pass(begin, end, order);
       return;
     }
@@ -151,6 +159,11 @@ class Adjudicator {
       at_ = in_order ? row : static_cast<std::size_t>(order[position]);
       out_row_ = row;
       const std::int32_t row_day = claims_.day[row];
+      // In place, rows are only assumed sorted: each is checked against the one before it
+      // (the chunk's first against the previous chunk's last, in run_in_place).
+      if (in_order && position > 0 &&
+          (claims_.member[row] < member || (claims_.member[row] == member && row_day < day)))
+        throw NotInOrder{};
       if (claims_.member[row] != member) {
         member = claims_.member[row];
         year_start = next_year_start = 0;
@@ -357,18 +370,28 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
                 std::size_t threads) {
   validate(policy);
   check_sizes(claims, out);
-  // Sorted input (the common case) is processed in place; otherwise in a computed order.
-  std::vector<std::int64_t> order;
-  if (!in_processing_order(claims.member, claims.day, threads))
-    order = processing_order(claims.member, claims.day);
-  const std::vector<std::size_t> bounds =
-      member_chunks(order, claims.member, std::max<std::size_t>(threads, 1));
+  const std::size_t chunks = std::max<std::size_t>(threads, 1);
   // Members never span two chunks and each row is written only by its own chunk, so the
   // chunks share nothing mutable: results are identical for every thread count, and the
   // error raised is the first in processing order.
-  run_tasks(bounds.size() - 1, [&](std::size_t k) {
-    Adjudicator(policy, claims, out).run(bounds[k], bounds[k + 1], order);
-  });
+  auto run_chunks = [&](std::span<const std::int64_t> order) {
+    const std::vector<std::size_t> bounds = member_chunks(order, claims.member, chunks);
+    run_tasks(bounds.size() - 1, [&](std::size_t k) {
+      Adjudicator(policy, claims, out).run(bounds[k], bounds[k + 1], order);
+    });
+  };
+  // Sorted input (the common case) is processed in place, its order checked on the way (no
+  // separate pass over the columns). At a row out of order, or at an error (which is the one
+  // to raise only if the input really is sorted), it is all redone in a computed order.
+  try {
+    run_chunks({});
+    return;
+  } catch (const NotInOrder&) {  // NOLINT(bugprone-empty-catch): the fallback follows
+  } catch (...) {
+    if (in_processing_order(claims.member, claims.day, threads)) throw;
+  }
+  const std::vector<std::int64_t> order = processing_order(claims.member, claims.day);
+  run_chunks(order);
 }
 
 }  // namespace yibao

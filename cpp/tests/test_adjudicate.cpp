@@ -220,6 +220,34 @@ TEST(Adjudicate, ErrorsNameTheRow) {
   EXPECT_THROW(run(chongqing(), no_prescriber), InputError);
 }
 
+// Sorted-looking input is processed in place and its order checked on the way; an error met
+// before the first row out of order must not win over the first error in processing order.
+TEST(Adjudicate, FirstErrorInProcessingOrderWhenInputIsUnsorted) {
+  for (std::size_t threads : {1U, 2U, 4U}) {
+    Table t;
+    t.add(2, day_2024_01_01, 1, -100);  // bad, but member 2 comes after member 1
+    for (int i = 0; i < 50; ++i) t.add(3 + i, day_2024_01_01, 1, 100);
+    t.add(1, day_2024_01_01, 1, -200);  // the first bad row in processing order
+    try {
+      run(chongqing(), t, threads);
+      FAIL();
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.row(), 51) << threads << " threads";
+    }
+    // Disorder only within a member (a day earlier than the row before it) is found too:
+    // results equal those of the same rows sorted.
+    Table day_swap, sorted;
+    day_swap.add(7, day_2024_01_01 + 5, 1, 30000);
+    day_swap.add(7, day_2024_01_01, 1, 30000);
+    sorted.add(7, day_2024_01_01, 1, 30000);
+    sorted.add(7, day_2024_01_01 + 5, 1, 30000);
+    const Result swapped = run(chongqing(), day_swap, threads), plain = run(chongqing(), sorted);
+    EXPECT_EQ(swapped.deductible, (std::vector<std::int64_t>{0, 20000}));
+    EXPECT_EQ(plain.deductible, (std::vector<std::int64_t>{20000, 0}));
+    EXPECT_EQ(swapped.fund[0], plain.fund[1]);
+  }
+}
+
 TEST(Adjudicate, WritesArrowDecimal128Layout) {
   Table t;
   t.add(0, day_2024_01_01, 3, 45000);  // 200 deductible, 250 × 50% = 125.00
