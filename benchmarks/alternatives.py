@@ -3,6 +3,8 @@
 
 * ``decimal_loop``: a plain-Python ``decimal.Decimal`` loop, row by row (exact, slow);
 * ``numpy_float64``: a vectorized numpy float64 implementation (fast, inexact);
+* ``..._all``: the same, returning the five amounts yibao returns (deductible, fund_paid,
+  self_pay, capped, ytd_fund_paid) rather than fund_paid alone;
 * ``copy_floor``: copying the input columns once — the memory-bandwidth floor.
 
 They exist for benchmarks only; the test suite has its own independent reference.
@@ -11,6 +13,7 @@ They exist for benchmarks only; the test suite has its own independent reference
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,8 +36,9 @@ def _rate(level: int, status: str) -> Decimal:
     return base + (Decimal("0.10") if status == "retired" else 0)
 
 
-def decimal_loop(claims: pd.DataFrame) -> list[Decimal]:
-    """fund_paid per row, exact, in input order (input sorted by member and date)."""
+def decimal_loop(claims: pd.DataFrame, all_outputs: bool = False) -> list[Any]:
+    """fund_paid per row (or the five amounts), exact, in input order (input sorted by member
+    and date)."""
     members = claims["member_id"].tolist()
     years = claims["date"].dt.year.tolist()
     levels = claims["level"].tolist()
@@ -43,7 +47,11 @@ def decimal_loop(claims: pd.DataFrame) -> list[Decimal]:
     statuses = claims["status"].tolist()
     tiers = claims["tier"].tolist()
     amounts = [Decimal(repr(x)) for x in claims["eligible"].tolist()]
-    out = []
+    out: list[Decimal] = []
+    deductibles: list[Decimal] = []
+    self_pays: list[Decimal] = []
+    capped: list[Decimal] = []
+    ytd: list[Decimal] = []
     key = None
     paid_deductible = paid_fund = Decimal(0)
     for m, y, lv, svc, pl, st, tier, elig in zip(
@@ -59,11 +67,22 @@ def decimal_loop(claims: pd.DataFrame) -> list[Decimal]:
         fund = min(raw, max(Decimal(0), CAP[(tier, st)] - paid_fund))
         paid_fund += fund
         out.append(fund)
-    return out
+        if all_outputs:  # separate lists: tuples per row would make the loop GC-bound
+            deductibles.append(ded)
+            self_pays.append(elig - fund)
+            capped.append(raw - fund)
+            ytd.append(paid_fund)
+    return [deductibles, out, self_pays, capped, ytd] if all_outputs else out
 
 
-def numpy_float64(claims: pd.DataFrame) -> np.ndarray:
-    """fund_paid per row in float64, vectorized (input sorted by member and date)."""
+def decimal_loop_all(claims: pd.DataFrame) -> list[Any]:
+    """The five amounts per row, exact."""
+    return decimal_loop(claims, all_outputs=True)
+
+
+def numpy_float64(claims: pd.DataFrame, all_outputs: bool = False) -> Any:
+    """fund_paid per row in float64 (or the five amounts), vectorized (input sorted by member
+    and date)."""
     member = claims["member_id"].to_numpy()
     year = claims["date"].dt.year.to_numpy()
     elig = claims["eligible"].to_numpy(dtype=np.float64)
@@ -90,7 +109,22 @@ def numpy_float64(claims: pd.DataFrame) -> np.ndarray:
     raw = np.round((elig - deductible) * rate, 2)
     cap = np.where(tier1, np.where(retired, 1200.0, 800.0), np.where(retired, 4000.0, 3000.0))
     raw_before = before(raw)
-    return np.clip(np.minimum(raw_before + raw, cap) - np.minimum(raw_before, cap), 0.0, raw)
+    fund = np.clip(np.minimum(raw_before + raw, cap) - np.minimum(raw_before, cap), 0.0, raw)
+    if not all_outputs:
+        return fund
+    return {
+        "deductible": deductible,
+        "fund_paid": fund,
+        "self_pay": elig - fund,
+        "capped": raw - fund,
+        "ytd_fund_paid": before(fund) + fund,
+    }
+
+
+def numpy_float64_all(claims: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The five amounts per row in float64."""
+    out: dict[str, np.ndarray] = numpy_float64(claims, all_outputs=True)
+    return out
 
 
 def copy_floor(claims: pd.DataFrame) -> int:

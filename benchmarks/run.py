@@ -94,7 +94,9 @@ def measure_one(method: str, n: int, repeat: int) -> dict[str, float]:
         "yibao_1thread": lambda: yibao.adjudicate(claims, policy, threads=1),
         "yibao_unsorted": lambda: yibao.adjudicate(claims, policy, threads=threads),
         "numpy_float64": lambda: alternatives.numpy_float64(claims),
+        "numpy_float64_all": lambda: alternatives.numpy_float64_all(claims),
         "decimal_loop": lambda: alternatives.decimal_loop(claims),
+        "decimal_loop_all": lambda: alternatives.decimal_loop_all(claims),
         "copy_floor": lambda: alternatives.copy_floor(claims),
     }
     best, peak, first = float("inf"), 0, None
@@ -150,16 +152,19 @@ def main(argv: list[str] | None = None) -> int:
         "yibao_1thread",
         "yibao_unsorted",
         "numpy_float64",
+        "numpy_float64_all",
         "decimal_loop",
+        "decimal_loop_all",
     ]
     rows = []
     for n in args.sizes:
         _input(n)  # build the cache outside any timing
         results = {}
         for method in methods:
-            if method == "decimal_loop" and n > args.decimal_max:
+            decimal = method.startswith("decimal_loop")
+            if decimal and n > args.decimal_max:
                 continue
-            results[method] = _child(method, n, 1 if method == "decimal_loop" else args.repeat)
+            results[method] = _child(method, n, 1 if decimal else args.repeat)
         rows.append({"claims": n, **{m: r for m, r in results.items()}})
         y = results["yibao"]["seconds"]
         line = [
@@ -168,13 +173,17 @@ def main(argv: list[str] | None = None) -> int:
             f"first call {results['yibao']['first_seconds']:.3f}s",
             f"1 thread {results['yibao_1thread']['seconds'] / y:.2f}x",
             f"unsorted {results['yibao_unsorted']['seconds'] / y:.2f}x",
-            f"numpy/yibao {results['numpy_float64']['seconds'] / y:.1f}x",
+            f"numpy/yibao {results['numpy_float64']['seconds'] / y:.1f}x"
+            f" (5 amounts {results['numpy_float64_all']['seconds'] / y:.1f}x)",
             f"floor/yibao {results['copy_floor']['seconds'] / y:.2f}x",
             f"peak {results['yibao']['peak_bytes'] / results['yibao']['frame_bytes']:.2f}x frame",
             f"float64 rows off {results['numpy_float64']['rows_off_by_a_fen_or_more']:,}",
         ]
         if "decimal_loop" in results:
-            line.append(f"Decimal/yibao {results['decimal_loop']['seconds'] / y:.0f}x")
+            line.append(
+                f"Decimal/yibao {results['decimal_loop']['seconds'] / y:.0f}x"
+                f" (5 amounts {results['decimal_loop_all']['seconds'] / y:.0f}x)"
+            )
         print(" | ".join(line), flush=True)
     out = HERE / "results" / "latest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
