@@ -21,33 +21,14 @@ namespace {
 using yibao::bindings::Column;
 using yibao::bindings::in;
 
-// `chunks`: a list of (offsets, data, validity or None, bit offset), one per Arrow chunk.
 template <class Offset>
 Column<std::int8_t> codes(const py::list& chunks, const yibao::LabelTable& table,
                           const std::string& column, std::size_t threads) {
-  std::vector<Column<Offset>> offsets;  // keep every buffer alive (and typed) for the call
-  std::vector<Column<std::uint8_t>> data, validity;
-  std::vector<yibao::StringChunk<Offset>> spans;
-  std::size_t rows = 0;
-  for (const auto& item : chunks) {
-    const auto parts = item.cast<py::tuple>();
-    if (parts.size() != 4) throw py::value_error("a chunk is (offsets, data, validity, offset)");
-    offsets.push_back(parts[0].cast<Column<Offset>>());
-    data.push_back(parts[1].cast<Column<std::uint8_t>>());
-    const bool has_validity = !parts[2].is_none();
-    if (has_validity) validity.push_back(parts[2].cast<Column<std::uint8_t>>());
-    const auto& bytes = data.back();
-    spans.push_back(
-        {in(offsets.back()),
-         {reinterpret_cast<const char*>(bytes.data()), static_cast<std::size_t>(bytes.size())},
-         has_validity ? in(validity.back()) : std::span<const std::uint8_t>{},
-         parts[3].cast<std::int64_t>()});
-    rows += spans.back().rows();
-  }
-  auto out = yibao::bindings::new_column<std::int8_t>(rows);
-  const std::span<std::int8_t> dst(out.mutable_data(), rows);
+  const yibao::bindings::StringChunks<Offset> strings(chunks);
+  auto out = yibao::bindings::new_column<std::int8_t>(strings.rows());
+  const std::span<std::int8_t> dst(out.mutable_data(), strings.rows());
   py::gil_scoped_release release;
-  yibao::label_codes<Offset>(spans, table, dst, column, threads);
+  yibao::label_codes<Offset>(strings.spans(), table, dst, column, threads);
   return out;
 }
 

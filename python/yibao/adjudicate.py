@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _core
 from ._claims import claim_arrays
+from ._frame import adjudicate_frame
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
 from .errors import InputError, PolicyError
 from .policy import Policy, load_policy
@@ -66,6 +67,40 @@ def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categ
         table = table.astype(np.int8)
     codes = _core.recode(rule, table, threads)
     return pd.Categorical.from_codes(codes, categories=list(categories), validate=False)
+
+
+def _adjudicate_arrays(
+    claims: pd.DataFrame,
+    pol: Policy,
+    members: pd.DataFrame | None,
+    rounding: Rounding | None,
+    unit: Unit,
+    threads: int,
+    layout: Any,
+) -> dict[str, np.ndarray]:
+    """The general path: every column converted and checked (``_claims``), then the kernel."""
+    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=threads)
+    try:
+        out: dict[str, np.ndarray] = _core.adjudicate(
+            pol.core,
+            arrays.member,
+            arrays.day,
+            arrays.level,
+            arrays.eligible,
+            arrays.status,
+            arrays.service,
+            arrays.prescriber,
+            arrays.tier,
+            arrays.institution,
+            threads,
+            layout,
+        )
+    except (InputError, PolicyError) as exc:
+        position = getattr(exc, "position", None)
+        if position is not None and hasattr(exc, "at_row"):
+            raise exc.at_row(claims.index[position]) from None
+        raise
+    return out
 
 
 def adjudicate(
@@ -130,28 +165,14 @@ def adjudicate(
     n_threads = (os.cpu_count() or 1) if threads is None else int(threads)
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
-    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=n_threads)
-    try:
-        out = _core.adjudicate(
-            pol.core,
-            arrays.member,
-            arrays.day,
-            arrays.level,
-            arrays.eligible,
-            arrays.status,
-            arrays.service,
-            arrays.prescriber,
-            arrays.tier,
-            arrays.institution,
-            n_threads,
-            _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64,
+    layout = _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64
+    out = None
+    if members is None and unit == "yuan" and isinstance(claims, pd.DataFrame):
+        out = adjudicate_frame(
+            claims, pol.core, rounding=rounding, threads=n_threads, layout=layout
         )
-    except (InputError, PolicyError) as exc:
-        position = getattr(exc, "position", None)
-        if position is not None and hasattr(exc, "at_row"):
-            raise exc.at_row(claims.index[position]) from None
-        raise
-
+    if out is None:
+        out = _adjudicate_arrays(claims, pol, members, rounding, unit, n_threads, layout)
     result = claims.copy(deep=False)
     for name in ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid"):
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)

@@ -1,0 +1,185 @@
+#include "yibao/adjudicate_frame.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "adjudicator.hpp"
+#include "yibao/convert.hpp"
+#include "yibao/errors.hpp"
+#include "yibao/order.hpp"
+#include "yibao/parallel.hpp"
+
+namespace yibao {
+namespace {
+
+using detail::Adjudicator;
+using detail::NotInOrder;
+
+// Rows per block: the block's converted columns (about 20 bytes a row) stay in the core's
+// own cache between conversion and adjudication.
+constexpr std::size_t block_rows = 16384;
+constexpr std::int64_t ns_per_day = 86'400'000'000'000;
+constexpr std::int8_t pharmacy = 1;  // Service::pharmacy: its rows need a prescriber level
+
+// A row that the general path must handle (it raises the error).
+struct GiveUp {};
+
+// The rows [first, last) of a chunked string column, as views into its buffers.
+class ChunkedStrings {
+ public:
+  explicit ChunkedStrings(const std::vector<StringChunk<std::int64_t>>& chunks) : chunks_(chunks) {
+    starts_.push_back(0);
+    for (const auto& chunk : chunks) starts_.push_back(starts_.back() + chunk.rows());
+  }
+  [[nodiscard]] std::size_t rows() const { return starts_.back(); }
+
+  [[nodiscard]] std::vector<StringChunk<std::int64_t>> slice(std::size_t first,
+                                                             std::size_t last) const {
+    std::vector<StringChunk<std::int64_t>> out;
+    for (std::size_t c = 0; c < chunks_.size() && first < last; ++c) {
+      if (starts_[c + 1] <= first) continue;
+      const std::size_t from = first - starts_[c];
+      const std::size_t count = std::min(last, starts_[c + 1]) - first;
+      const auto& chunk = chunks_[c];
+      out.push_back({chunk.offsets.subspan(from, count + 1), chunk.data, chunk.validity,
+                     chunk.bit_offset + static_cast<std::int64_t>(from)});
+      first += count;
+    }
+    return out;
+  }
+
+ private:
+  const std::vector<StringChunk<std::int64_t>>& chunks_;
+  std::vector<std::size_t> starts_;
+};
+
+// One thread's converted block.
+struct Block {
+  std::vector<std::int32_t> day;
+  std::vector<std::int64_t> fen;
+  std::vector<std::int8_t> level, status, service, prescriber, tier;
+
+  explicit Block(std::size_t n)
+      : day(n), fen(n), level(n), status(n), service(n), prescriber(n), tier(n) {}
+};
+
+class FrameConverter {
+ public:
+  FrameConverter(const FrameColumns& frame, const FrameLabels& labels)
+      : frame_(frame),
+        labels_(labels),
+        status_(frame.status),
+        service_(frame.service),
+        tier_(frame.tier) {}
+
+  // Rows [first, last) of the frame converted into `block`, as the kernel's columns.
+  ClaimColumns convert(std::size_t first, std::size_t last, Block& block) const {
+    const std::size_t n = last - first;
+    auto part = [&](auto& v) { return std::span(v).first(n); };
+    days_from_timestamps(frame_.date_ns.subspan(first, n), ns_per_day, false, part(block.day),
+                         "date");
+    fen_from_doubles(frame_.eligible.subspan(first, n), part(block.fen), frame_.rounding,
+                     "eligible");
+    if (first_outside(part(block.fen), 0, frame_.max_fen) >= 0) throw GiveUp{};
+    levels_from_int8(frame_.level.subspan(first, n), {}, false, part(block.level), "level");
+    label_codes<std::int64_t>(status_.slice(first, last), labels_.status, part(block.status),
+                              "status");
+    codes_or(service_, labels_.service, first, last, part(block.service), "service");
+    codes_or(tier_, labels_.tier, first, last, part(block.tier), "tier");
+    if (frame_.prescriber.empty()) {
+      std::fill_n(block.prescriber.begin(), n, std::int8_t{-1});
+    } else {
+      const auto missing = frame_.prescriber_missing.empty()
+                               ? std::span<const std::uint8_t>{}
+                               : frame_.prescriber_missing.subspan(first, n);
+      levels_from_int8(frame_.prescriber.subspan(first, n), missing, true, part(block.prescriber),
+                       "prescriber_level");
+    }
+    bool unprescribed = false;
+    for (std::size_t i = 0; i < n; ++i)
+      unprescribed |= (block.service[i] == pharmacy) & (block.prescriber[i] < 0);
+    if (unprescribed) throw GiveUp{};
+    return {frame_.member.subspan(first, n),
+            part(block.day),
+            part(block.level),
+            part(block.fen),
+            part(block.status),
+            part(block.service),
+            part(block.prescriber),
+            part(block.tier),
+            frame_.institution.empty() ? std::span<const std::int64_t>{}
+                                       : frame_.institution.subspan(first, n)};
+  }
+
+  // Whether row `row` (> 0) comes after row - 1 in processing order.
+  [[nodiscard]] bool follows(std::size_t row) const {
+    const auto& t = frame_.date_ns;
+    constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+    if (t[row] == nat || t[row - 1] == nat) throw GiveUp{};
+    auto day = [](std::int64_t ns) { return ns / ns_per_day - (ns % ns_per_day < 0 ? 1 : 0); };
+    const auto m = frame_.member;
+    return m[row - 1] < m[row] || (m[row - 1] == m[row] && day(t[row - 1]) <= day(t[row]));
+  }
+
+ private:
+  void codes_or(const ChunkedStrings& column, const LabelTable& table, std::size_t first,
+                std::size_t last, std::span<std::int8_t> out, const char* name) const {
+    if (column.rows() == 0) {
+      std::fill(out.begin(), out.end(), std::int8_t{0});  // the column's default
+    } else {
+      label_codes<std::int64_t>(column.slice(first, last), table, out, name);
+    }
+  }
+
+  const FrameColumns& frame_;
+  const FrameLabels& labels_;
+  ChunkedStrings status_, service_, tier_;
+};
+
+bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
+  const std::size_t n = f.member.size();
+  auto rows = [](const std::vector<StringChunk<std::int64_t>>& chunks) {
+    std::size_t total = 0;
+    for (const auto& c : chunks) total += c.rows();
+    return total;
+  };
+  auto optional = [n](std::size_t m) { return m == 0 || m == n; };
+  return f.date_ns.size() == n && f.level.size() == n && f.eligible.size() == n &&
+         rows(f.status) == n && (f.service.empty() || rows(f.service) == n) &&
+         (f.tier.empty() || rows(f.tier) == n) && optional(f.prescriber.size()) &&
+         optional(f.prescriber_missing.size()) && optional(f.institution.size()) &&
+         out.deductible.size() == n && out.fund_paid.size() == n && out.self_pay.size() == n &&
+         out.capped.size() == n && out.ytd_fund_paid.size() == n && out.rule.size() == n;
+}
+
+}  // namespace
+
+bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
+                      const AdjudicationColumns& out, std::size_t threads) {
+  validate(policy);
+  if (!same_length(frame, out)) throw InputError("frame columns differ in length", no_row, "");
+  const FrameConverter converter(frame, labels);
+  const std::vector<std::size_t> bounds =
+      member_chunks({}, frame.member, std::max<std::size_t>(threads, 1));
+  try {
+    run_tasks(bounds.size() - 1, [&](std::size_t k) {
+      const std::size_t begin = bounds[k], end = bounds[k + 1];
+      if (begin > 0 && begin < end && !converter.follows(begin)) throw NotInOrder{};
+      Block block(std::min(block_rows, end - begin));
+      Adjudicator adjudicator(policy, ClaimColumns{}, out);
+      for (std::size_t first = begin; first < end; first += block_rows) {
+        const std::size_t last = std::min(end, first + block_rows);
+        adjudicator.run_block(converter.convert(first, last, block), first);
+      }
+    });
+  } catch (const GiveUp&) {
+    return false;
+  } catch (const NotInOrder&) {
+    return false;
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace yibao

@@ -1,0 +1,117 @@
+"""The fast path of ``yibao.adjudicate`` for a frame of the usual dtypes (issue 5).
+
+When the claims are sorted by member and date and hold int64 member ids, datetime64[ns]
+dates, int8 levels, float64 amounts and Arrow strings, the core converts and adjudicates
+them block by block in one pass (``yibao::adjudicate_frame``), so the converted columns never
+leave the cache. Anything else (other dtypes, a members table, unsorted rows, a value that
+does not convert, a policy error) returns None, and the general path (``_claims`` then
+``yibao::adjudicate``) runs: it is the reference, and it words every error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import _core
+from ._claims import MAX_AMOUNT_FEN, SERVICE_CODES, STATUS_CODES, TIER_CODES, _ids
+from ._money import Rounding, _core_rounding
+
+__all__ = ["adjudicate_frame"]
+
+
+def _table(codes: dict[str, int]) -> Any:
+    return _core.LabelTable(list(codes), list(codes.values()))
+
+
+_LABELS = _core.FrameLabels(_table(STATUS_CODES), _table(SERVICE_CODES), _table(TIER_CODES))
+
+
+def _large_string_chunks(series: pd.Series) -> list[tuple[Any, ...]] | None:
+    """The Arrow buffers of a large_string column, or None if it is anything else."""
+    chunked = getattr(series.array, "_pa_array", None)
+    if not isinstance(chunked, pa.ChunkedArray) or not pa.types.is_large_string(chunked.type):
+        return None
+    chunks = []
+    for chunk in chunked.chunks:
+        validity, offsets, data = chunk.buffers()
+        n = len(chunk)
+        chunks.append(
+            (
+                np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + n + 1],
+                np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8),
+                None
+                if validity is None or chunk.null_count == 0
+                else np.frombuffer(validity, np.uint8),
+                chunk.offset,
+            )
+        )
+    return chunks
+
+
+def _numpy(series: pd.Series, dtype: str) -> np.ndarray | None:
+    return series.to_numpy() if series.dtype == np.dtype(dtype) else None
+
+
+def adjudicate_frame(
+    claims: pd.DataFrame,
+    policy: Any,
+    *,
+    rounding: Rounding | None,
+    threads: int,
+    layout: Any,
+) -> dict[str, np.ndarray] | None:
+    """The kernel's result columns, or None when the general path must run."""
+    columns = claims.columns
+    if columns.duplicated().any() or not {
+        "member_id",
+        "date",
+        "level",
+        "eligible",
+        "status",
+    } <= set(columns):
+        return None
+    member = _numpy(claims["member_id"], "int64")
+    date = _numpy(claims["date"], "datetime64[ns]")
+    level = _numpy(claims["level"], "int8")
+    eligible = _numpy(claims["eligible"], "float64")
+    status = _large_string_chunks(claims["status"])
+    if member is None or date is None or level is None or eligible is None or status is None:
+        return None
+    optional = {}
+    for name in ("service", "tier"):
+        if name in columns:
+            optional[name] = _large_string_chunks(claims[name])
+            if optional[name] is None:
+                return None
+    prescriber = missing = None
+    if "prescriber_level" in columns:
+        if claims["prescriber_level"].dtype != pd.Int8Dtype():
+            return None
+        array = claims["prescriber_level"].array
+        prescriber, missing = array._data, array._mask
+    institution = None
+    if "institution_id" in columns:
+        institution = _ids(claims["institution_id"], "institution_id", threads)
+    out: dict[str, np.ndarray] | None = _core.adjudicate_frame(
+        policy,
+        member,
+        date.view(np.int64),
+        level,
+        eligible,
+        status,
+        optional.get("service"),
+        optional.get("tier"),
+        prescriber,
+        missing,
+        institution,
+        _core_rounding(rounding),
+        MAX_AMOUNT_FEN,
+        _LABELS,
+        threads,
+        layout,
+    )
+    return out
