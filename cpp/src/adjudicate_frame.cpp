@@ -53,14 +53,26 @@ class ChunkedStrings {
   std::vector<std::size_t> starts_;
 };
 
-// One thread's converted block.
+// One thread's converted block, in memory from the buffer cache: fresh pages for it on every
+// call would cost more page faults than the block has rows.
 struct Block {
-  std::vector<std::int32_t> day;
-  std::vector<std::int64_t> fen;
-  std::vector<std::int8_t> level, status, service, prescriber, tier;
+  Scratch<std::int32_t> day_memory;
+  Scratch<std::int64_t> fen_memory;
+  Scratch<std::int8_t> codes_memory;  // status, service, prescriber, tier
+  std::span<std::int32_t> day;
+  std::span<std::int64_t> fen;
+  std::span<std::int8_t> status, service, prescriber, tier;
 
   explicit Block(std::size_t n)
-      : day(n), fen(n), level(n), status(n), service(n), prescriber(n), tier(n) {}
+      : day_memory(n),
+        fen_memory(n),
+        codes_memory(4 * n),
+        day(day_memory.span()),
+        fen(fen_memory.span()),
+        status(codes_memory.span().subspan(0, n)),
+        service(codes_memory.span().subspan(n, n)),
+        prescriber(codes_memory.span().subspan(2 * n, n)),
+        tier(codes_memory.span().subspan(3 * n, n)) {}
 };
 
 class FrameConverter {
@@ -75,13 +87,17 @@ class FrameConverter {
   // Rows [first, last) of the frame converted into `block`, as the kernel's columns.
   ClaimColumns convert(std::size_t first, std::size_t last, Block& block) const {
     const std::size_t n = last - first;
-    auto part = [&](auto& v) { return std::span(v).first(n); };
+    auto part = [n](auto v) { return v.first(n); };
     days_from_timestamps(frame_.date_ns.subspan(first, n), ns_per_day, false, part(block.day),
                          "date");
     fen_from_doubles(frame_.eligible.subspan(first, n), part(block.fen), frame_.rounding,
                      "eligible");
     if (first_outside(part(block.fen), 0, frame_.max_fen) >= 0) throw GiveUp{};
-    levels_from_int8(frame_.level.subspan(first, n), {}, false, part(block.level), "level");
+    // Levels are read in place; a value outside 0..3 is the general path's to report.
+    const auto level = frame_.level.subspan(first, n);
+    bool bad_level = false;
+    for (const std::int8_t v : level) bad_level |= static_cast<std::uint8_t>(v) > 3;
+    if (bad_level) throw GiveUp{};
     label_codes<std::int64_t>(status_.slice(first, last), labels_.status, part(block.status),
                               "status");
     codes_or(service_, labels_.service, first, last, part(block.service), "service");
@@ -101,7 +117,7 @@ class FrameConverter {
     if (unprescribed) throw GiveUp{};
     return {frame_.member.subspan(first, n),
             part(block.day),
-            part(block.level),
+            level,
             part(block.fen),
             part(block.status),
             part(block.service),

@@ -64,20 +64,24 @@ template <class PerDay>
 void floor_days(std::span<const std::int64_t> in, PerDay per_day, bool allow_missing,
                 std::span<std::int32_t> out, const std::string& column, std::size_t threads) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  // Nanoseconds (the usual unit) always give days within int32: no range check needed.
+  constexpr bool always_fits =
+      std::is_same_v<PerDay, std::integral_constant<std::int64_t, 86'400'000'000'000>>;
   const std::int64_t* src = in.data();
   std::int32_t* dst = out.data();
   for_each_range(in.size(), threads, [&](std::size_t first, std::size_t last) {
     for (std::size_t i = first; i < last; ++i) {
       const std::int64_t t = src[i];
-      if (t == nat) {
+      if (t == nat) [[unlikely]] {
         if (!allow_missing) throw InputError("missing date", static_cast<std::int64_t>(i), column);
         dst[i] = missing_day;
         continue;
       }
       // Floor division: 1969-12-31T23:00 is day -1, not day 0.
       const std::int64_t per = per_day;
-      const std::int64_t day = t / per - static_cast<std::int64_t>(t % per < 0);
-      if (day <= missing_day || day > std::numeric_limits<std::int32_t>::max())
+      const std::int64_t quotient = t / per;
+      const std::int64_t day = quotient - static_cast<std::int64_t>(t - quotient * per < 0);
+      if (!always_fits && (day <= missing_day || day > std::numeric_limits<std::int32_t>::max()))
         throw InputError("date out of range", static_cast<std::int64_t>(i), column);
       dst[i] = static_cast<std::int32_t>(day);
     }

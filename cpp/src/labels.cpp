@@ -44,23 +44,26 @@ struct PrefixMasks {
 constexpr PrefixMasks prefix_masks;
 
 // The accepted spellings in a collision-free hash table over Key (a multiplier is searched for
-// at construction), so a row costs one multiply, one table read and one comparison that
-// always succeeds on good data: no branch that depends on which label a row holds. Labels that
-// share a Key (same length and first 16 bytes) are resolved by a linear scan instead.
+// at construction), so a row costs one multiply, one read of a slot that holds the whole key,
+// and one comparison that always succeeds on good data: no branch that depends on which label
+// a row holds. Labels that share a Key (same length and first 16 bytes) are resolved by a
+// linear scan instead.
 class Matcher {
  public:
   explicit Matcher(const LabelTable& table) {
-    for (std::size_t k = 0; k < table.labels.size(); ++k)
+    for (std::size_t k = 0; k < table.labels.size(); ++k) {
       entries_.push_back({key_of(table.labels[k].data(), table.labels[k].size()), table.labels[k],
                           table.codes[k]});
+    }
     perfect_ = build_hash();
   }
 
   // The code of data[begin, end), or -1 when it is not an accepted spelling.
-  [[nodiscard]] int code(std::span<const char> data, std::size_t begin, std::size_t end) const {
+  [[nodiscard, gnu::always_inline]] int code(std::span<const char> data, std::size_t begin,
+                                             std::size_t end) const {
     const std::size_t length = end - begin;
     Key key;
-    if (length <= 16 && begin + 16 <= data.size()) {  // two unaligned loads, masked
+    if (length <= 16 && begin + 16 <= data.size()) [[likely]] {  // two loads, masked
       std::memcpy(&key.low, data.data() + begin, 8);
       std::memcpy(&key.high, data.data() + begin + 8, 8);
       key.low &= prefix_masks.low[length];
@@ -69,14 +72,13 @@ class Matcher {
     } else {
       key = key_of(data.data() + begin, length);  // near the buffer's end, or long
     }
-    const std::string_view value(data.data() + begin, length);
-    if (perfect_) {
+    if (perfect_) [[likely]] {
       const Slot& slot = slots_[slot_of(key)];
-      const bool hit = slot.entry >= 0 && entries_[static_cast<std::size_t>(slot.entry)].key == key;
-      if (!hit) return -1;
-      const Entry& e = entries_[static_cast<std::size_t>(slot.entry)];
-      return length <= 16 || value == e.label ? e.code : -1;
+      if (!(slot.key == key)) return -1;
+      if (length > 16 && std::string_view(data.data() + begin, length) != slot.label) return -1;
+      return slot.code;
     }
+    const std::string_view value(data.data() + begin, length);
     for (const auto& e : entries_) {
       if (e.key == key && value == e.label) return e.code;
     }
@@ -89,8 +91,11 @@ class Matcher {
     std::string_view label;
     std::int8_t code;
   };
+  // An empty slot's length can match no string read from a buffer.
   struct Slot {
-    int entry = -1;
+    Key key{0, 0, ~std::uint64_t{0}};
+    std::string_view label;
+    int code = -1;
   };
   static constexpr unsigned bits = 8;  // 256 slots: room for any realistic list of spellings
 
@@ -108,8 +113,8 @@ class Matcher {
       bool ok = true;
       for (std::size_t k = 0; k < entries_.size() && ok; ++k) {
         Slot& slot = slots_[slot_of(entries_[k].key)];
-        if (slot.entry >= 0) ok = false;  // a collision (or two labels with one Key)
-        slot.entry = static_cast<int>(k);
+        if (slot.code >= 0) ok = false;  // a collision (or two labels with one Key)
+        slot = {entries_[k].key, entries_[k].label, entries_[k].code};
       }
       if (ok) return true;
       candidate = candidate * 6364136223846793005ULL + 1442695040888963407ULL;

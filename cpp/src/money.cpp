@@ -172,22 +172,6 @@ Money from_double_via_text(double value, const Rounding* rounding) {
                      rounding);
 }
 
-Money from_double(double value, const Rounding* rounding) {
-  // Fast path: below 2^51 fen the spacing of doubles is under a quarter fen, so distinct
-  // 2-decimal amounts are distinct doubles; when n/100 (correctly rounded) gives back the
-  // input, the shortest round-trip decimal of the input is exactly n fen.
-  const double scaled = value * 100.0;
-  if (std::fabs(scaled) < 2251799813685248.0) {  // 2^51
-    // Round to the nearest integer by adding and removing 1.5 × 2^52 (exact for |x| < 2^51;
-    // std::nearbyint is a library call on baseline x86-64). The result need not be the
-    // nearest: the test below accepts only an n that gives back the input.
-    constexpr double shift = 6755399441055744.0;  // 1.5 × 2^52
-    const double n = (scaled + shift) - shift;
-    if (n / 100.0 == value) return Money::from_fen(static_cast<std::int64_t>(n));
-  }
-  return from_double_via_text(value, rounding);
-}
-
 Money from_decimal128(std::uint64_t low, std::int64_t high, int scale, const Rounding* rounding) {
   static const Wide two_to_64 = Wide(1) << 64;
   const Wide unscaled = Wide(high) * two_to_64 + Wide(low);

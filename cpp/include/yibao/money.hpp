@@ -160,13 +160,28 @@ inline Money apply_rate(Money base, Rate rate, Rounding mode) {
 // is rounded once as *rounding says. Throws InputError (bad text) or OverflowError.
 Money parse_money(std::string_view text, const Rounding* rounding);
 
-// A float64 amount, through its shortest round-trip decimal (Python's repr). Throws
-// InputError for NaN/inf, or for more than 2 decimals when rounding == nullptr.
-Money from_double(double value, const Rounding* rounding);
-
 // The reference path of from_double, always through the decimal text; from_double takes
 // a native fast path for exact-cent values and must equal this on every input (tested).
 Money from_double_via_text(double value, const Rounding* rounding);
+
+// A float64 amount, through its shortest round-trip decimal (Python's repr). Throws
+// InputError for NaN/inf, or for more than 2 decimals when rounding == nullptr. Inline: it
+// runs once per row of every float column.
+inline Money from_double(double value, const Rounding* rounding) {
+  // Fast path: below 2^51 fen the spacing of doubles is under a quarter fen, so distinct
+  // 2-decimal amounts are distinct doubles; when n/100 (correctly rounded) gives back the
+  // input, the shortest round-trip decimal of the input is exactly n fen.
+  const double scaled = value * 100.0;
+  if (scaled < 2251799813685248.0 && scaled > -2251799813685248.0) {  // |scaled| < 2^51
+    // Round to the nearest integer by adding and removing 1.5 × 2^52 (exact for |x| < 2^51;
+    // std::nearbyint is a library call on baseline x86-64). The result need not be the
+    // nearest: the test below accepts only an n that gives back the input.
+    constexpr double shift = 6755399441055744.0;  // 1.5 × 2^52
+    const double n = (scaled + shift) - shift;
+    if (n / 100.0 == value) return Money::from_fen(static_cast<std::int64_t>(n));
+  }
+  return from_double_via_text(value, rounding);
+}
 
 // An Arrow/pyarrow decimal128 value (unscaled little-endian int128 and its scale).
 Money from_decimal128(std::uint64_t low, std::int64_t high, int scale, const Rounding* rounding);
