@@ -113,7 +113,8 @@ class FrameConverter {
     }
     bool unprescribed = false;
     for (std::size_t i = 0; i < n; ++i)
-      unprescribed |= (block.service[i] == pharmacy) & (block.prescriber[i] < 0);
+      unprescribed |= static_cast<int>(block.service[i] == pharmacy) &  // no branch per row
+                      static_cast<int>(block.prescriber[i] < 0);
     if (unprescribed) throw GiveUp{};
     return {frame_.member.subspan(first, n),
             part(block.day),

@@ -40,8 +40,10 @@ bool in_processing_order(std::span<const std::int64_t> member, std::span<const s
       const std::size_t stop = std::min(last, start + block);
       bool out_of_order = false;
       for (std::size_t i = start; i < stop; ++i) {
+        // int, not bool, operands: no branch per row
         out_of_order |=
-            (member[i] < member[i - 1]) | ((member[i] == member[i - 1]) & (day[i] < day[i - 1]));
+            static_cast<int>(member[i] < member[i - 1]) |
+            (static_cast<int>(member[i] == member[i - 1]) & static_cast<int>(day[i] < day[i - 1]));
       }
       if (out_of_order || !sorted.load(std::memory_order_relaxed)) {
         sorted = false;
