@@ -242,11 +242,26 @@ void fuzz_adjudicate(Bytes& in) {
     one_threw = true;
     one_row = e.row();
   }
+  bool beyond_decimal18 = false;
   try {
     adjudicate(policy, claims, many.columns(), threads);
+  } catch (const OverflowError& e) {
+    many_threw = true;
+    many_row = e.row();
+    beyond_decimal18 = std::string_view(e.what()).find("decimal128") != std::string_view::npos;
   } catch (const Error& e) {
     many_threw = true;
     many_row = e.row();
+  }
+  if (beyond_decimal18) {
+    // decimal128(18, 2) holds 18 digits: the wide layout refuses a result beyond them, which
+    // int64 fen can hold. Then the fen run has such a result, or failed itself later on.
+    bool wide = one_threw;
+    for (const auto* column : {&one.deductible, &one.fund, &one.self_pay, &one.capped, &one.ytd})
+      for (const std::int64_t v : *column)
+        wide = wide || v > MoneyColumn::max_decimal18 || v < -MoneyColumn::max_decimal18;
+    require(wide);
+    return;
   }
   // The same outcome for any thread count and layout: the same error on the same row, or the
   // same numbers.

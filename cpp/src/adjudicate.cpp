@@ -55,7 +55,7 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
   } catch (...) {
     if (in_processing_order(claims.member, claims.day, threads)) throw;
   }
-  const std::vector<std::int64_t> order = processing_order(claims.member, claims.day);
+  const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);
   run_chunks(order);
 }
 

@@ -55,18 +55,25 @@ bool in_processing_order(std::span<const std::int64_t> member, std::span<const s
 }
 
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
-                                           std::span<const std::int32_t> day) {
+                                           std::span<const std::int32_t> day, std::size_t threads) {
   const std::size_t n = member.size();
   std::vector<std::int64_t> order(n);
-  bool sorted = true;
-  std::int64_t low = n ? member[0] : 0, high = low;
-  for (std::size_t i = 1; i < n; ++i) {
-    low = std::min(low, member[i]);
-    high = std::max(high, member[i]);
-    if (member[i] < member[i - 1] || (member[i] == member[i - 1] && day[i] < day[i - 1]))
-      sorted = false;
-  }
-  if (sorted) {  // the common case for extracts: one linear check
+  if (n == 0) return order;
+  const std::size_t parts =
+      std::clamp<std::size_t>(n / min_rows_per_thread, 1, std::max<std::size_t>(threads, 1));
+  auto part_begin = [&](std::size_t k) { return n * k / parts; };
+  // The range of ids (for the counting sort), in parallel.
+  std::vector<std::int64_t> lows(parts), highs(parts);
+  run_tasks(parts, [&](std::size_t k) {
+    const auto [lo, hi] =
+        std::minmax_element(member.begin() + static_cast<std::ptrdiff_t>(part_begin(k)),
+                            member.begin() + static_cast<std::ptrdiff_t>(part_begin(k + 1)));
+    lows[k] = *lo;
+    highs[k] = *hi;
+  });
+  const std::int64_t low = *std::min_element(lows.begin(), lows.end());
+  const std::int64_t high = *std::max_element(highs.begin(), highs.end());
+  if (in_processing_order(member, day, threads)) {  // the common case for extracts
     std::iota(order.begin(), order.end(), std::int64_t{0});
     return order;
   }
@@ -76,25 +83,50 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
   };
   // Dense member ids (e.g. 1..M, or factorized codes): a counting sort keeps input order within
   // each member, then a stable sort on day inside each member gives (member, day, position).
-  // (high - low computed unsigned: it cannot overflow.)
+  // Each thread counts and places the rows of its own range (ranges in input order, so the
+  // sort stays stable). (high - low computed unsigned: it cannot overflow.)
   const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
   if (span < 2 * static_cast<std::uint64_t>(n) + 2) {
+    const auto buckets = static_cast<std::size_t>(span) + 1;
     auto bucket = [&](std::size_t i) {
       return static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) -
                                       static_cast<std::uint64_t>(low));
     };
-    std::vector<std::int64_t> start(static_cast<std::size_t>(span) + 2, 0);
-    for (std::size_t i = 0; i < n; ++i) ++start[bucket(i) + 1];
-    std::partial_sum(start.begin(), start.end(), start.begin());
-    for (std::size_t i = 0; i < n; ++i)
-      order[static_cast<std::size_t>(start[bucket(i)]++)] = static_cast<std::int64_t>(i);
-    // start[b] is now the end of member b's rows: sort each member's rows by day.
-    std::int64_t begin = 0;
-    for (std::size_t b = 0; b <= span; ++b) {
-      const std::int64_t end = start[b];
-      if (end - begin > 1) stable_sort_small(order.begin() + begin, order.begin() + end, by_day);
-      begin = end;
+    std::vector<std::vector<std::int64_t>> next(parts, std::vector<std::int64_t>(buckets, 0));
+    run_tasks(parts, [&](std::size_t k) {
+      for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i) ++next[k][bucket(i)];
+    });
+    std::vector<std::int64_t> end(buckets);  // one past each member's last row in `order`
+    std::int64_t running = 0;
+    for (std::size_t b = 0; b < buckets; ++b) {
+      for (std::size_t k = 0; k < parts; ++k) {
+        const std::int64_t count = next[k][b];
+        next[k][b] = running;
+        running += count;
+      }
+      end[b] = running;
     }
+    run_tasks(parts, [&](std::size_t k) {
+      auto& slot = next[k];
+      for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i)
+        order[static_cast<std::size_t>(slot[bucket(i)]++)] = static_cast<std::int64_t>(i);
+    });
+    // Each member's rows by day, members split between threads by row count.
+    run_tasks(parts, [&](std::size_t k) {
+      const auto first_bucket = static_cast<std::size_t>(
+          std::lower_bound(end.begin(), end.end(), static_cast<std::int64_t>(part_begin(k)) + 1) -
+          end.begin());
+      const auto last_bucket = static_cast<std::size_t>(
+          std::lower_bound(end.begin(), end.end(),
+                           static_cast<std::int64_t>(part_begin(k + 1)) + 1) -
+          end.begin());
+      std::int64_t begin = first_bucket == 0 ? 0 : end[first_bucket - 1];
+      for (std::size_t b = first_bucket; b < last_bucket && b < buckets; ++b) {
+        if (end[b] - begin > 1)
+          stable_sort_small(order.begin() + begin, order.begin() + end[b], by_day);
+        begin = end[b];
+      }
+    });
     return order;
   }
   // Arbitrary int64 ids (read in place from the caller's column): one stable sort.

@@ -57,9 +57,32 @@ TEST(Calendar, YearOfDay) {
   }
 }
 
+#include <random>
 #include <string>
 
 #include "yibao/labels.hpp"
+
+// The counting sort on threads: the same (member, day, position) order for every thread count,
+// with dense ids offset from zero and many members split across the threads' ranges.
+TEST(Order, CountingSortOnThreadsIsStableAndIdentical) {
+  std::mt19937_64 random(7);
+  const std::size_t n = 150000;
+  std::vector<std::int64_t> member(n);
+  std::vector<std::int32_t> day(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    member[i] = 1000 + static_cast<std::int64_t>(random() % 20000);
+    day[i] = static_cast<std::int32_t>(random() % 50);
+  }
+  const auto one = yibao::processing_order(member, day, 1);
+  for (std::size_t i = 1; i < n; ++i) {
+    const auto a = static_cast<std::size_t>(one[i - 1]), b = static_cast<std::size_t>(one[i]);
+    ASSERT_TRUE(member[a] < member[b] ||
+                (member[a] == member[b] && (day[a] < day[b] || (day[a] == day[b] && a < b))))
+        << i;
+  }
+  for (std::size_t threads : {2U, 3U, 8U})
+    EXPECT_EQ(yibao::processing_order(member, day, threads), one) << threads;
+}
 
 TEST(Labels, MapsArrowStringsToCodes) {
   const std::string data = "retiredin_service退休";

@@ -16,9 +16,11 @@ bool in_processing_order(std::span<const std::int64_t> member, std::span<const s
 
 // Row positions in (member, day, position) order. Member ids are any int64 (raw ids or
 // factorized codes). Already-sorted input (the common case for extracts) costs one linear
-// check; otherwise dense codes take a counting sort, and other ids one stable sort.
+// check; otherwise dense codes take a counting sort (on `threads` threads; the same order for
+// any count), and other ids one stable sort.
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
-                                           std::span<const std::int32_t> day);
+                                           std::span<const std::int32_t> day,
+                                           std::size_t threads = 1);
 
 // Boundaries [b0=0, b1, ..., bk=n] into `order` such that no member spans two chunks;
 // at most `chunks` chunks of roughly equal size. An empty `order` means the rows' own order.
