@@ -1,6 +1,7 @@
 #include "yibao/buffers.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <new>
 
@@ -11,8 +12,13 @@ namespace {
 // kernel's default defrag=madvise the first call stalled on memory compaction, 3.6× slower.)
 constexpr std::size_t alignment = 64;
 
+// Blocks above 64 KiB come in size classes 1/8 of a power of two apart, so that requests of
+// nearly the same size (batches of a stream, cut at member boundaries) share blocks.
 std::size_t capacity_for(std::size_t bytes) {
-  return (std::max<std::size_t>(bytes, 1) + alignment - 1) / alignment * alignment;
+  bytes = std::max<std::size_t>(bytes, 1);
+  const std::size_t granule =
+      bytes <= (std::size_t{1} << 16) ? alignment : std::size_t{1} << (std::bit_width(bytes) - 4);
+  return (bytes + granule - 1) / granule * granule;
 }
 
 void* allocate(std::size_t capacity) {
@@ -50,6 +56,9 @@ void* BufferCache::acquire(std::size_t bytes) {
       free_.pop_back();
       return p;
     }
+    // A miss: kept blocks of this kind (more than half the size) but too small are of a
+    // workload that has grown; keeping them would only hold memory.
+    trim_if([capacity](std::size_t c) { return c < capacity && 2 * c > capacity; });
   }
   return allocate(capacity);
 }
@@ -81,6 +90,20 @@ std::size_t BufferCache::limit() const {
 std::size_t BufferCache::cached_bytes() const {
   const std::scoped_lock lock(mutex_);
   return cached_;
+}
+
+template <class Predicate>
+void BufferCache::trim_if(Predicate stale) {
+  std::size_t kept = 0;
+  for (const Block& block : free_) {
+    if (stale(block.capacity)) {
+      cached_ -= block.capacity;
+      std::free(block.pointer);
+    } else {
+      free_[kept++] = block;
+    }
+  }
+  free_.resize(kept);
 }
 
 void BufferCache::trim_to(std::size_t bytes) {

@@ -189,6 +189,24 @@ TEST(BufferCache, SmallestFittingBlockIsReused) {
   cache.release(p, 768);
 }
 
+// Large blocks come in size classes (1/8 of a power of two), so a stream's batches of nearly
+// the same size share one block; a block outgrown by its kind of request is freed on the miss.
+TEST(BufferCache, NearlyEqualSizesShareABlockAndOutgrownBlocksAreFreed) {
+  yibao::BufferCache cache;
+  void* first = cache.acquire(1'000'000);
+  cache.release(first, 1'000'000);
+  void* similar = cache.acquire(1'040'000);  // the same class: 16 × 64 KiB
+  EXPECT_EQ(similar, first);
+  cache.release(similar, 1'040'000);
+  EXPECT_EQ(cache.cached_bytes(), 1'048'576U);
+  void* bigger = cache.acquire(1'100'000);  // the next class: the kept block is outgrown
+  EXPECT_EQ(cache.cached_bytes(), 0U);
+  cache.release(bigger, 1'100'000);
+  void* small = cache.acquire(100'000);  // another kind of request: the big block stays
+  EXPECT_EQ(cache.cached_bytes(), 1'179'648U);  // 9 × 128 KiB
+  cache.release(small, 100'000);
+}
+
 TEST(BufferCache, SetLimitZeroFreesEverything) {
   yibao::BufferCache cache;
   EXPECT_EQ(cache.limit(), yibao::BufferCache::default_limit);

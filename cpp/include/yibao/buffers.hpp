@@ -39,6 +39,8 @@ class BufferCache {
     std::size_t capacity;
   };
   void trim_to(std::size_t bytes);  // requires mutex_
+  template <class Predicate>
+  void trim_if(Predicate stale);  // frees the blocks whose capacity is stale; requires mutex_
 
   mutable std::mutex mutex_;
   std::vector<Block> free_;
