@@ -202,7 +202,7 @@ TEST(BufferCache, NearlyEqualSizesShareABlockAndOutgrownBlocksAreFreed) {
   void* bigger = cache.acquire(1'100'000);  // the next class: the kept block is outgrown
   EXPECT_EQ(cache.cached_bytes(), 0U);
   cache.release(bigger, 1'100'000);
-  void* small = cache.acquire(100'000);  // another kind of request: the big block stays
+  void* small = cache.acquire(100'000);         // another kind of request: the big block stays
   EXPECT_EQ(cache.cached_bytes(), 1'179'648U);  // 9 × 128 KiB
   cache.release(small, 100'000);
 }
