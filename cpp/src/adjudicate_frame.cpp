@@ -173,12 +173,12 @@ bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
 
 bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
                       const AdjudicationColumns& out, std::size_t threads) {
-  validate(policy);
   if (!same_length(frame, out)) throw InputError("frame columns differ in length", no_row, "");
   const FrameConverter converter(frame, labels);
   const std::vector<std::size_t> bounds =
       member_chunks({}, frame.member, std::max<std::size_t>(threads, 1));
   try {
+    validate(policy);
     run_tasks(bounds.size() - 1, [&](std::size_t k) {
       const std::size_t begin = bounds[k], end = bounds[k + 1];
       if (begin > 0 && begin < end && !converter.follows(begin)) throw NotInOrder{};

@@ -134,7 +134,8 @@ class Adjudicator {
       try {
         for (; p < n; ++p) to.store(static_cast<std::size_t>(order[p]), Money::from_fen(from[p]));
       } catch (const OverflowError& e) {
-        throw OverflowError(e.what(), order[p], "eligible");
+        throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums", order[p],
+                            "eligible");
       }
     };
     put_back(caller.deductible, deductible.span());
@@ -174,18 +175,19 @@ class Adjudicator {
       if (claims_.member[row] != member_) {
         member_ = claims_.member[row];
         year_start_ = next_year_start_ = 0;
-        day_ = std::numeric_limits<std::int32_t>::min();
+        day_open_ = false;
       }
       // Rows come in date order within a member, so the year, the version in force and the
       // day's visits change only when the day does.
-      if (row_day != day_) {
+      if (!day_open_ || row_day != day_) {
         if (row_day < year_start_ || row_day >= next_year_start_) {
           const std::int32_t year = year_of_day(row_day);
-          year_start_ = days_from_civil(year, 1, 1);
-          next_year_start_ = days_from_civil(year + 1, 1, 1);
+          year_start_ = days_from_civil_wide(year, 1, 1);
+          next_year_start_ = days_from_civil_wide(year + 1, 1, 1);
           state_ = MemberYear{};
         }
         day_ = row_day;
+        day_open_ = true;
         visits_.clear();
         if (row_day < version_from_ || row_day >= version_until_) {
           version_ = version_for(policy_, row_day, at_);
@@ -359,8 +361,11 @@ class Adjudicator {
   // as the days [year_start_, next_year_start_) (empty: the first row opens one), the day.
   bool started_ = false;
   std::int64_t member_ = 0;
-  std::int32_t year_start_ = 0, next_year_start_ = 0;
-  std::int32_t day_ = std::numeric_limits<std::int32_t>::min();
+  // (int64: 1 January after the last int32 day is past the int32 range.) day_ is the current
+  // day once day_open_ (no sentinel value: every int32 is a possible day).
+  std::int64_t year_start_ = 0, next_year_start_ = 0;
+  std::int32_t day_ = 0;
+  bool day_open_ = false;
   // The days on which version_ is in force, [from, until): most rows need no search.
   std::int32_t version_from_ = 0, version_until_ = 0;
 };

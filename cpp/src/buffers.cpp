@@ -63,17 +63,22 @@ void* BufferCache::acquire(std::size_t bytes) {
   return allocate(capacity);
 }
 
-void BufferCache::release(void* pointer, std::size_t bytes) {
+void BufferCache::release(void* pointer, std::size_t bytes) noexcept {
   if (pointer == nullptr) return;
-  const std::size_t capacity = capacity_for(bytes);
-  const std::scoped_lock lock(mutex_);
-  if (capacity > limit_) {
-    std::free(pointer);
-    return;
+  // Called from destructors (scratch arrays, the capsules of returned columns): never throws;
+  // if the block cannot be kept, it is freed.
+  try {
+    const std::size_t capacity = capacity_for(bytes);
+    const std::scoped_lock lock(mutex_);
+    if (capacity <= limit_) {
+      free_.push_back({pointer, capacity});
+      cached_ += capacity;
+      trim_to(limit_);
+      return;
+    }
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the block is freed below
   }
-  free_.push_back({pointer, capacity});
-  cached_ += capacity;
-  trim_to(limit_);
+  std::free(pointer);
 }
 
 void BufferCache::set_limit(std::size_t bytes) {

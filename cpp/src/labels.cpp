@@ -21,7 +21,7 @@ struct Key {
 
 Key key_of(const char* p, std::size_t length) {
   std::array<char, 16> bytes{};
-  std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
+  if (length != 0) std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
   Key key;
   std::memcpy(&key.low, bytes.data(), 8);
   std::memcpy(&key.high, bytes.data() + 8, 8);

@@ -92,23 +92,27 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
       return static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) -
                                       static_cast<std::uint64_t>(low));
     };
-    std::vector<std::vector<std::int64_t>> next(parts, std::vector<std::int64_t>(buckets, 0));
-    run_tasks(parts, [&](std::size_t k) {
-      for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i) ++next[k][bucket(i)];
+    // One count per member per thread: at most about 4 counts per row in all, whatever the
+    // number of threads (many threads over a wide id range would otherwise need gigabytes).
+    const std::size_t counting = std::clamp<std::size_t>(4 * n / buckets, 1, parts);
+    auto counting_begin = [&](std::size_t k) { return n * k / counting; };
+    std::vector<std::vector<std::int64_t>> next(counting, std::vector<std::int64_t>(buckets, 0));
+    run_tasks(counting, [&](std::size_t k) {
+      for (std::size_t i = counting_begin(k); i < counting_begin(k + 1); ++i) ++next[k][bucket(i)];
     });
     std::vector<std::int64_t> end(buckets);  // one past each member's last row in `order`
     std::int64_t running = 0;
     for (std::size_t b = 0; b < buckets; ++b) {
-      for (std::size_t k = 0; k < parts; ++k) {
+      for (std::size_t k = 0; k < counting; ++k) {
         const std::int64_t count = next[k][b];
         next[k][b] = running;
         running += count;
       }
       end[b] = running;
     }
-    run_tasks(parts, [&](std::size_t k) {
+    run_tasks(counting, [&](std::size_t k) {
       auto& slot = next[k];
-      for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i)
+      for (std::size_t i = counting_begin(k); i < counting_begin(k + 1); ++i)
         order[static_cast<std::size_t>(slot[bucket(i)]++)] = static_cast<std::int64_t>(i);
     });
     // Each member's rows by day, members split between threads by row count.

@@ -19,6 +19,7 @@ import pyarrow as pa
 from . import _core
 from ._claims import MAX_AMOUNT_FEN, SERVICE_CODES, STATUS_CODES, TIER_CODES, _ids
 from ._money import Rounding, _core_rounding
+from .errors import InputError
 
 __all__ = ["adjudicate_frame"]
 
@@ -95,7 +96,10 @@ def adjudicate_frame(
         prescriber, missing = array._data, array._mask
     institution = None
     if "institution_id" in columns:
-        institution = _ids(claims["institution_id"], "institution_id", threads)
+        try:
+            institution = _ids(claims["institution_id"], "institution_id", threads)
+        except InputError:
+            return None  # the general path checks the other columns first, then this one
     out: dict[str, np.ndarray] | None = _core.adjudicate_frame(
         policy,
         member,

@@ -26,7 +26,7 @@ class BufferCache {
   // At least `bytes` bytes, 64-byte aligned, whose contents are unspecified; give them back with
   // release(pointer, bytes).
   void* acquire(std::size_t bytes);
-  void release(void* pointer, std::size_t bytes);
+  void release(void* pointer, std::size_t bytes) noexcept;
 
   // Keep at most `bytes` of freed blocks (0: keep none); frees what is over the new limit.
   void set_limit(std::size_t bytes);

@@ -26,14 +26,21 @@ constexpr CivilDate civil_from_days(std::int32_t days) {
           static_cast<std::int32_t>(m), static_cast<std::int32_t>(d)};
 }
 
-// Day number of a civil date (H. Hinnant's days_from_civil).
-constexpr std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t day) {
+// Day number of a civil date (H. Hinnant's days_from_civil), in 64 bits: 1 January after the
+// last date an int32 day can hold is still a number.
+constexpr std::int64_t days_from_civil_wide(std::int32_t year, std::int32_t month,
+                                            std::int32_t day) {
   const std::int64_t y = static_cast<std::int64_t>(year) - (month <= 2 ? 1 : 0);
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
   const std::int64_t yoe = y - era * 400;
   const std::int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
   const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int32_t>(era * 146097 + doe - 719468);
+  return era * 146097 + doe - 719468;
+}
+
+// Day number of a civil date within the int32 range.
+constexpr std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t day) {
+  return static_cast<std::int32_t>(days_from_civil_wide(year, month, day));
 }
 
 // The calendar year of a day number: when member-year state resets.
