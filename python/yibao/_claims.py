@@ -102,11 +102,10 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _arrow_label_codes(
-    series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
-) -> np.ndarray | None:
-    """Fast path: Arrow-backed strings matched in place by the core; None if not applicable
-    or if any value needs the careful path (which also words the error)."""
+def arrow_string_chunks(series: pd.Series) -> tuple[list[tuple[Any, ...]], bool] | None:
+    """The buffers of an Arrow-backed string column, one (offsets, data, validity or None,
+    offset) tuple per chunk as the core reads them in place, and whether the offsets are
+    64-bit (large_string); None for any other column."""
     chunked = getattr(series.array, "_pa_array", None)
     if not isinstance(chunked, pa.ChunkedArray) or not (
         pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)
@@ -128,6 +127,18 @@ def _arrow_label_codes(
                 chunk.offset,
             )
         )
+    return chunks, large
+
+
+def _arrow_label_codes(
+    series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
+) -> np.ndarray | None:
+    """Fast path: Arrow-backed strings matched in place by the core; None if not applicable
+    or if any value needs the careful path (which also words the error)."""
+    found = arrow_string_chunks(series)
+    if found is None:
+        return None
+    chunks, large = found
     try:
         codes: np.ndarray = _core.label_codes(
             chunks, large, _core.LabelTable(list(table), list(table.values())), column, threads

@@ -14,10 +14,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from . import _core
-from ._claims import MAX_AMOUNT_FEN, SERVICE_CODES, STATUS_CODES, TIER_CODES, _ids
+from ._claims import (
+    MAX_AMOUNT_FEN,
+    SERVICE_CODES,
+    STATUS_CODES,
+    TIER_CODES,
+    _ids,
+    arrow_string_chunks,
+)
 from ._money import Rounding, _core_rounding
 from .errors import InputError
 
@@ -33,24 +39,8 @@ _LABELS = _core.FrameLabels(_table(STATUS_CODES), _table(SERVICE_CODES), _table(
 
 def _large_string_chunks(series: pd.Series) -> list[tuple[Any, ...]] | None:
     """The Arrow buffers of a large_string column, or None if it is anything else."""
-    chunked = getattr(series.array, "_pa_array", None)
-    if not isinstance(chunked, pa.ChunkedArray) or not pa.types.is_large_string(chunked.type):
-        return None
-    chunks = []
-    for chunk in chunked.chunks:
-        validity, offsets, data = chunk.buffers()
-        n = len(chunk)
-        chunks.append(
-            (
-                np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + n + 1],
-                np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8),
-                None
-                if validity is None or chunk.null_count == 0
-                else np.frombuffer(validity, np.uint8),
-                chunk.offset,
-            )
-        )
-    return chunks
+    found = arrow_string_chunks(series)
+    return found[0] if found is not None and found[1] else None
 
 
 def _numpy(series: pd.Series, dtype: str) -> np.ndarray | None:
