@@ -3,9 +3,11 @@ path (every column converted first, then the kernel), which is the reference.
 
 * On frames of the fast path's dtypes, for every region and thread count: byte-identical
   results, and the fast path really runs.
-* It declines (None), and ``yibao.adjudicate`` then raises exactly the general path's error,
-  for unsorted rows and for every kind of bad value, wherever the bad row falls (first row,
-  a block boundary, a thread boundary, the last row).
+* Unsorted rows with dense ids: converted in C++ and ordered by the kernel, the same bytes.
+* It declines (None) for unsorted sparse ids (the general path factorizes them first), and
+  for every kind of bad value, and ``yibao.adjudicate`` then raises exactly the general
+  path's error, wherever the bad row falls (first row, a block boundary, a thread boundary,
+  the last row).
 Run: ``python -m pytest tests/test_frame_path.py -q``.
 """
 
@@ -87,7 +89,9 @@ def test_same_results_as_general_path(region: str, threads: int) -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_declines_unsorted_rows(threads: int) -> None:
+def test_unsorted_rows_same_results_as_general_path(threads: int) -> None:
+    # Out of order at the first row, a block boundary, a thread boundary, the last row: the
+    # in-place attempt stops, every column is converted, and the kernel orders the rows.
     claims = frame_for("chongqing")
     for a, b in [(0, 1), (16_383, 16_384), (N // 2 - 1, N // 2), (N - 2, N - 1)]:
         swapped = claims.copy()
@@ -98,11 +102,33 @@ def test_declines_unsorted_rows(threads: int) -> None:
         swapped["member_id"] = members
         if np.all(np.diff(members) >= 0):
             continue  # the swap happened to keep the order
-        assert fast(swapped, "chongqing", threads) is None
-        # ... and yibao.adjudicate gives the general path's result.
-        got = yibao.adjudicate(swapped, "chongqing", threads=threads, money="fen")
-        want = general(swapped, "chongqing", threads)
-        np.testing.assert_array_equal(got["fund_paid"].to_numpy(), want["fund_paid"][:, 0])
+        got = fast(swapped, "chongqing", threads)
+        assert got is not None, "dense ids, unsorted: converted in C++ and ordered by the kernel"
+        want = general(swapped, "chongqing", 1)
+        for name, column in want.items():
+            np.testing.assert_array_equal(got[name], column, err_msg=f"{name}, swap {a}/{b}")
+    shuffled = claims.sample(frac=1.0, random_state=4)
+    got = fast(shuffled, "chongqing", threads)
+    assert got is not None
+    for name, column in general(shuffled, "chongqing", 1).items():
+        np.testing.assert_array_equal(got[name], column, err_msg=f"{name}, shuffled")
+    # A bad value in unsorted rows: declined, and the general path's error.
+    bad = _with(shuffled, "eligible", -1.0, [N // 3])
+    assert fast(bad, "chongqing", threads) is None
+    with pytest.raises(yibao.InputError) as error:
+        yibao.adjudicate(bad, "chongqing", threads=threads)
+    assert error.value.column == "eligible" and error.value.row == bad.index[N // 3]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_declines_unsorted_sparse_ids(threads: int) -> None:
+    # Sparse ids are factorized first by the general path (for its counting sort).
+    claims = frame_for("chongqing").sample(frac=1.0, random_state=5)
+    claims["member_id"] = claims["member_id"] * 1_000_003 + 10**15
+    assert fast(claims, "chongqing", threads) is None
+    got = yibao.adjudicate(claims, "chongqing", threads=threads, money="fen")
+    want = general(claims, "chongqing", threads)
+    np.testing.assert_array_equal(got["fund_paid"].to_numpy(), want["fund_paid"][:, 0])
 
 
 def _with(claims: pd.DataFrame, column: str, value: Any, rows: list[int]) -> pd.DataFrame:

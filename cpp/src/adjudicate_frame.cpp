@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "adjudicator.hpp"
+#include "yibao/adjudicate.hpp"
 #include "yibao/convert.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
@@ -53,26 +54,39 @@ class ChunkedStrings {
   std::vector<std::size_t> starts_;
 };
 
-// One thread's converted block, in memory from the buffer cache: fresh pages for it on every
-// call would cost more page faults than the block has rows.
-struct Block {
-  Scratch<std::int32_t> day_memory;
-  Scratch<std::int64_t> fen_memory;
-  Scratch<std::int8_t> codes_memory;  // status, service, prescriber, tier
+// Where converted rows go: a thread's block, or a whole frame's columns.
+struct Converted {
   std::span<std::int32_t> day;
   std::span<std::int64_t> fen;
   std::span<std::int8_t> status, service, prescriber, tier;
 
-  explicit Block(std::size_t n)
-      : day_memory(n),
-        fen_memory(n),
-        codes_memory(4 * n),
-        day(day_memory.span()),
-        fen(fen_memory.span()),
-        status(codes_memory.span().subspan(0, n)),
-        service(codes_memory.span().subspan(n, n)),
-        prescriber(codes_memory.span().subspan(2 * n, n)),
-        tier(codes_memory.span().subspan(3 * n, n)) {}
+  // Rows [first, first + n) of these columns.
+  [[nodiscard]] Converted rows(std::size_t first, std::size_t n) const {
+    return {day.subspan(first, n),     fen.subspan(first, n),        status.subspan(first, n),
+            service.subspan(first, n), prescriber.subspan(first, n), tier.subspan(first, n)};
+  }
+};
+
+// Converted columns of n rows, in memory from the buffer cache: fresh pages for a thread's
+// block on every call would cost more page faults than the block has rows.
+class ConvertedMemory {
+ public:
+  explicit ConvertedMemory(std::size_t n) : day_(n), fen_(n), codes_(4 * n) {
+    const auto codes = codes_.span();
+    columns_ = {day_.span(),
+                fen_.span(),
+                codes.subspan(0, n),
+                codes.subspan(n, n),
+                codes.subspan(2 * n, n),
+                codes.subspan(3 * n, n)};
+  }
+  [[nodiscard]] const Converted& columns() const { return columns_; }
+
+ private:
+  Scratch<std::int32_t> day_;
+  Scratch<std::int64_t> fen_;
+  Scratch<std::int8_t> codes_;  // status, service, prescriber, tier
+  Converted columns_;
 };
 
 class FrameConverter {
@@ -85,7 +99,7 @@ class FrameConverter {
         tier_(frame.tier) {}
 
   // Rows [first, last) of the frame converted into `block`, as the kernel's columns.
-  ClaimColumns convert(std::size_t first, std::size_t last, Block& block) const {
+  ClaimColumns convert(std::size_t first, std::size_t last, const Converted& block) const {
     const std::size_t n = last - first;
     auto part = [n](auto v) { return v.first(n); };
     days_from_timestamps(frame_.date_ns.subspan(first, n), ns_per_day, false, part(block.day),
@@ -169,6 +183,38 @@ bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
          out.capped.size() == n && out.ytd_fund_paid.size() == n && out.rule.size() == n;
 }
 
+// Unsorted rows: every column converted (on threads, block by block), then the general
+// kernel, which orders the rows. Only for dense member ids (its counting sort); other ids are
+// left to the general path, which factorizes them first.
+bool convert_then_adjudicate(const Policy& policy, const FrameColumns& frame,
+                             const FrameConverter& converter, const AdjudicationColumns& out,
+                             std::size_t threads) {
+  const std::size_t n = frame.member.size();
+  const auto [low, high] = std::minmax_element(frame.member.begin(), frame.member.end());
+  if (n == 0 || static_cast<std::uint64_t>(*high) - static_cast<std::uint64_t>(*low) >=
+                    2 * static_cast<std::uint64_t>(n) + 2)
+    return false;
+  const ConvertedMemory memory(n);
+  const Converted& all = memory.columns();
+  try {
+    for_each_range(n, threads, [&](std::size_t first, std::size_t last) {
+      for (std::size_t from = first; from < last; from += block_rows) {
+        const std::size_t to = std::min(last, from + block_rows);
+        (void)converter.convert(from, to, all.rows(from, to - from));
+      }
+    });
+    const ClaimColumns claims{frame.member,   all.day,    frame.level,
+                              all.fen,        all.status, all.service,
+                              all.prescriber, all.tier,   frame.institution};
+    adjudicate(policy, claims, out, threads);
+  } catch (const GiveUp&) {
+    return false;
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
@@ -182,16 +228,16 @@ bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const Fra
     run_tasks(bounds.size() - 1, [&](std::size_t k) {
       const std::size_t begin = bounds[k], end = bounds[k + 1];
       if (begin > 0 && begin < end && !converter.follows(begin)) throw NotInOrder{};
-      Block block(std::min(block_rows, end - begin));
+      const ConvertedMemory block(std::min(block_rows, end - begin));
       Adjudicator adjudicator(policy, ClaimColumns{}, out);
       for (std::size_t first = begin; first < end; first += block_rows) {
         const std::size_t last = std::min(end, first + block_rows);
-        adjudicator.run_block(converter.convert(first, last, block), first);
+        adjudicator.run_block(converter.convert(first, last, block.columns()), first);
       }
     });
-  } catch (const GiveUp&) {
-    return false;
   } catch (const NotInOrder&) {
+    return convert_then_adjudicate(policy, frame, converter, out, threads);
+  } catch (const GiveUp&) {
     return false;
   } catch (const Error&) {
     return false;
