@@ -93,7 +93,9 @@ class FrameConverter {
  public:
   FrameConverter(const FrameColumns& frame, const FrameLabels& labels)
       : frame_(frame),
-        labels_(labels),
+        status_labels_(labels.status),
+        service_labels_(labels.service),
+        tier_labels_(labels.tier),
         status_(frame.status),
         service_(frame.service),
         tier_(frame.tier) {}
@@ -112,10 +114,10 @@ class FrameConverter {
     bool bad_level = false;
     for (const std::int8_t v : level) bad_level |= static_cast<std::uint8_t>(v) > 3;
     if (bad_level) throw GiveUp{};
-    label_codes<std::int64_t>(status_.slice(first, last), labels_.status, part(block.status),
+    label_codes<std::int64_t>(status_.slice(first, last), status_labels_, part(block.status),
                               "status");
-    codes_or(service_, labels_.service, first, last, part(block.service), "service");
-    codes_or(tier_, labels_.tier, first, last, part(block.tier), "tier");
+    codes_or(service_, service_labels_, first, last, part(block.service), "service");
+    codes_or(tier_, tier_labels_, first, last, part(block.tier), "tier");
     if (frame_.prescriber.empty()) {
       std::fill_n(block.prescriber.begin(), n, std::int8_t{-1});
     } else {
@@ -153,7 +155,7 @@ class FrameConverter {
   }
 
  private:
-  void codes_or(const ChunkedStrings& column, const LabelTable& table, std::size_t first,
+  void codes_or(const ChunkedStrings& column, const LabelMatcher& table, std::size_t first,
                 std::size_t last, std::span<std::int8_t> out, const char* name) const {
     if (column.rows() == 0) {
       std::fill(out.begin(), out.end(), std::int8_t{0});  // the column's default
@@ -163,7 +165,8 @@ class FrameConverter {
   }
 
   const FrameColumns& frame_;
-  const FrameLabels& labels_;
+  // Prepared once, for every block of every thread.
+  LabelMatcher status_labels_, service_labels_, tier_labels_;
   ChunkedStrings status_, service_, tier_;
 };
 

@@ -128,7 +128,7 @@ class Matcher {
   bool perfect_ = false;
 };
 
-std::string expected(const LabelTable& table) {
+std::string expected_labels(const LabelTable& table) {
   std::string out;
   for (const auto& label : table.labels) out += (out.empty() ? "" : ", ") + label;
   return out;
@@ -136,16 +136,39 @@ std::string expected(const LabelTable& table) {
 
 }  // namespace
 
+// A copy of the table and the matcher over the copy's strings (the Impl never moves: it lives
+// behind a unique_ptr).
+struct LabelMatcher::Impl {
+  explicit Impl(const LabelTable& t) : table(t), matcher(table), expected(expected_labels(t)) {}
+  LabelTable table;
+  Matcher matcher;
+  std::string expected;  // "in_service, 在职, ...", for messages
+};
+
+LabelMatcher::LabelMatcher(const LabelTable& table) {
+  if (table.labels.size() != table.codes.size())
+    throw InputError("label table: labels and codes differ in length", no_row, "");
+  impl_ = std::make_unique<const Impl>(table);
+}
+LabelMatcher::~LabelMatcher() = default;
+LabelMatcher::LabelMatcher(LabelMatcher&&) noexcept = default;
+LabelMatcher& LabelMatcher::operator=(LabelMatcher&&) noexcept = default;
+
 template <class Offset>
 void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& table,
                  std::span<std::int8_t> out, const std::string& column, std::size_t threads) {
-  if (table.labels.size() != table.codes.size())
-    throw InputError("label table: labels and codes differ in length", no_row, column);
+  label_codes<Offset>(chunks, LabelMatcher(table), out, column, threads);
+}
+
+template <class Offset>
+void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& prepared,
+                 std::span<std::int8_t> out, const std::string& column, std::size_t threads) {
+  const Matcher& matcher = prepared.impl().matcher;
+  const std::string& expected = prepared.impl().expected;
   std::vector<std::size_t> starts{0};  // first row of each chunk, then the total
   for (const auto& chunk : chunks) starts.push_back(starts.back() + chunk.rows());
   if (starts.back() != out.size())
     throw InputError("label column buffers do not match", no_row, column);
-  const Matcher matcher(table);
   for_each_range(out.size(), threads, [&](std::size_t first, std::size_t last) {
     // The chunk holding row `first`, then each chunk in turn until row `last`.
     std::size_t c = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), first) -
@@ -163,7 +186,7 @@ void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& 
         if (validity != nullptr) {
           const auto bit = static_cast<std::uint64_t>(chunk.bit_offset) + i;
           if (((validity[bit / 8] >> (bit % 8)) & 1U) == 0U) {
-            throw InputError("missing value; expected one of " + expected(table),
+            throw InputError("missing value; expected one of " + expected,
                              static_cast<std::int64_t>(row), column);
           }
         }
@@ -177,7 +200,7 @@ void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& 
           throw InputError(
               "unknown value '" +
                   std::string(chunk.data.data() + begin, static_cast<std::size_t>(end - begin)) +
-                  "'; expected one of " + expected(table),
+                  "'; expected one of " + expected,
               static_cast<std::int64_t>(row), column);
         }
         dst[row] = static_cast<std::int8_t>(code);
@@ -204,6 +227,12 @@ void label_codes(std::span<const Offset> offsets, std::span<const char> data,
 
 template void label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
                                         const LabelTable&, std::span<std::int8_t>,
+                                        const std::string&, std::size_t);
+template void label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
+                                        const LabelMatcher&, std::span<std::int8_t>,
+                                        const std::string&, std::size_t);
+template void label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
+                                        const LabelMatcher&, std::span<std::int8_t>,
                                         const std::string&, std::size_t);
 template void label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
                                         const LabelTable&, std::span<std::int8_t>,

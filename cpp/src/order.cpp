@@ -73,10 +73,6 @@ std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
   });
   const std::int64_t low = *std::min_element(lows.begin(), lows.end());
   const std::int64_t high = *std::max_element(highs.begin(), highs.end());
-  if (in_processing_order(member, day, threads)) {  // the common case for extracts
-    std::iota(order.begin(), order.end(), std::int64_t{0});
-    return order;
-  }
 
   auto by_day = [&](std::int64_t a, std::int64_t b) {
     return day[static_cast<std::size_t>(a)] < day[static_cast<std::size_t>(b)];

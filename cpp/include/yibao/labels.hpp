@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,9 +29,32 @@ struct StringChunk {
   [[nodiscard]] std::size_t rows() const { return offsets.empty() ? 0 : offsets.size() - 1; }
 };
 
+// A LabelTable prepared for matching (a collision-free hash of its spellings), built once and
+// used for any number of calls, e.g. every block of a frame.
+class LabelMatcher {
+ public:
+  explicit LabelMatcher(const LabelTable& table);  // throws InputError for a malformed table
+  ~LabelMatcher();
+  LabelMatcher(LabelMatcher&&) noexcept;
+  LabelMatcher& operator=(LabelMatcher&&) noexcept;
+  LabelMatcher(const LabelMatcher&) = delete;
+  LabelMatcher& operator=(const LabelMatcher&) = delete;
+
+  struct Impl;  // defined in labels.cpp
+  [[nodiscard]] const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<const Impl> impl_;
+};
+
 // The codes of a column made of `chunks`, in order, into `out` (one code per row). Throws
 // InputError naming `column`, the row (counted over all chunks) and the value: the first bad
 // row, whatever the number of `threads`.
+template <class Offset>
+void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& matcher,
+                 std::span<std::int8_t> out, const std::string& column, std::size_t threads = 1);
+
+// The same, preparing `table` for this one call.
 template <class Offset>
 void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& table,
                  std::span<std::int8_t> out, const std::string& column, std::size_t threads = 1);

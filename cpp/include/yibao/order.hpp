@@ -15,9 +15,9 @@ bool in_processing_order(std::span<const std::int64_t> member, std::span<const s
                          std::size_t threads = 1);
 
 // Row positions in (member, day, position) order. Member ids are any int64 (raw ids or
-// factorized codes). Already-sorted input (the common case for extracts) costs one linear
-// check; otherwise dense codes take a counting sort (on `threads` threads; the same order for
-// any count), and other ids one stable sort.
+// factorized codes): dense ids take a counting sort (on `threads` threads; the same order for
+// any count), other ids one stable sort. Sorted input needs no order at all: the kernel checks
+// in_processing_order (or checks during its pass) before asking for one.
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day,
                                            std::size_t threads = 1);
