@@ -31,32 +31,56 @@ void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
 
 }  // namespace
 
+namespace detail {
+
+void adjudicate_placed(const Policy& policy, const MemberPlacement& placed, bool with_institution,
+                       const AdjudicationColumns& out, std::size_t threads) {
+  // Chunks of whole members in processing order: the first error in processing order is the
+  // one raised, for any thread count.
+  const std::vector<std::size_t> bounds = placed.member_chunks(std::max<std::size_t>(threads, 1));
+  run_tasks(bounds.size() - 1, [&](std::size_t k) {
+    Adjudicator(policy, ClaimColumns{}, out)
+        .run_placed(placed, bounds[k], bounds[k + 1], with_institution);
+  });
+  placed.put_back(out, threads);
+}
+
+}  // namespace detail
+
 void adjudicate(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out,
                 std::size_t threads) {
   validate(policy);
   check_sizes(claims, out);
-  const std::size_t chunks = std::max<std::size_t>(threads, 1);
-  // Members never span two chunks and each row is written only by its own chunk, so the
-  // chunks share nothing mutable: results are identical for every thread count, and the
-  // error raised is the first in processing order.
-  auto run_chunks = [&](std::span<const std::int64_t> order) {
-    const std::vector<std::size_t> bounds = member_chunks(order, claims.member, chunks);
-    run_tasks(bounds.size() - 1, [&](std::size_t k) {
-      Adjudicator(policy, claims, out).run(bounds[k], bounds[k + 1], order);
-    });
-  };
   // Sorted input (the common case) is processed in place, its order checked on the way (no
-  // separate pass over the columns). At a row out of order, or at an error (which is the one
-  // to raise only if the input really is sorted), it is all redone in a computed order.
+  // separate pass over the columns). Members never span two chunks and each row is written
+  // only by its own chunk, so results are identical for every thread count, and the error
+  // raised is the first in processing order. At a row out of order, or at an error (which
+  // is the one to raise only if the input really is sorted), the rows are placed in member
+  // order and it is all redone.
   try {
-    run_chunks({});
+    const std::vector<std::size_t> bounds =
+        member_chunks({}, claims.member, std::max<std::size_t>(threads, 1));
+    run_tasks(bounds.size() - 1, [&](std::size_t k) {
+      Adjudicator(policy, claims, out).run(bounds[k], bounds[k + 1]);
+    });
     return;
   } catch (const NotInOrder&) {  // NOLINT(bugprone-empty-catch): the fallback follows
   } catch (...) {
     if (in_processing_order(claims.member, claims.day, threads)) throw;
   }
-  const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);
-  run_chunks(order);
+  const bool with_institution = !claims.institution.empty();
+  if (const auto range = detail::dense_id_range(claims.member, threads)) {
+    detail::MemberPlacement placed(claims.member, *range, threads);
+    run_tasks(placed.parts(), [&](std::size_t k) {
+      const std::size_t first = placed.part_begin(k);
+      placed.place(k, first, claims.rows(first, placed.part_begin(k + 1) - first));
+    });
+    detail::adjudicate_placed(policy, placed, with_institution, out, threads);
+  } else {
+    const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);
+    const detail::MemberPlacement placed(claims, order, threads);
+    detail::adjudicate_placed(policy, placed, with_institution, out, threads);
+  }
 }
 
 }  // namespace yibao

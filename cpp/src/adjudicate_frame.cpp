@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "adjudicator.hpp"
-#include "yibao/adjudicate.hpp"
+#include "placement.hpp"
 #include "yibao/convert.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
@@ -54,17 +54,11 @@ class ChunkedStrings {
   std::vector<std::size_t> starts_;
 };
 
-// Where converted rows go: a thread's block, or a whole frame's columns.
+// Where a thread's block of converted rows goes.
 struct Converted {
   std::span<std::int32_t> day;
   std::span<std::int64_t> fen;
   std::span<std::int8_t> status, service, prescriber, tier;
-
-  // Rows [first, first + n) of these columns.
-  [[nodiscard]] Converted rows(std::size_t first, std::size_t n) const {
-    return {day.subspan(first, n),     fen.subspan(first, n),        status.subspan(first, n),
-            service.subspan(first, n), prescriber.subspan(first, n), tier.subspan(first, n)};
-  }
 };
 
 // Converted columns of n rows, in memory from the buffer cache: fresh pages for a thread's
@@ -186,30 +180,26 @@ bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
          out.capped.size() == n && out.ytd_fund_paid.size() == n && out.rule.size() == n;
 }
 
-// Unsorted rows: every column converted (on threads, block by block), then the general
-// kernel, which orders the rows. Only for dense member ids (its counting sort); other ids are
-// left to the general path, which factorizes them first.
-bool convert_then_adjudicate(const Policy& policy, const FrameColumns& frame,
-                             const FrameConverter& converter, const AdjudicationColumns& out,
-                             std::size_t threads) {
-  const std::size_t n = frame.member.size();
-  const auto [low, high] = std::minmax_element(frame.member.begin(), frame.member.end());
-  if (n == 0 || static_cast<std::uint64_t>(*high) - static_cast<std::uint64_t>(*low) >=
-                    2 * static_cast<std::uint64_t>(n) + 2)
-    return false;
-  const ConvertedMemory memory(n);
-  const Converted& all = memory.columns();
+// Unsorted rows: converted block by block (on threads) and each block placed in member order
+// at once (placement.hpp), so converted columns never leave the cache; then the kernel over
+// the placed rows. Only for dense member ids (a counting sort); other ids are left to the
+// general path, which factorizes them first.
+bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
+                           const FrameConverter& converter, const AdjudicationColumns& out,
+                           std::size_t threads) {
+  const auto range = detail::dense_id_range(frame.member, threads);
+  if (!range) return false;
   try {
-    for_each_range(n, threads, [&](std::size_t first, std::size_t last) {
+    detail::MemberPlacement placed(frame.member, *range, threads);
+    run_tasks(placed.parts(), [&](std::size_t k) {
+      const std::size_t first = placed.part_begin(k), last = placed.part_begin(k + 1);
+      const ConvertedMemory block(std::min(block_rows, last - first));
       for (std::size_t from = first; from < last; from += block_rows) {
         const std::size_t to = std::min(last, from + block_rows);
-        (void)converter.convert(from, to, all.rows(from, to - from));
+        placed.place(k, from, converter.convert(from, to, block.columns()));
       }
     });
-    const ClaimColumns claims{frame.member,   all.day,    frame.level,
-                              all.fen,        all.status, all.service,
-                              all.prescriber, all.tier,   frame.institution};
-    adjudicate(policy, claims, out, threads);
+    detail::adjudicate_placed(policy, placed, !frame.institution.empty(), out, threads);
   } catch (const GiveUp&) {
     return false;
   } catch (const Error&) {
@@ -239,7 +229,7 @@ bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const Fra
       }
     });
   } catch (const NotInOrder&) {
-    return convert_then_adjudicate(policy, frame, converter, out, threads);
+    return place_then_adjudicate(policy, frame, converter, out, threads);
   } catch (const GiveUp&) {
     return false;
   } catch (const Error&) {

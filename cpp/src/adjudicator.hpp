@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "placement.hpp"
 #include "yibao/buffers.hpp"
 #include "yibao/calendar.hpp"
 #include "yibao/caps.hpp"
@@ -40,6 +41,21 @@ inline const char* const service_names[n_services] = {
 // Thrown by a pass over rows assumed sorted at the first row that is not; caught by adjudicate.
 struct NotInOrder {};
 
+// Sorts distinct keys: insertion sort for a member's usual handful of rows (fastest there,
+// no allocation), std::sort beyond.
+inline void sort_small(std::vector<std::uint64_t>& keys) {
+  if (keys.size() > 32) {
+    std::sort(keys.begin(), keys.end());
+    return;
+  }
+  for (std::size_t i = 1; i < keys.size(); ++i) {
+    const std::uint64_t key = keys[i];
+    std::size_t j = i;
+    for (; j > 0 && key < keys[j - 1]; --j) keys[j] = keys[j - 1];
+    keys[j] = key;
+  }
+}
+
 inline std::int64_t row_of(std::size_t position) {
   return static_cast<std::int64_t>(position);
 }
@@ -59,37 +75,93 @@ inline std::size_t version_for(const Policy& policy, std::int32_t day, std::size
   return static_cast<std::size_t>(it - vs.begin()) - 1;
 }
 
-// The claim columns of some rows, copied into processing order.
-class GatheredClaims {
+// Placed rows (placement.hpp) unpacked into columns, a block at a time, in processing order,
+// with room for their results: small enough to stay in the core's cache.
+class PlacedBlock {
  public:
-  void fill(const ClaimColumns& claims, std::span<const std::int64_t> order) {
-    gather(claims.member, order, member_);
-    gather(claims.day, order, day_);
-    gather(claims.level, order, level_);
-    gather(claims.eligible, order, eligible_);
-    gather(claims.status, order, status_);
-    gather(claims.service, order, service_);
-    gather(claims.prescriber, order, prescriber_);
-    gather(claims.tier, order, tier_);
-    if (!claims.institution.empty()) gather(claims.institution, order, institution_);
+  static constexpr std::size_t capacity = 8192;
+
+  PlacedBlock()
+      : member_(capacity),
+        eligible_(capacity),
+        institution_(capacity),
+        caller_row_(capacity),
+        day_(capacity),
+        slot_(capacity),
+        codes_(5 * capacity),
+        results_(5 * capacity),
+        rule_(capacity) {}
+
+  [[nodiscard]] bool full() const { return size_ == capacity; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+
+  void append(std::int64_t member, const PackedClaim& claim, std::size_t slot) {
+    const std::size_t i = size_++;
+    member_.span()[i] = member;
+    eligible_.span()[i] = claim.eligible;
+    institution_.span()[i] = claim.institution;
+    caller_row_.span()[i] = claim.row;
+    day_.span()[i] = claim.day;
+    slot_.span()[i] = static_cast<std::uint32_t>(slot);
+    const auto codes = codes_.span();
+    codes[i] = claim.level;
+    codes[capacity + i] = claim.status;
+    codes[2 * capacity + i] = claim.service;
+    codes[3 * capacity + i] = claim.prescriber;
+    codes[4 * capacity + i] = claim.tier;
   }
 
-  [[nodiscard]] ClaimColumns columns() const {
-    return {member_, day_, level_, eligible_, status_, service_, prescriber_, tier_, institution_};
+  // The block's rows as the kernel's columns (institution only if the input has one).
+  [[nodiscard]] ClaimColumns columns(bool with_institution) const {
+    const std::size_t n = size_;
+    auto code = [&](std::size_t k) { return codes_.span().subspan(k * capacity, n); };
+    return {member_.span().first(n),
+            day_.span().first(n),
+            code(0),
+            eligible_.span().first(n),
+            code(1),
+            code(2),
+            code(3),
+            code(4),
+            with_institution ? institution_.span().first(n) : std::span<const std::int64_t>{}};
+  }
+
+  // Where the kernel writes the block's results: int64 fen, checked against `destination`.
+  [[nodiscard]] AdjudicationColumns results(const AdjudicationColumns& destination) const {
+    auto column = [&](std::size_t k, const MoneyColumn& to) {
+      return MoneyColumn::staging_for(results_.span().subspan(k * capacity, capacity), to);
+    };
+    return {column(0, destination.deductible),    column(1, destination.fund_paid),
+            column(2, destination.self_pay),      column(3, destination.capped),
+            column(4, destination.ytd_fund_paid), rule_.span()};
+  }
+
+  // Each caller row, for errors (the kernel's `order`).
+  [[nodiscard]] std::span<const std::int64_t> caller_rows() const {
+    return caller_row_.span().first(size_);
+  }
+
+  // The block's results, each at its record's slot.
+  void stage(std::span<StagedResult> staged) {
+    const auto r = results_.span();
+    const auto rule = rule_.span();
+    const auto slot = slot_.span();
+    for (std::size_t i = 0; i < size_; ++i) {
+      staged[slot[i]] = {
+          r[i],   r[capacity + i], r[2 * capacity + i], r[3 * capacity + i], r[4 * capacity + i],
+          rule[i]};
+    }
+    size_ = 0;
   }
 
  private:
-  template <class T>
-  static void gather(std::span<const T> column, std::span<const std::int64_t> order,
-                     std::vector<T>& out) {
-    out.resize(order.size());
-    for (std::size_t i = 0; i < order.size(); ++i)
-      out[i] = column[static_cast<std::size_t>(order[i])];
-  }
-
-  std::vector<std::int64_t> member_, eligible_, institution_;
-  std::vector<std::int32_t> day_;
-  std::vector<std::int8_t> level_, status_, service_, prescriber_, tier_;
+  Scratch<std::int64_t> member_, eligible_, institution_, caller_row_;
+  Scratch<std::int32_t> day_;
+  Scratch<std::uint32_t> slot_;
+  Scratch<std::int8_t> codes_;     // level, status, service, prescriber, tier
+  Scratch<std::int64_t> results_;  // deductible, fund_paid, self_pay, capped, ytd_fund_paid
+  Scratch<std::uint16_t> rule_;
+  std::size_t size_ = 0;
 };
 
 class Adjudicator {
@@ -97,54 +169,49 @@ class Adjudicator {
   Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
       : policy_(policy), claims_(claims), out_(&out) {}
 
-  // Rows [begin, end) of the processing order, whole members only: the caller's own rows
-  // when `order` is empty (input already sorted), else order[begin..end). Unsorted rows are
-  // first gathered into processing order, so the pass reads every column sequentially
-  // (random reads in the dependent loop would cost a cache miss per column).
-  void run(std::size_t begin, std::size_t end, std::span<const std::int64_t> order) {
-    if (order.empty()) {
-      const auto& m = claims_.member;
-      const auto& d = claims_.day;
-      if (begin > 0 && begin < end &&
-          (m[begin] < m[begin - 1] || (m[begin] == m[begin - 1] && d[begin] < d[begin - 1])))
-        throw NotInOrder{};
-      pass(begin, end, order);
-      return;
-    }
-    // Unsorted rows: results go to scratch columns in processing order (sequential stores),
-    // then to the caller's rows column by column. Stored at each row's own position during
-    // the pass, every store would miss the cache, 5× slower in all (docs/performance.md).
-    order = order.subspan(begin, end - begin);
-    gathered_.fill(claims_, order);
-    claims_ = gathered_.columns();
-    const std::size_t n = order.size();
-    Scratch<std::int64_t> deductible(n), fund(n), self_pay(n), capped(n), ytd(n);
-    Scratch<std::uint16_t> rule(n);
-    using Layout = MoneyColumn::Layout;
-    const AdjudicationColumns local{
-        {deductible.span(), Layout::fen64}, {fund.span(), Layout::fen64},
-        {self_pay.span(), Layout::fen64},   {capped.span(), Layout::fen64},
-        {ytd.span(), Layout::fen64},        rule.span()};
+  // Rows [begin, end) of the caller's input, assumed in processing order (sorted by member
+  // and day; NotInOrder at the first row that is not), whole members only.
+  void run(std::size_t begin, std::size_t end) {
+    const auto& m = claims_.member;
+    const auto& d = claims_.day;
+    if (begin > 0 && begin < end &&
+        (m[begin] < m[begin - 1] || (m[begin] == m[begin - 1] && d[begin] < d[begin - 1])))
+      throw NotInOrder{};
+    pass(begin, end, {});
+  }
+
+  // Members [first, last) of unsorted input placed in member order (placement.hpp): each
+  // member's rows taken by day (ties in input order), unpacked a block at a time, and the
+  // block's results staged at its records' slots for put_back.
+  void run_placed(const MemberPlacement& placed, std::size_t first, std::size_t last,
+                  bool with_institution) {
+    const auto records = placed.records();
     const AdjudicationColumns& caller = *out_;
-    out_ = &local;
-    pass(0, n, order);
-    out_ = &caller;
-    auto put_back = [&](const MoneyColumn& to, std::span<const std::int64_t> from) {
-      std::size_t p = 0;
-      try {
-        for (; p < n; ++p) to.store(static_cast<std::size_t>(order[p]), Money::from_fen(from[p]));
-      } catch (const OverflowError& e) {
-        throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums", order[p],
-                            "eligible");
-      }
+    PlacedBlock block;
+    const AdjudicationColumns results = block.results(caller);
+    auto flush = [&] {
+      claims_ = block.columns(with_institution);
+      out_ = &results;
+      pass(0, block.size(), block.caller_rows());
+      out_ = &caller;
+      block.stage(placed.staged());
     };
-    put_back(caller.deductible, deductible.span());
-    put_back(caller.fund_paid, fund.span());
-    put_back(caller.self_pay, self_pay.span());
-    put_back(caller.capped, capped.span());
-    put_back(caller.ytd_fund_paid, ytd.span());
-    const auto rules = rule.span();
-    for (std::size_t p = 0; p < n; ++p) caller.rule[static_cast<std::size_t>(order[p])] = rules[p];
+    std::vector<std::uint64_t> by_day;  // one member's rows: day (order-preserving) | index
+    for (std::size_t m = first; m < last; ++m) {
+      const std::size_t begin = placed.member_begin(m), end = placed.member_end(m);
+      by_day.clear();
+      for (std::size_t p = begin; p < end; ++p) {
+        const auto day = static_cast<std::uint32_t>(records[p].day) ^ 0x8000'0000U;
+        by_day.push_back(std::uint64_t{day} << 32 | (p - begin));
+      }
+      sort_small(by_day);
+      for (const std::uint64_t key : by_day) {
+        const std::size_t p = begin + static_cast<std::uint32_t>(key);
+        block.append(placed.member_id(m), records[p], p);
+        if (block.full()) flush();
+      }
+    }
+    if (block.size() > 0) flush();
   }
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):
@@ -353,7 +420,6 @@ class Adjudicator {
   const AdjudicationColumns* out_;  // the caller's columns, or scratch in processing order
   std::size_t out_row_ = 0;         // where the current row's results are stored in *out_
   std::size_t at_ = 0;              // the caller's row of the claim being adjudicated
-  GatheredClaims gathered_;
   MemberYear state_{};
   DayVisits visits_;
   std::size_t version_ = 0;
@@ -369,5 +435,9 @@ class Adjudicator {
   // The days on which version_ is in force, [from, until): most rows need no search.
   std::int32_t version_from_ = 0, version_until_ = 0;
 };
+
+// Adjudicates placed rows (placement.hpp) into `out`, on `threads` threads.
+void adjudicate_placed(const Policy& policy, const MemberPlacement& placed, bool with_institution,
+                       const AdjudicationColumns& out, std::size_t threads);
 
 }  // namespace yibao::detail

@@ -22,6 +22,19 @@ struct ClaimColumns {
   std::span<const std::int64_t> institution;  // institution codes; may be empty
 
   [[nodiscard]] std::size_t size() const { return member.size(); }
+
+  // Rows [first, first + n) of every column (an empty institution column stays empty).
+  [[nodiscard]] ClaimColumns rows(std::size_t first, std::size_t n) const {
+    return {member.subspan(first, n),
+            day.subspan(first, n),
+            level.subspan(first, n),
+            eligible.subspan(first, n),
+            status.subspan(first, n),
+            service.subspan(first, n),
+            prescriber.subspan(first, n),
+            tier.subspan(first, n),
+            institution.empty() ? institution : institution.subspan(first, n)};
+  }
 };
 
 // Bits of a row's rule code: what decided the row (the Python layer turns them into the
@@ -53,22 +66,46 @@ class MoneyColumn {
   // can get there, under a policy without caps), never a value pandas would misread.
   static constexpr std::int64_t max_decimal18 = 999'999'999'999'999'999;
 
+  // An int64 fen column for results on their way to `destination` (staged in processing
+  // order, then put back): it refuses what `destination` cannot hold, as early as storing
+  // into `destination` itself would.
+  [[nodiscard]] static MoneyColumn staging_for(std::span<std::int64_t> fen,
+                                               const MoneyColumn& destination) {
+    MoneyColumn column(fen, Layout::fen64);
+    column.decimal18_ = destination.layout_ == Layout::decimal128;
+    return column;
+  }
+
   void store(std::size_t row, Money value) const {
+    if (layout_ == Layout::fen64 && !decimal18_) {
+      words_[row] = value.fen();
+      return;
+    }
+    if (value.fen() > max_decimal18 || value.fen() < -max_decimal18) {
+      throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row, "");
+    }
     if (layout_ == Layout::fen64) {
       words_[row] = value.fen();
     } else {
-      if (value.fen() > max_decimal18 || value.fen() < -max_decimal18) {
-        throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row,
-                            "");
-      }
       words_[2 * row] = value.fen();
       words_[2 * row + 1] = value.fen() < 0 ? -1 : 0;  // two's complement high word
+    }
+  }
+
+  // store() for a value already checked against this column (on staging): nothing to fail.
+  [[gnu::always_inline]] void store_checked(std::size_t row, std::int64_t fen) const noexcept {
+    if (layout_ == Layout::fen64) {
+      words_[row] = fen;
+    } else {
+      words_[2 * row] = fen;
+      words_[2 * row + 1] = fen < 0 ? -1 : 0;
     }
   }
 
  private:
   std::span<std::int64_t> words_;
   Layout layout_ = Layout::fen64;
+  bool decimal18_ = false;  // limited to what decimal128(18, 2) holds
 };
 
 struct AdjudicationColumns {
