@@ -37,10 +37,8 @@ void adjudicate_placed(const Policy& policy, const MemberPlacement& placed, bool
                        const AdjudicationColumns& out, std::size_t threads) {
   // Chunks of whole members in processing order: the first error in processing order is the
   // one raised, for any thread count.
-  const std::vector<std::size_t> bounds = placed.member_chunks(std::max<std::size_t>(threads, 1));
-  run_tasks(bounds.size() - 1, [&](std::size_t k) {
-    Adjudicator(policy, ClaimColumns{}, out)
-        .run_placed(placed, bounds[k], bounds[k + 1], with_institution);
+  run_tasks(placed.chunks().size() - 1, [&](std::size_t k) {
+    Adjudicator(policy, ClaimColumns{}, out).run_placed(placed, k, with_institution);
   });
   placed.put_back(out, threads);
 }
@@ -75,6 +73,7 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
       const std::size_t first = placed.part_begin(k);
       placed.place(k, first, claims.rows(first, placed.part_begin(k + 1) - first));
     });
+    placed.close();
     detail::adjudicate_placed(policy, placed, with_institution, out, threads);
   } else {
     const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);

@@ -199,6 +199,7 @@ bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
         placed.place(k, from, converter.convert(from, to, block.columns()));
       }
     });
+    placed.close();
     detail::adjudicate_placed(policy, placed, !frame.institution.empty(), out, threads);
   } catch (const GiveUp&) {
     return false;

@@ -87,7 +87,6 @@ class PlacedBlock {
         institution_(capacity),
         caller_row_(capacity),
         day_(capacity),
-        slot_(capacity),
         codes_(5 * capacity),
         results_(5 * capacity),
         rule_(capacity) {}
@@ -95,14 +94,13 @@ class PlacedBlock {
   [[nodiscard]] bool full() const { return size_ == capacity; }
   [[nodiscard]] std::size_t size() const { return size_; }
 
-  void append(std::int64_t member, const PackedClaim& claim, std::size_t slot) {
+  void append(std::int64_t member, const PackedClaim& claim) {
     const std::size_t i = size_++;
     member_.span()[i] = member;
     eligible_.span()[i] = claim.eligible;
     institution_.span()[i] = claim.institution;
     caller_row_.span()[i] = claim.row;
     day_.span()[i] = claim.day;
-    slot_.span()[i] = static_cast<std::uint32_t>(slot);
     const auto codes = codes_.span();
     codes[i] = claim.level;
     codes[capacity + i] = claim.status;
@@ -141,15 +139,15 @@ class PlacedBlock {
     return caller_row_.span().first(size_);
   }
 
-  // The block's results, each at its record's slot.
-  void stage(std::span<StagedResult> staged) {
+  // The block's results, each to its destination block's stream.
+  void stage(ResultStreams& streams) {
     const auto r = results_.span();
     const auto rule = rule_.span();
-    const auto slot = slot_.span();
+    const auto row = caller_row_.span();
     for (std::size_t i = 0; i < size_; ++i) {
-      staged[slot[i]] = {
-          r[i],   r[capacity + i], r[2 * capacity + i], r[3 * capacity + i], r[4 * capacity + i],
-          rule[i]};
+      streams.put(static_cast<std::size_t>(row[i]),
+                  {r[i], r[capacity + i], r[2 * capacity + i], r[3 * capacity + i],
+                   r[4 * capacity + i], rule[i], 0});
     }
     size_ = 0;
   }
@@ -157,7 +155,6 @@ class PlacedBlock {
  private:
   Scratch<std::int64_t> member_, eligible_, institution_, caller_row_;
   Scratch<std::int32_t> day_;
-  Scratch<std::uint32_t> slot_;
   Scratch<std::int8_t> codes_;     // level, status, service, prescriber, tier
   Scratch<std::int64_t> results_;  // deductible, fund_paid, self_pay, capped, ytd_fund_paid
   Scratch<std::uint16_t> rule_;
@@ -180,13 +177,13 @@ class Adjudicator {
     pass(begin, end, {});
   }
 
-  // Members [first, last) of unsorted input placed in member order (placement.hpp): each
-  // member's rows taken by day (ties in input order), unpacked a block at a time, and the
-  // block's results staged at its records' slots for put_back.
-  void run_placed(const MemberPlacement& placed, std::size_t first, std::size_t last,
-                  bool with_institution) {
+  // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
+  // rows taken by day (ties in input order), unpacked a block at a time, and the block's
+  // results sent on their way back.
+  void run_placed(const MemberPlacement& placed, std::size_t chunk, bool with_institution) {
     const auto records = placed.records();
     const AdjudicationColumns& caller = *out_;
+    ResultStreams streams = placed.results_of(chunk);
     PlacedBlock block;
     const AdjudicationColumns results = block.results(caller);
     auto flush = [&] {
@@ -194,10 +191,10 @@ class Adjudicator {
       out_ = &results;
       pass(0, block.size(), block.caller_rows());
       out_ = &caller;
-      block.stage(placed.staged());
+      block.stage(streams);
     };
     std::vector<std::uint64_t> by_day;  // one member's rows: day (order-preserving) | index
-    for (std::size_t m = first; m < last; ++m) {
+    for (std::size_t m = placed.chunks()[chunk]; m < placed.chunks()[chunk + 1]; ++m) {
       const std::size_t begin = placed.member_begin(m), end = placed.member_end(m);
       by_day.clear();
       for (std::size_t p = begin; p < end; ++p) {
@@ -206,8 +203,7 @@ class Adjudicator {
       }
       sort_small(by_day);
       for (const std::uint64_t key : by_day) {
-        const std::size_t p = begin + static_cast<std::uint32_t>(key);
-        block.append(placed.member_id(m), records[p], p);
+        block.append(placed.member_id(m), records[begin + static_cast<std::uint32_t>(key)]);
         if (block.full()) flush();
       }
     }

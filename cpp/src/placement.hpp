@@ -4,9 +4,10 @@
 // A row of unsorted input lies at a random place relative to its member's other rows, so
 // moving it costs a cache miss per thing moved. Gathering each input column into processing
 // order and scattering each result column back cost about 14 misses a row. Here a row costs
-// one on the way in (its 32-byte record, written at its member's next slot by a counting sort)
-// and one on the way out (its 48-byte staged result, read back in the caller's row order);
-// everything between stays in the core's cache (docs/performance.md).
+// one on the way in: its 32-byte record, written at its member's next slot by a counting sort.
+// On the way out its results are appended to the stream of its destination block (rows that
+// are close together in the caller's order), and each block is then written out from its
+// stream while its rows of the output columns stay in the cache (docs/performance.md).
 #pragma once
 
 #include <cstddef>
@@ -31,12 +32,30 @@ struct PackedClaim {
 };
 static_assert(sizeof(PackedClaim) == 32);
 
-// One row's results, staged at its record's position until put back.
+// One row's results on their way back: `offset` is the row's place in its destination block.
 struct StagedResult {
   std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
   std::uint16_t rule;
+  std::uint32_t offset;
 };
 static_assert(sizeof(StagedResult) == 48);
+
+// Appends a thread's results to the streams of their destination blocks.
+class ResultStreams {
+ public:
+  ResultStreams(std::span<StagedResult> results, std::vector<std::size_t> cursors, unsigned shift)
+      : results_(results), cursors_(std::move(cursors)), shift_(shift) {}
+
+  void put(std::size_t row, StagedResult result) {
+    result.offset = static_cast<std::uint32_t>(row & ((std::size_t{1} << shift_) - 1));
+    results_[cursors_[row >> shift_]++] = result;
+  }
+
+ private:
+  std::span<StagedResult> results_;
+  std::vector<std::size_t> cursors_;  // the next slot in each destination block's stream
+  unsigned shift_;
+};
 
 // The smallest and largest member id, when ids are dense enough for a counting sort (their
 // range under 2n + 2), else nothing.
@@ -46,7 +65,8 @@ std::optional<std::pair<std::int64_t, std::int64_t>> dense_id_range(
 class MemberPlacement {
  public:
   // Dense ids in [range.first, range.second] (dense_id_range): rows are counted per member
-  // here, then placed part by part with place(). Each member's rows keep their input order.
+  // here, then placed part by part with place(), then close(). Each member's rows keep their
+  // input order. The kernel runs on `threads` chunks of whole members (chunks()).
   MemberPlacement(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
                   std::size_t threads);
   // Any ids: every row placed at once, in `order` (processing_order(): by member and day).
@@ -64,6 +84,8 @@ class MemberPlacement {
   // Places the input rows [first, first + block.size()) of part k, in row order; `block`
   // holds their columns.
   void place(std::size_t part, std::size_t first, const ClaimColumns& block);
+  // After the last place(): lays out the result streams.
+  void close();
 
   [[nodiscard]] std::size_t members() const { return ends_.size(); }
   [[nodiscard]] std::int64_t member_id(std::size_t m) const {
@@ -72,24 +94,39 @@ class MemberPlacement {
   [[nodiscard]] std::size_t member_begin(std::size_t m) const { return m == 0 ? 0 : ends_[m - 1]; }
   [[nodiscard]] std::size_t member_end(std::size_t m) const { return ends_[m]; }
   [[nodiscard]] std::span<const PackedClaim> records() const { return records_.span(); }
-  [[nodiscard]] std::span<StagedResult> staged() const { return staged_.span(); }
 
-  // Member boundaries [0, m1, ..., members()) splitting the rows into up to `chunks` parts
-  // of about equal size.
-  [[nodiscard]] std::vector<std::size_t> member_chunks(std::size_t chunks) const;
+  // Member boundaries [0, m1, ..., members()): chunks of whole members of about equal size,
+  // at most one per thread.
+  [[nodiscard]] const std::vector<std::size_t>& chunks() const { return chunks_; }
+  // Where chunk k's results go (after close()).
+  [[nodiscard]] ResultStreams results_of(std::size_t chunk) const;
 
-  // Every staged result written at its caller's row of `out`, on `threads` threads.
+  // Every result written at its caller's row of `out`, on `threads` threads.
   void put_back(const AdjudicationColumns& out, std::size_t threads) const;
 
  private:
+  void split_into_chunks(std::size_t threads);
+  [[nodiscard]] std::size_t blocks() const { return (n_ >> shift_) + 1; }
+  [[nodiscard]] std::uint32_t& streamed(std::size_t part, std::size_t chunk, std::size_t block) {
+    return streamed_[(part * (chunks_.size() - 1) + chunk) * blocks() + block];
+  }
+
   std::size_t n_;
   std::int64_t low_ = 0;                          // dense ids: the id of member 0
   std::vector<std::int64_t> ids_;                 // other ids: each member's id
   std::vector<std::size_t> ends_;                 // one past each member's last record
   std::vector<std::vector<std::uint32_t>> next_;  // dense ids: per part, each member's next slot
+  std::vector<std::size_t> chunks_;
+  static constexpr std::size_t max_chunks = 65535;
+  std::vector<std::uint16_t> chunk_of_member_;  // dense ids
+  // Destination blocks of 2^shift_ rows; per part, chunk and block, the rows streamed there;
+  // then (close) where each chunk's stream into each block begins.
+  unsigned shift_ = 16;
+  std::vector<std::uint32_t> streamed_;
+  std::vector<std::size_t> stream_begin_;  // per chunk, per block
+  std::vector<std::size_t> block_begin_;   // per block, then one past the last
   Scratch<PackedClaim> records_;
-  Scratch<std::uint32_t> slot_of_row_;  // where each input row's record is
-  Scratch<StagedResult> staged_;
+  Scratch<StagedResult> results_;
 };
 
 }  // namespace yibao::detail
