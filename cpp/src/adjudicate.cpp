@@ -33,12 +33,13 @@ void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
 
 namespace detail {
 
-void adjudicate_placed(const Policy& policy, const MemberPlacement& placed, bool with_institution,
-                       const AdjudicationColumns& out, std::size_t threads) {
+void adjudicate_placed(const Policy& policy, const MemberPlacement& placed,
+                       std::span<const std::int64_t> institution, const AdjudicationColumns& out,
+                       std::size_t threads) {
   // Chunks of whole members in processing order: the first error in processing order is the
   // one raised, for any thread count.
   run_tasks(placed.chunks().size() - 1, [&](std::size_t k) {
-    Adjudicator(policy, ClaimColumns{}, out).run_placed(placed, k, with_institution);
+    Adjudicator(policy, ClaimColumns{}, out).run_placed(placed, k, institution);
   });
   placed.put_back(out, threads);
 }
@@ -66,7 +67,6 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
   } catch (...) {
     if (in_processing_order(claims.member, claims.day, threads)) throw;
   }
-  const bool with_institution = !claims.institution.empty();
   if (const auto range = detail::dense_id_range(claims.member, threads)) {
     detail::MemberPlacement placed(claims.member, *range, threads);
     run_tasks(placed.parts(), [&](std::size_t k) {
@@ -74,11 +74,11 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
       placed.place(k, first, claims.rows(first, placed.part_begin(k + 1) - first));
     });
     placed.close();
-    detail::adjudicate_placed(policy, placed, with_institution, out, threads);
+    detail::adjudicate_placed(policy, placed, claims.institution, out, threads);
   } else {
     const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);
     const detail::MemberPlacement placed(claims, order, threads);
-    detail::adjudicate_placed(policy, placed, with_institution, out, threads);
+    detail::adjudicate_placed(policy, placed, claims.institution, out, threads);
   }
 }
 

@@ -200,7 +200,7 @@ bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
       }
     });
     placed.close();
-    detail::adjudicate_placed(policy, placed, !frame.institution.empty(), out, threads);
+    detail::adjudicate_placed(policy, placed, frame.institution, out, threads);
   } catch (const GiveUp&) {
     return false;
   } catch (const Error&) {

@@ -94,11 +94,13 @@ class PlacedBlock {
   [[nodiscard]] bool full() const { return size_ == capacity; }
   [[nodiscard]] std::size_t size() const { return size_; }
 
-  void append(std::int64_t member, const PackedClaim& claim) {
+  // `institution` is the caller's column (empty if none).
+  void append(std::int64_t member, const PackedClaim& claim,
+              std::span<const std::int64_t> institution) {
     const std::size_t i = size_++;
     member_.span()[i] = member;
     eligible_.span()[i] = claim.eligible;
-    institution_.span()[i] = claim.institution;
+    if (!institution.empty()) institution_.span()[i] = institution[claim.row];
     caller_row_.span()[i] = claim.row;
     day_.span()[i] = claim.day;
     const auto codes = codes_.span();
@@ -180,14 +182,16 @@ class Adjudicator {
   // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
   // rows taken by day (ties in input order), unpacked a block at a time, and the block's
   // results sent on their way back.
-  void run_placed(const MemberPlacement& placed, std::size_t chunk, bool with_institution) {
+  // `institution` is the caller's column (empty if none).
+  void run_placed(const MemberPlacement& placed, std::size_t chunk,
+                  std::span<const std::int64_t> institution) {
     const auto records = placed.records();
     const AdjudicationColumns& caller = *out_;
     ResultStreams streams = placed.results_of(chunk);
     PlacedBlock block;
     const AdjudicationColumns results = block.results(caller);
     auto flush = [&] {
-      claims_ = block.columns(with_institution);
+      claims_ = block.columns(!institution.empty());
       out_ = &results;
       pass(0, block.size(), block.caller_rows());
       out_ = &caller;
@@ -203,7 +207,8 @@ class Adjudicator {
       }
       sort_small(by_day);
       for (const std::uint64_t key : by_day) {
-        block.append(placed.member_id(m), records[begin + static_cast<std::uint32_t>(key)]);
+        block.append(placed.member_id(m), records[begin + static_cast<std::uint32_t>(key)],
+                     institution);
         if (block.full()) flush();
       }
     }
@@ -433,7 +438,9 @@ class Adjudicator {
 };
 
 // Adjudicates placed rows (placement.hpp) into `out`, on `threads` threads.
-void adjudicate_placed(const Policy& policy, const MemberPlacement& placed, bool with_institution,
-                       const AdjudicationColumns& out, std::size_t threads);
+// `institution` is the caller's column (empty if none).
+void adjudicate_placed(const Policy& policy, const MemberPlacement& placed,
+                       std::span<const std::int64_t> institution, const AdjudicationColumns& out,
+                       std::size_t threads);
 
 }  // namespace yibao::detail

@@ -32,15 +32,10 @@ unsigned block_shift(std::size_t n) {
 }
 
 PackedClaim pack(const ClaimColumns& claims, std::size_t i, std::size_t row) {
-  return {claims.eligible[i],
-          claims.institution.empty() ? 0 : claims.institution[i],
-          static_cast<std::uint32_t>(row),
-          claims.day[i],
-          claims.level[i],
-          claims.status[i],
-          claims.service[i],
-          claims.prescriber[i],
-          claims.tier[i]};
+  return {claims.eligible[i],   static_cast<std::uint32_t>(row),
+          claims.day[i],        claims.level[i],
+          claims.status[i],     claims.service[i],
+          claims.prescriber[i], claims.tier[i]};
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 // A row of unsorted input lies at a random place relative to its member's other rows, so
 // moving it costs a cache miss per thing moved. Gathering each input column into processing
 // order and scattering each result column back cost about 14 misses a row. Here a row costs
-// one on the way in: its 32-byte record, written at its member's next slot by a counting sort.
+// one on the way in: its 24-byte record, written at its member's next slot by a counting sort.
 // On the way out its results are appended to the stream of its destination block (rows that
 // are close together in the caller's order), and each block is then written out from its
 // stream while its rows of the output columns stay in the cache (docs/performance.md).
@@ -22,15 +22,15 @@
 
 namespace yibao::detail {
 
-// One claim row, packed.
+// One claim row, packed (institution_id, needed only by per-visit rules, is read from the
+// caller's column by `row`).
 struct PackedClaim {
   std::int64_t eligible;
-  std::int64_t institution;  // 0 when the input has no institution column
-  std::uint32_t row;         // the caller's row
+  std::uint32_t row;  // the caller's row
   std::int32_t day;
   std::int8_t level, status, service, prescriber, tier;
 };
-static_assert(sizeof(PackedClaim) == 32);
+static_assert(sizeof(PackedClaim) == 24);
 
 // One row's results on their way back: `offset` is the row's place in its destination block.
 struct StagedResult {
