@@ -1,0 +1,202 @@
+// Unsorted input (cpp/src/placement.cpp): rows placed by member, adjudicated, and their
+// results put back must equal, byte for byte, the results of the same rows sorted, for any
+// thread count, output layout and kind of member id; and an error must be the one the sorted
+// rows raise.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernel_fixtures.hpp"
+#include "yibao/adjudicate.hpp"
+#include "yibao/errors.hpp"
+
+using namespace yibao;
+using namespace yibao::testing;
+
+namespace {
+
+// Every output word, in either layout.
+struct Words {
+  std::vector<std::int64_t> deductible, fund, self_pay, capped, ytd;
+  std::vector<std::uint16_t> rule;
+  friend bool operator==(const Words&, const Words&) = default;
+};
+
+Words run_words(const Policy& policy, const Table& t, std::size_t threads,
+                MoneyColumn::Layout layout) {
+  const std::size_t n = t.member.size();
+  const std::size_t width = layout == MoneyColumn::Layout::decimal128 ? 2 : 1;
+  Words w{std::vector<std::int64_t>(n * width), std::vector<std::int64_t>(n * width),
+          std::vector<std::int64_t>(n * width), std::vector<std::int64_t>(n * width),
+          std::vector<std::int64_t>(n * width), std::vector<std::uint16_t>(n)};
+  const ClaimColumns claims{t.member,  t.day,        t.level, t.eligible,   t.status,
+                            t.service, t.prescriber, t.tier,  t.institution};
+  adjudicate(policy, claims,
+             {{w.deductible, layout},
+              {w.fund, layout},
+              {w.self_pay, layout},
+              {w.capped, layout},
+              {w.ytd, layout},
+              w.rule},
+             threads);
+  return w;
+}
+
+// The rows of `t` in the order `order`.
+Table take(const Table& t, const std::vector<std::size_t>& order) {
+  Table out;
+  for (const std::size_t i : order) {
+    out.add(t.member[i], t.day[i], t.level[i], t.eligible[i], t.status[i], t.institution[i],
+            t.service[i], t.prescriber[i], t.tier[i]);
+  }
+  return out;
+}
+
+// Words of `shuffled` rows put back in the order of the rows they came from.
+Words unshuffle(const Words& w, const std::vector<std::size_t>& order, std::size_t width) {
+  Words out = w;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t to = order[k];
+    for (std::size_t j = 0; j < width; ++j) {
+      out.deductible[to * width + j] = w.deductible[k * width + j];
+      out.fund[to * width + j] = w.fund[k * width + j];
+      out.self_pay[to * width + j] = w.self_pay[k * width + j];
+      out.capped[to * width + j] = w.capped[k * width + j];
+      out.ytd[to * width + j] = w.ytd[k * width + j];
+    }
+    out.rule[to] = w.rule[k];
+  }
+  return out;
+}
+
+// Claims sorted by member and day, over two calendar years, with one member far larger than
+// the others (its rows span more than one of the kernel's blocks) and pharmacy rows.
+Table sorted_claims(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::int64_t> member(n);
+  for (std::size_t i = 0; i < n; ++i)
+    member[i] = i < 10'000 ? 0 : 1 + static_cast<std::int64_t>(rng() % (n / 9));
+  std::vector<std::int32_t> day(n);
+  for (auto& d : day) d = day_2024_01_01 + static_cast<std::int32_t>(rng() % 731);
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return member[a] < member[b] || (member[a] == member[b] && day[a] < day[b]);
+  });
+  Table t;
+  for (const std::size_t i : order) {
+    const bool pharmacy = rng() % 10 == 0;
+    t.add(member[i], day[i], static_cast<std::int8_t>(1 + rng() % 3),
+          static_cast<std::int64_t>(rng() % 300'000), static_cast<std::int8_t>(rng() % 2),
+          static_cast<std::int64_t>(rng() % 4), pharmacy ? 1 : 0,
+          pharmacy ? static_cast<std::int8_t>(1 + rng() % 3) : -1,
+          static_cast<std::int8_t>(rng() % 3));
+  }
+  return t;
+}
+
+// A shuffle that keeps the rows of one member on one day in input order (ties in processing
+// order keep input order, so moving them would change the answer).
+std::vector<std::size_t> tie_preserving_shuffle(const Table& t, std::uint64_t seed) {
+  const std::size_t n = t.member.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+  // Rows of one (member, day) take the positions their group holds, in input order.
+  std::vector<std::size_t> first(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    first[i] =
+        i > 0 && t.member[i] == t.member[i - 1] && t.day[i] == t.day[i - 1] ? first[i - 1] : i;
+  }
+  std::vector<std::vector<std::size_t>> slots(n);
+  for (std::size_t k = 0; k < n; ++k) slots[first[order[k]]].push_back(k);
+  std::vector<std::size_t> out(n);
+  for (std::size_t g = 0; g < n; ++g) {
+    std::sort(slots[g].begin(), slots[g].end());
+    std::vector<std::size_t> rows;
+    for (std::size_t i = g; i < n && first[i] == g; ++i) rows.push_back(i);
+    for (std::size_t j = 0; j < rows.size(); ++j) out[slots[g][j]] = rows[j];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Placement, ShuffledRowsGiveTheSortedRowsResults) {
+  // 140,000 rows: three destination blocks of 2^16 rows, and parts, chunks and blocks that
+  // cut through members.
+  const Table sorted = sorted_claims(140'000, 1);
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 2);
+  const Table shuffled = take(sorted, order);
+  for (const auto layout : {MoneyColumn::Layout::fen64, MoneyColumn::Layout::decimal128}) {
+    const std::size_t width = layout == MoneyColumn::Layout::decimal128 ? 2 : 1;
+    const Words expected = run_words(chongqing(), sorted, 1, layout);
+    for (const std::size_t threads : {1U, 2U, 3U, 8U}) {
+      const Words got = run_words(chongqing(), shuffled, threads, layout);
+      EXPECT_TRUE(unshuffle(got, order, width) == expected) << threads << " threads";
+    }
+  }
+}
+
+TEST(Placement, SparseIdsTakeTheSameOrder) {
+  const Table sorted = sorted_claims(40'000, 3);
+  Table sparse = sorted;
+  for (auto& m : sparse.member) m = m * 1'000'000'007LL - 5;  // no counting sort possible
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 4);
+  const auto fen = MoneyColumn::Layout::fen64;
+  const Words expected = run_words(chongqing(), sorted, 1, fen);
+  for (const std::size_t threads : {1U, 2U, 5U}) {
+    EXPECT_TRUE(unshuffle(run_words(chongqing(), take(sparse, order), threads, fen), order, 1) ==
+                expected)
+        << threads << " threads";
+  }
+}
+
+TEST(Placement, PerVisitRulesReadTheCallersInstitutions) {
+  // 伊犁 第十一条: visits are (member, day, institution); institution_id is not packed with
+  // the rows but read from the caller's column.
+  Table sorted = sorted_claims(30'000, 5);
+  for (auto& s : sorted.service) s = 0;
+  for (auto& d : sorted.day) d = 18993 + (d - day_2024_01_01);  // from 2022-01-01
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 6);
+  const auto fen = MoneyColumn::Layout::fen64;
+  const Words expected = run_words(ili(), sorted, 1, fen);
+  for (const std::size_t threads : {1U, 2U, 4U}) {
+    EXPECT_TRUE(unshuffle(run_words(ili(), take(sorted, order), threads, fen), order, 1) ==
+                expected)
+        << threads << " threads";
+  }
+}
+
+TEST(Placement, OverflowOfDecimal128IsTheSortedRowsError) {
+  // No caps, rate 100%: two claims of 6 × 10^17 fen take the year's sum past what
+  // decimal128(18, 2) holds, at the member's second claim in processing order.
+  Policy uncapped = chongqing();
+  auto& pool = uncapped.versions[0].pools[0];
+  pool.has_annual_cap = false;
+  for (auto& by_status : pool.rate) by_status.fill(Rate::from_ppm(Rate::one));
+  for (auto& by_status : pool.threshold) by_status.fill(Money{});
+  constexpr std::int64_t big = 600'000'000'000'000'000;
+  Table unsorted;
+  unsorted.add(5, day_2024_01_01 + 9, 1, big);  // the member's second claim
+  for (int i = 0; i < 20; ++i) unsorted.add(6 + i, day_2024_01_01, 1, 100);
+  unsorted.add(5, day_2024_01_01 + 1, 1, big);
+  for (const std::size_t threads : {1U, 2U}) {
+    try {
+      run_words(uncapped, unsorted, threads, MoneyColumn::Layout::decimal128);
+      FAIL() << "no overflow";
+    } catch (const OverflowError& e) {
+      EXPECT_EQ(e.row(), 0);
+      EXPECT_EQ(e.column(), "eligible");
+      EXPECT_NE(std::string(e.what()).find("decimal128(18, 2)"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find("year-to-date"), std::string::npos);
+    }
+    // int64 fen holds it.
+    const Words fen = run_words(uncapped, unsorted, threads, MoneyColumn::Layout::fen64);
+    EXPECT_EQ(fen.ytd[0], 2 * big);
+  }
+}
