@@ -17,7 +17,8 @@ bool in_processing_order(std::span<const std::int64_t> member, std::span<const s
 // Row positions in (member, day, position) order. Member ids are any int64 (raw ids or
 // factorized codes): dense ids take a counting sort (on `threads` threads; the same order for
 // any count), other ids one stable sort. Sorted input needs no order at all: the kernel checks
-// in_processing_order (or checks during its pass) before asking for one.
+// in_processing_order (or checks during its pass); unsorted input with dense ids it places by
+// member itself (cpp/src/placement.hpp), so it asks for this order only for other ids.
 std::vector<std::int64_t> processing_order(std::span<const std::int64_t> member,
                                            std::span<const std::int32_t> day,
                                            std::size_t threads = 1);
