@@ -6,6 +6,7 @@
 #include <string>
 
 #include "yibao/errors.hpp"
+#include "yibao/order.hpp"
 #include "yibao/parallel.hpp"
 
 namespace yibao::detail {
@@ -44,18 +45,8 @@ std::optional<std::pair<std::int64_t, std::int64_t>> dense_id_range(
     std::span<const std::int64_t> member, std::size_t threads) {
   const std::size_t n = member.size();
   if (n == 0) return std::nullopt;
-  const std::size_t parts =
-      std::clamp<std::size_t>(n / min_rows_per_thread, 1, std::max<std::size_t>(threads, 1));
-  std::vector<std::int64_t> lows(parts), highs(parts);
-  run_tasks(parts, [&](std::size_t k) {
-    const auto [lo, hi] =
-        std::minmax_element(member.begin() + static_cast<std::ptrdiff_t>(n * k / parts),
-                            member.begin() + static_cast<std::ptrdiff_t>(n * (k + 1) / parts));
-    lows[k] = *lo;
-    highs[k] = *hi;
-  });
-  const std::int64_t low = *std::min_element(lows.begin(), lows.end());
-  const std::int64_t high = *std::max_element(highs.begin(), highs.end());
+  const auto range = id_range(member, threads);
+  const std::int64_t low = range.first, high = range.second;
   // (Unsigned: the difference of any two int64 ids fits.)
   const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
   if (span >= 2 * static_cast<std::uint64_t>(n) + 2) return std::nullopt;

@@ -5,9 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace yibao {
+
+// The smallest and largest of (at least one) ids, read on `threads` threads.
+std::pair<std::int64_t, std::int64_t> id_range(std::span<const std::int64_t> member,
+                                               std::size_t threads = 1);
 
 // Whether rows are already in processing order (sorted by member, then day): one linear
 // read (on `threads` threads), the common case for extracts.
