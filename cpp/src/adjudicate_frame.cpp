@@ -213,6 +213,7 @@ bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
 
 bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
                       const AdjudicationColumns& out, std::size_t threads) {
+  threads = std::clamp<std::size_t>(threads, 1, max_threads);
   if (!same_length(frame, out)) throw InputError("frame columns differ in length", no_row, "");
   const FrameConverter converter(frame, labels);
   const std::vector<std::size_t> bounds =

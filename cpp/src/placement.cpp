@@ -65,8 +65,8 @@ MemberPlacement::MemberPlacement(std::span<const std::int64_t> member,
                        1;
   // One count per member per part: at most about 4 counts per row in all, whatever the
   // number of threads (many threads over a wide id range would otherwise need gigabytes).
-  const std::size_t threads_parts =
-      std::clamp<std::size_t>(n_ / min_rows_per_thread, 1, std::max<std::size_t>(threads, 1));
+  const std::size_t threads_parts = std::clamp<std::size_t>(
+      n_ / min_rows_per_thread, 1, std::clamp<std::size_t>(threads, 1, max_parallel));
   const std::size_t parts = std::clamp<std::size_t>(4 * n_ / buckets, 1, threads_parts);
   next_.assign(parts, std::vector<std::uint32_t>(buckets, 0));
   run_tasks(parts, [&](std::size_t k) {
@@ -91,7 +91,7 @@ MemberPlacement::MemberPlacement(std::span<const std::int64_t> member,
   for (std::size_t c = 0; c + 1 < chunks_.size(); ++c) {
     std::fill(chunk_of_member_.begin() + static_cast<std::ptrdiff_t>(chunks_[c]),
               chunk_of_member_.begin() + static_cast<std::ptrdiff_t>(chunks_[c + 1]),
-              static_cast<std::uint16_t>(c));
+              static_cast<std::uint8_t>(c));
   }
   streamed_.assign(parts * (chunks_.size() - 1) * blocks(), 0);
 }
@@ -125,7 +125,7 @@ MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std
 }
 
 void MemberPlacement::split_into_chunks(std::size_t threads) {
-  const std::size_t chunks = std::clamp<std::size_t>(threads, 1, max_chunks);
+  const std::size_t chunks = std::clamp<std::size_t>(threads, 1, max_parallel);
   chunks_.assign(1, 0);
   for (std::size_t k = 1; k < chunks; ++k) {
     // After the member holding the chunk's last row.
@@ -147,6 +147,8 @@ void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColu
     const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(block.member[i]) -
                                                  static_cast<std::uint64_t>(low_));
     if (bucket >= next.size()) throw std::logic_error("MemberPlacement::place: unknown member");
+    // (Never taken, as rows are placed once: but a slot past the member's is never written.)
+    if (next[bucket] >= ends_[bucket]) throw std::logic_error("MemberPlacement::place: twice");
     records[next[bucket]++] = pack(block, i, first + i);
     ++streamed(part, chunk_of_member_[bucket], (first + i) >> shift_);
   }

@@ -117,8 +117,10 @@ class MemberPlacement {
   std::vector<std::size_t> ends_;                 // one past each member's last record
   std::vector<std::vector<std::uint32_t>> next_;  // dense ids: per part, each member's next slot
   std::vector<std::size_t> chunks_;
-  static constexpr std::size_t max_chunks = 65535;
-  std::vector<std::uint16_t> chunk_of_member_;  // dense ids
+  // Counts are kept per part, chunk and destination block, so both are bounded: unsorted
+  // input runs on at most 64 threads (the same results for any count).
+  static constexpr std::size_t max_parallel = 64;
+  std::vector<std::uint8_t> chunk_of_member_;  // dense ids
   // Destination blocks of 2^shift_ rows; per part, chunk and block, the rows streamed there;
   // then (close) where each chunk's stream into each block begins.
   unsigned shift_ = 16;

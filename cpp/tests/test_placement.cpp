@@ -200,3 +200,17 @@ TEST(Placement, OverflowOfDecimal128IsTheSortedRowsError) {
     EXPECT_EQ(fen.ytd[0], 2 * big);
   }
 }
+
+TEST(Placement, AnyThreadCountGivesTheSameResults) {
+  // More threads than rows, members or destination blocks; far more than can start.
+  const Table sorted = sorted_claims(20'000, 7);
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 8);
+  const auto fen = MoneyColumn::Layout::fen64;
+  const Words expected = run_words(chongqing(), sorted, 1, fen);
+  for (const std::size_t threads : {65U, 1000U, 100'000U}) {
+    EXPECT_TRUE(run_words(chongqing(), sorted, threads, fen) == expected) << threads;
+    EXPECT_TRUE(unshuffle(run_words(chongqing(), take(sorted, order), threads, fen), order, 1) ==
+                expected)
+        << threads;
+  }
+}

@@ -11,6 +11,10 @@
 
 namespace yibao {
 
+// At most this many threads per call, whatever is asked (results are the same for any count;
+// tens of thousands of threads would fail to start).
+inline constexpr std::size_t max_threads = 1024;
+
 // Below this many rows per thread, starting a thread costs more than it saves.
 inline constexpr std::size_t min_rows_per_thread = 1 << 14;
 
