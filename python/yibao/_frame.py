@@ -1,11 +1,13 @@
 """The fast path of ``yibao.adjudicate`` for a frame of the usual dtypes (issue 5).
 
-When the claims are sorted by member and date and hold int64 member ids, datetime64[ns]
-dates, int8 levels, float64 amounts and Arrow strings, the core converts and adjudicates
-them block by block in one pass (``yibao::adjudicate_frame``), so the converted columns never
-leave the cache. Anything else (other dtypes, a members table, unsorted rows, a value that
-does not convert, a policy error) returns None, and the general path (``_claims`` then
-``yibao::adjudicate``) runs: it is the reference, and it words every error.
+When the claims hold int64 member ids, datetime64[ns] dates, int8 levels, float64 amounts and
+Arrow strings, the core converts and adjudicates them block by block in one pass
+(``yibao::adjudicate_frame``), so the converted columns never leave the cache; unsorted rows
+with dense member ids are converted block by block and placed by member
+(``cpp/src/placement.hpp``). Anything else (other dtypes, a members table, unsorted rows with
+sparse ids, a value that does not convert, a policy error) returns None, and the general
+path (``_claims`` then ``yibao::adjudicate``) runs: it is the reference, and it words every
+error.
 """
 
 from __future__ import annotations
