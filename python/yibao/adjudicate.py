@@ -136,7 +136,7 @@ def adjudicate(
         ``"yuan"`` (default) or ``"fen"`` for integer amount columns.
     threads
         Worker threads, partitioned by member; the result is identical for every value.
-        Default: all cores.
+        Default: all cores. At most 1,024 are used (unsorted rows: at most 64).
     money
         ``"decimal"`` (exact ``decimal128(18, 2)``, default), ``"float"`` (a float64 view,
         inexact), or ``"fen"`` (int64 fen).
