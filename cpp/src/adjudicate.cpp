@@ -70,8 +70,7 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
   // is the one to raise only if the input really is sorted), the rows are placed in member
   // order and it is all redone.
   try {
-    const std::vector<std::size_t> bounds =
-        member_chunks({}, claims.member, std::max<std::size_t>(threads, 1));
+    const std::vector<std::size_t> bounds = member_chunks({}, claims.member, threads);
     run_tasks(bounds.size() - 1, [&](std::size_t k) {
       Adjudicator(policy, claims, out).run(bounds[k], bounds[k + 1]);
     });

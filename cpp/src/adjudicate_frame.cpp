@@ -216,8 +216,7 @@ bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const Fra
   threads = std::clamp<std::size_t>(threads, 1, max_threads);
   if (!same_length(frame, out)) throw InputError("frame columns differ in length", no_row, "");
   const FrameConverter converter(frame, labels);
-  const std::vector<std::size_t> bounds =
-      member_chunks({}, frame.member, std::max<std::size_t>(threads, 1));
+  const std::vector<std::size_t> bounds = member_chunks({}, frame.member, threads);
   try {
     validate(policy);
     run_tasks(bounds.size() - 1, [&](std::size_t k) {

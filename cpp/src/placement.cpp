@@ -158,7 +158,7 @@ void MemberPlacement::close() {
   const std::size_t chunks = chunks_.size() - 1;
   const std::size_t parts = std::max<std::size_t>(next_.size(), 1);
   // Block by block, each chunk's stream in turn.
-  stream_begin_.assign(chunks * blocks() + 1, 0);
+  stream_begin_.assign(chunks * blocks(), 0);
   block_begin_.assign(blocks() + 1, 0);
   std::size_t running = 0;
   for (std::size_t b = 0; b < blocks(); ++b) {

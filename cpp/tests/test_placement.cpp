@@ -124,6 +124,15 @@ std::vector<std::size_t> tie_preserving_shuffle(const Table& t, std::uint64_t se
   return out;
 }
 
+// Whether `rows` taken in the order `order` give, row for row, the results `expected` of the
+// rows sorted.
+bool shuffled_gives(const Words& expected, const Policy& policy, const Table& rows,
+                    const std::vector<std::size_t>& order, std::size_t threads,
+                    MoneyColumn::Layout layout = MoneyColumn::Layout::fen64) {
+  const std::size_t width = layout == MoneyColumn::Layout::decimal128 ? 2 : 1;
+  return unshuffle(run_words(policy, take(rows, order), threads, layout), order, width) == expected;
+}
+
 }  // namespace
 
 TEST(Placement, ShuffledRowsGiveTheSortedRowsResults) {
@@ -131,13 +140,11 @@ TEST(Placement, ShuffledRowsGiveTheSortedRowsResults) {
   // cut through members.
   const Table sorted = sorted_claims(140'000, 1);
   const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 2);
-  const Table shuffled = take(sorted, order);
   for (const auto layout : {MoneyColumn::Layout::fen64, MoneyColumn::Layout::decimal128}) {
-    const std::size_t width = layout == MoneyColumn::Layout::decimal128 ? 2 : 1;
     const Words expected = run_words(chongqing(), sorted, 1, layout);
     for (const std::size_t threads : {1U, 2U, 3U, 8U}) {
-      const Words got = run_words(chongqing(), shuffled, threads, layout);
-      EXPECT_TRUE(unshuffle(got, order, width) == expected) << threads << " threads";
+      EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, order, threads, layout))
+          << threads << " threads";
     }
   }
 }
@@ -147,11 +154,9 @@ TEST(Placement, SparseIdsTakeTheSameOrder) {
   Table sparse = sorted;
   for (auto& m : sparse.member) m = m * 1'000'000'007LL - 5;  // no counting sort possible
   const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 4);
-  const auto fen = MoneyColumn::Layout::fen64;
-  const Words expected = run_words(chongqing(), sorted, 1, fen);
+  const Words expected = run_words(chongqing(), sorted, 1, MoneyColumn::Layout::fen64);
   for (const std::size_t threads : {1U, 2U, 5U}) {
-    EXPECT_TRUE(unshuffle(run_words(chongqing(), take(sparse, order), threads, fen), order, 1) ==
-                expected)
+    EXPECT_TRUE(shuffled_gives(expected, chongqing(), sparse, order, threads))
         << threads << " threads";
   }
 }
@@ -163,12 +168,9 @@ TEST(Placement, PerVisitRulesReadTheCallersInstitutions) {
   for (auto& s : sorted.service) s = 0;
   for (auto& d : sorted.day) d = 18993 + (d - day_2024_01_01);  // from 2022-01-01
   const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 6);
-  const auto fen = MoneyColumn::Layout::fen64;
-  const Words expected = run_words(ili(), sorted, 1, fen);
+  const Words expected = run_words(ili(), sorted, 1, MoneyColumn::Layout::fen64);
   for (const std::size_t threads : {1U, 2U, 4U}) {
-    EXPECT_TRUE(unshuffle(run_words(ili(), take(sorted, order), threads, fen), order, 1) ==
-                expected)
-        << threads << " threads";
+    EXPECT_TRUE(shuffled_gives(expected, ili(), sorted, order, threads)) << threads << " threads";
   }
 }
 
@@ -209,8 +211,6 @@ TEST(Placement, AnyThreadCountGivesTheSameResults) {
   const Words expected = run_words(chongqing(), sorted, 1, fen);
   for (const std::size_t threads : {65U, 1000U, 100'000U}) {
     EXPECT_TRUE(run_words(chongqing(), sorted, threads, fen) == expected) << threads;
-    EXPECT_TRUE(unshuffle(run_words(chongqing(), take(sorted, order), threads, fen), order, 1) ==
-                expected)
-        << threads;
+    EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, order, threads)) << threads;
   }
 }

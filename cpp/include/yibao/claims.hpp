@@ -84,12 +84,7 @@ class MoneyColumn {
     if (value.fen() > max_decimal18 || value.fen() < -max_decimal18) {
       throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row, "");
     }
-    if (layout_ == Layout::fen64) {
-      words_[row] = value.fen();
-    } else {
-      words_[2 * row] = value.fen();
-      words_[2 * row + 1] = value.fen() < 0 ? -1 : 0;  // two's complement high word
-    }
+    store_checked(row, value.fen());
   }
 
   // store() for a value already checked against this column (on staging): nothing to fail.
@@ -98,7 +93,7 @@ class MoneyColumn {
       words_[row] = fen;
     } else {
       words_[2 * row] = fen;
-      words_[2 * row + 1] = fen < 0 ? -1 : 0;
+      words_[2 * row + 1] = fen < 0 ? -1 : 0;  // two's complement high word
     }
   }
 
