@@ -44,7 +44,7 @@ bool reads_institutions(const Policy& policy) {
 
 namespace detail {
 
-void adjudicate_placed(const Policy& policy, const MemberPlacement& placed,
+void adjudicate_placed(const Policy& policy, MemberPlacement& placed,
                        std::span<const std::int64_t> institution, const AdjudicationColumns& out,
                        std::size_t threads) {
   if (!reads_institutions(policy)) institution = {};
@@ -89,7 +89,7 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
     detail::adjudicate_placed(policy, placed, claims.institution, out, threads);
   } else {
     const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);
-    const detail::MemberPlacement placed(claims, order, threads);
+    detail::MemberPlacement placed(claims, order, threads);
     detail::adjudicate_placed(policy, placed, claims.institution, out, threads);
   }
 }

@@ -147,9 +147,8 @@ class PlacedBlock {
     const auto rule = rule_.span();
     const auto row = caller_row_.span();
     for (std::size_t i = 0; i < size_; ++i) {
-      streams.put(static_cast<std::size_t>(row[i]),
-                  {r[i], r[capacity + i], r[2 * capacity + i], r[3 * capacity + i],
-                   r[4 * capacity + i], rule[i], 0});
+      streams.put(static_cast<std::size_t>(row[i]), r[i], r[capacity + i], r[2 * capacity + i],
+                  r[3 * capacity + i], r[4 * capacity + i], rule[i]);
     }
     size_ = 0;
   }
@@ -183,7 +182,7 @@ class Adjudicator {
   // rows taken by day (ties in input order), unpacked a block at a time, and the block's
   // results sent on their way back.
   // `institution` is the caller's column (empty if none).
-  void run_placed(const MemberPlacement& placed, std::size_t chunk,
+  void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
     const auto records = placed.records();
     const AdjudicationColumns& caller = *out_;
@@ -439,7 +438,7 @@ class Adjudicator {
 
 // Adjudicates placed rows (placement.hpp) into `out`, on `threads` threads.
 // `institution` is the caller's column (empty if none).
-void adjudicate_placed(const Policy& policy, const MemberPlacement& placed,
+void adjudicate_placed(const Policy& policy, MemberPlacement& placed,
                        std::span<const std::int64_t> institution, const AdjudicationColumns& out,
                        std::size_t threads);
 

@@ -169,13 +169,15 @@ void MemberPlacement::close() {
     }
   }
   block_begin_[blocks()] = running;
+  wide_.assign(chunks, {});
   if (running != n_) throw std::logic_error("MemberPlacement::close: rows not all placed");
 }
 
-ResultStreams MemberPlacement::results_of(std::size_t chunk) const {
+ResultStreams MemberPlacement::results_of(std::size_t chunk) {
   const auto first = stream_begin_.begin() + static_cast<std::ptrdiff_t>(chunk * blocks());
   return {results_.span(),
-          std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(blocks())), shift_};
+          std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(blocks())), shift_,
+          wide_[chunk]};
 }
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {
@@ -204,6 +206,14 @@ void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threa
       }
     }
   });
+  for (const auto& chunk : wide_) {
+    for (const WideResult& r : chunk) {
+      out.deductible.store_checked(r.row, r.deductible);
+      out.fund_paid.store_checked(r.row, r.fund_paid);
+      out.self_pay.store_checked(r.row, r.self_pay);
+      out.capped.store_checked(r.row, r.capped);
+    }
+  }
 }
 
 }  // namespace yibao::detail

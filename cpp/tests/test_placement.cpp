@@ -214,3 +214,28 @@ TEST(Placement, AnyThreadCountGivesTheSameResults) {
     EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, order, threads)) << threads;
   }
 }
+
+TEST(Placement, AmountsBeyond32BitsComeBackWhole) {
+  // Results travel back in 32-bit amounts where they fit (placement.hpp); these rows' do not.
+  Policy uncapped = chongqing();
+  auto& pool = uncapped.versions[0].pools[0];
+  pool.has_annual_cap = false;
+  for (auto& by_status : pool.rate) by_status.fill(Rate::from_ppm(Rate::one));
+  Table sorted = sorted_claims(70'000, 9);
+  for (std::size_t i = 0; i < sorted.eligible.size(); i += 97)
+    sorted.eligible[i] = 6'000'000'000LL + static_cast<std::int64_t>(i);  // 60 million yuan
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 10);
+  for (const Policy& policy : {chongqing(), uncapped}) {
+    for (const auto layout : {MoneyColumn::Layout::fen64, MoneyColumn::Layout::decimal128}) {
+      const Words expected = run_words(policy, sorted, 1, layout);
+      // Over the annual cap (Chongqing) the rest is capped; without a cap the fund pays it.
+      const auto& big =
+          policy.versions[0].pools[0].has_annual_cap ? expected.capped : expected.fund;
+      EXPECT_GT(*std::max_element(big.begin(), big.end()), std::int64_t{1} << 31);
+      for (const std::size_t threads : {1U, 2U}) {
+        EXPECT_TRUE(shuffled_gives(expected, policy, sorted, order, threads, layout))
+            << threads << " threads";
+      }
+    }
+  }
+}
