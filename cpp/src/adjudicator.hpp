@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "day_order.hpp"
 #include "placement.hpp"
 #include "yibao/buffers.hpp"
 #include "yibao/calendar.hpp"
@@ -40,21 +41,6 @@ inline const char* const service_names[n_services] = {
 
 // Thrown by a pass over rows assumed sorted at the first row that is not; caught by adjudicate.
 struct NotInOrder {};
-
-// Sorts distinct keys: insertion sort for a member's usual handful of rows (fastest there,
-// no allocation), std::sort beyond.
-inline void sort_small(std::vector<std::uint64_t>& keys) {
-  if (keys.size() > 32) {
-    std::sort(keys.begin(), keys.end());
-    return;
-  }
-  for (std::size_t i = 1; i < keys.size(); ++i) {
-    const std::uint64_t key = keys[i];
-    std::size_t j = i;
-    for (; j > 0 && key < keys[j - 1]; --j) keys[j] = keys[j - 1];
-    keys[j] = key;
-  }
-}
 
 inline std::int64_t row_of(std::size_t position) {
   return static_cast<std::int64_t>(position);
@@ -196,19 +182,18 @@ class Adjudicator {
       out_ = &caller;
       block.stage(streams);
     };
-    std::vector<std::uint64_t> by_day;  // one member's rows: day (order-preserving) | index
-    for (std::size_t m = placed.chunks()[chunk]; m < placed.chunks()[chunk + 1]; ++m) {
-      const std::size_t begin = placed.member_begin(m), end = placed.member_end(m);
-      by_day.clear();
-      for (std::size_t p = begin; p < end; ++p) {
-        const auto day = static_cast<std::uint32_t>(records[p].day) ^ 0x8000'0000U;
-        by_day.push_back(std::uint64_t{day} << 32 | (p - begin));
-      }
-      sort_small(by_day);
-      for (const std::uint64_t key : by_day) {
-        block.append(placed.member_id(m), records[begin + static_cast<std::uint32_t>(key)],
-                     institution);
-        if (block.full()) flush();
+    DayOrder day_order;
+    const std::size_t last = placed.chunks()[chunk + 1];
+    for (std::size_t m = placed.chunks()[chunk]; m < last;) {
+      const std::size_t batch_end = DayOrder::batch_end(placed, m, last);
+      const std::size_t base = placed.member_begin(m);
+      const auto order = day_order.sort(placed, m, batch_end);
+      for (; m < batch_end; ++m) {
+        const std::int64_t id = placed.member_id(m);
+        for (std::size_t q = placed.member_begin(m) - base; q < placed.member_end(m) - base; ++q) {
+          block.append(id, records[base + order[q]], institution);
+          if (block.full()) flush();
+        }
       }
     }
     if (block.size() > 0) flush();

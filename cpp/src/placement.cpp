@@ -138,19 +138,40 @@ void MemberPlacement::split_into_chunks(std::size_t threads) {
 }
 
 void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColumns& block) {
-  auto& next = next_[part];
-  PackedClaim* const records = records_.span().data();
   const std::size_t n = block.size();
   if (first < part_begin(part) || first + n > part_begin(part + 1))
     throw std::logic_error("MemberPlacement::place: rows outside the part");
+  // Plain pointers in locals: the records' one-byte codes may alias anything, which would
+  // otherwise reload every column's pointer after each store.
+  PackedClaim* const records = records_.span().data();
+  std::uint32_t* const next = next_[part].data();
+  const std::size_t buckets = next_[part].size();
+  const std::size_t* const ends = ends_.data();
+  const std::uint8_t* const chunk_of = chunk_of_member_.data();
+  std::uint32_t* const streamed = &streamed_[part * (chunks_.size() - 1) * blocks()];
+  const std::size_t blocks_per_chunk = blocks();
+  const unsigned shift = shift_;
+  const std::uint64_t low = static_cast<std::uint64_t>(low_);
+  const std::int64_t* const member = block.member.data();
+  const std::int64_t* const eligible = block.eligible.data();
+  const std::int32_t* const day = block.day.data();
+  const std::int8_t *const level = block.level.data(), *const status = block.status.data(),
+                           *const service = block.service.data(),
+                           *const prescriber = block.prescriber.data(),
+                           *const tier = block.tier.data();
   for (std::size_t i = 0; i < n; ++i) {
-    const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(block.member[i]) -
-                                                 static_cast<std::uint64_t>(low_));
-    if (bucket >= next.size()) throw std::logic_error("MemberPlacement::place: unknown member");
+    const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) - low);
+    if (bucket >= buckets) throw std::logic_error("MemberPlacement::place: unknown member");
     // (Never taken, as rows are placed once: but a slot past the member's is never written.)
-    if (next[bucket] >= ends_[bucket]) throw std::logic_error("MemberPlacement::place: twice");
-    records[next[bucket]++] = pack(block, i, first + i);
-    ++streamed(part, chunk_of_member_[bucket], (first + i) >> shift_);
+    const std::uint32_t slot = next[bucket];
+    if (slot >= ends[bucket]) throw std::logic_error("MemberPlacement::place: twice");
+    next[bucket] = slot + 1;
+    const std::size_t row = first + i;
+    records[slot] = {eligible[i],   static_cast<std::uint32_t>(row),
+                     day[i],        level[i],
+                     status[i],     service[i],
+                     prescriber[i], tier[i]};
+    ++streamed[chunk_of[bucket] * blocks_per_chunk + (row >> shift)];
   }
 }
 

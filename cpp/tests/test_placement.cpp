@@ -73,15 +73,15 @@ Words unshuffle(const Words& w, const std::vector<std::size_t>& order, std::size
   return out;
 }
 
-// Claims sorted by member and day, over two calendar years, with one member far larger than
-// the others (its rows span more than one of the kernel's blocks) and pharmacy rows.
-Table sorted_claims(std::size_t n, std::uint64_t seed) {
+// Claims sorted by member and day, over `days` days (two calendar years), with one member far
+// larger than the others (its rows span more than one of the kernel's blocks) and pharmacy rows.
+Table sorted_claims(std::size_t n, std::uint64_t seed, std::uint64_t days = 731) {
   std::mt19937_64 rng(seed);
   std::vector<std::int64_t> member(n);
   for (std::size_t i = 0; i < n; ++i)
     member[i] = i < 10'000 ? 0 : 1 + static_cast<std::int64_t>(rng() % (n / 9));
   std::vector<std::int32_t> day(n);
-  for (auto& d : day) d = day_2024_01_01 + static_cast<std::int32_t>(rng() % 731);
+  for (auto& d : day) d = day_2024_01_01 + static_cast<std::int32_t>(rng() % days);
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -237,5 +237,31 @@ TEST(Placement, AmountsBeyond32BitsComeBackWhole) {
             << threads << " threads";
       }
     }
+  }
+}
+
+TEST(Placement, ClaimsOverDecadesTakeTheSameOrder) {
+  // Members' rows are put in day order a batch of members at a time, by a counting sort over
+  // the batch's days (day_order.cpp); a batch whose days span 4,096 days or more sorts each
+  // member on its own instead. Here members below 2,000 claim within two years (counting
+  // sorts) and the others over 30 years (each member on its own).
+  Table decades = sorted_claims(60'000, 11, 30 * 365);
+  for (std::size_t i = 0; i < decades.day.size(); ++i) {
+    if (decades.member[i] < 2'000)
+      decades.day[i] = day_2024_01_01 + (decades.day[i] - day_2024_01_01) % 731;
+  }
+  std::vector<std::size_t> by_member_and_day(decades.day.size());
+  std::iota(by_member_and_day.begin(), by_member_and_day.end(), 0);
+  std::stable_sort(
+      by_member_and_day.begin(), by_member_and_day.end(), [&](std::size_t a, std::size_t b) {
+        return decades.member[a] < decades.member[b] ||
+               (decades.member[a] == decades.member[b] && decades.day[a] < decades.day[b]);
+      });
+  const Table sorted = take(decades, by_member_and_day);
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 12);
+  const Words expected = run_words(chongqing(), sorted, 1, MoneyColumn::Layout::fen64);
+  for (const std::size_t threads : {1U, 3U}) {
+    EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, order, threads))
+        << threads << " threads";
   }
 }
