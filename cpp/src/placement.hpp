@@ -141,6 +141,7 @@ class MemberPlacement {
   std::vector<std::int64_t> ids_;                 // other ids: each member's id
   std::vector<std::size_t> ends_;                 // one past each member's last record
   std::vector<std::vector<std::uint32_t>> next_;  // dense ids: per part, each member's next slot
+  std::vector<std::vector<std::uint32_t>> part_ends_;  // of parts but the last: next_ when full
   std::vector<std::size_t> chunks_;
   // Counts are kept per part, chunk and destination block, so both are bounded: unsorted
   // input runs on at most 64 threads (the same results for any count).

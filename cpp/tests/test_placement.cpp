@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernel_fixtures.hpp"
+#include "placement.hpp"
 #include "yibao/adjudicate.hpp"
 #include "yibao/errors.hpp"
 
@@ -264,4 +265,26 @@ TEST(Placement, ClaimsOverDecadesTakeTheSameOrder) {
     EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, order, threads))
         << threads << " threads";
   }
+}
+
+TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
+  // Rows are counted by member, then placed: ids that differ between the two reads (the
+  // caller's column written to meanwhile) must neither write past the records nor leave a
+  // slot unwritten for the kernel to read.
+  const std::vector<std::int64_t> counted{0, 1, 1, 2};
+  auto place_ids = [&](std::vector<std::int64_t> placed_ids) {
+    Table rows;
+    for (const std::int64_t id : placed_ids) rows.add(id, day_2024_01_01, 1, 100);
+    const ClaimColumns block{rows.member,     rows.day,    rows.level,
+                             rows.eligible,   rows.status, rows.service,
+                             rows.prescriber, rows.tier,   rows.institution};
+    detail::MemberPlacement placement(counted, {0, 2}, 1);
+    placement.place(0, 0, block);
+    placement.close();
+  };
+  EXPECT_NO_THROW(place_ids({1, 0, 2, 1}));
+  // Member 0's second row would take member 1's first slot, and member 1's last stays empty.
+  EXPECT_THROW(place_ids({0, 0, 1, 2}), std::logic_error);
+  // Member 2's rows would run past the last record.
+  EXPECT_THROW(place_ids({2, 2, 2, 2}), std::logic_error);
 }
