@@ -23,15 +23,6 @@ std::size_t checked_rows(std::size_t n) {
   return n;
 }
 
-// Destination blocks of 2^16 rows, more for very large inputs (at most about 4096 streams per
-// thread). Measured at 2 M rows on 2 threads: 2^14 rows (123 streams per thread) made the
-// pass 10 ms slower; 2^18 made the put-back 5 ms slower (its block outgrew the cache).
-unsigned block_shift(std::size_t n) {
-  unsigned shift = 16;
-  while ((n >> shift) > 4096) ++shift;
-  return shift;
-}
-
 PackedClaim pack(const ClaimColumns& claims, std::size_t i, std::size_t row) {
   return {claims.eligible[i],   static_cast<std::uint32_t>(row),
           claims.day[i],        claims.level[i],
@@ -55,11 +46,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> dense_id_range(
 
 MemberPlacement::MemberPlacement(std::span<const std::int64_t> member,
                                  std::pair<std::int64_t, std::int64_t> range, std::size_t threads)
-    : n_(checked_rows(member.size())),
-      low_(range.first),
-      shift_(block_shift(n_)),
-      records_(n_),
-      results_(n_) {
+    : n_(checked_rows(member.size())), low_(range.first), records_(n_), results_(n_) {
   const auto buckets = static_cast<std::size_t>(static_cast<std::uint64_t>(range.second) -
                                                 static_cast<std::uint64_t>(range.first)) +
                        1;
@@ -100,7 +87,7 @@ MemberPlacement::MemberPlacement(std::span<const std::int64_t> member,
 
 MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std::int64_t> order,
                                  std::size_t threads)
-    : n_(checked_rows(order.size())), shift_(block_shift(n_)), records_(n_), results_(n_) {
+    : n_(checked_rows(order.size())), records_(n_), results_(n_) {
   const auto records = records_.span();
   for_each_range(n_, threads, [&](std::size_t first, std::size_t last) {
     for (std::size_t p = first; p < last; ++p) {
@@ -121,7 +108,7 @@ MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std
   for (std::size_t c = 0; c + 1 < chunks_.size(); ++c) {
     const std::size_t last = chunks_[c + 1] == chunks_[c] ? 0 : member_end(chunks_[c + 1] - 1);
     for (std::size_t p = member_begin(chunks_[c]); p < last; ++p)
-      ++streamed(0, c, static_cast<std::size_t>(order[p]) >> shift_);
+      ++streamed(0, c, static_cast<std::size_t>(order[p]) >> block_shift);
   }
   close();
 }
@@ -152,7 +139,6 @@ void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColu
   const std::uint8_t* const chunk_of = chunk_of_member_.data();
   std::uint32_t* const streamed = &streamed_[part * (chunks_.size() - 1) * blocks()];
   const std::size_t blocks_per_chunk = blocks();
-  const unsigned shift = shift_;
   const std::uint64_t low = static_cast<std::uint64_t>(low_);
   const std::int64_t* const member = block.member.data();
   const std::int64_t* const eligible = block.eligible.data();
@@ -174,7 +160,7 @@ void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColu
                      day[i],        level[i],
                      status[i],     service[i],
                      prescriber[i], tier[i]};
-    ++streamed[chunk_of[bucket] * blocks_per_chunk + (row >> shift)];
+    ++streamed[chunk_of[bucket] * blocks_per_chunk + (row >> block_shift)];
   }
 }
 
@@ -213,7 +199,7 @@ void MemberPlacement::close() {
 ResultStreams MemberPlacement::results_of(std::size_t chunk) {
   const auto first = stream_begin_.begin() + static_cast<std::ptrdiff_t>(chunk * blocks());
   return {results_.span(),
-          std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(blocks())), shift_,
+          std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(blocks())),
           wide_[chunk]};
 }
 
@@ -223,12 +209,12 @@ void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threa
   run_tasks(tasks, [&](std::size_t k) {
     // A block's results, first put in row order here in the cache, then written out
     // row by row: sequential stores into the output columns.
-    Scratch<StagedResult> in_order(std::size_t{1} << shift_);
+    Scratch<StagedResult> in_order(std::size_t{1} << block_shift);
     StagedResult* const local = in_order.span().data();
     for (std::size_t b = blocks() * k / tasks; b < blocks() * (k + 1) / tasks; ++b) {
       for (std::size_t e = block_begin_[b]; e < block_begin_[b + 1]; ++e)
         local[results[e].offset] = results[e];
-      const std::size_t base = b << shift_;
+      const std::size_t base = b << block_shift;
       const std::size_t rows = block_begin_[b + 1] - block_begin_[b];  // every row of the block
       for (std::size_t i = 0; i < rows; ++i) {
         const StagedResult& r = local[i];
@@ -249,6 +235,7 @@ void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threa
       out.fund_paid.store_checked(r.row, r.fund_paid);
       out.self_pay.store_checked(r.row, r.self_pay);
       out.capped.store_checked(r.row, r.capped);
+      out.ytd_fund_paid.store_checked(r.row, r.ytd_fund_paid);
     }
   }
 }

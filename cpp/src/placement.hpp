@@ -32,53 +32,57 @@ struct PackedClaim {
 };
 static_assert(sizeof(PackedClaim) == 24);
 
+// Results go back through destination blocks of 2^16 caller rows: a result names its row in
+// the block in 16 bits. (2^16 was the best size measured at 2 M rows: 2^14 or 2^15 rows made
+// the pass slower, with more streams to append to; 2^17 or 2^18 made the put-back slower,
+// its block outgrowing the cache.)
+constexpr unsigned block_shift = 16;
+
 // One row's results on their way back: `offset` is the row's place in its destination block.
-// The four per-claim amounts take 32 bits here: the streams are most of the memory traffic
-// out of member order (48-byte entries made the put-back 2-3 ms slower at 2 M rows). A row
-// whose amounts do not fit also has them in a WideResult, written over them at the end.
+// Amounts take 32 bits here, as the streams are most of the memory traffic out of member
+// order (48-byte entries took 6 ms longer than these 24-byte ones at 2 M rows). A row whose
+// amounts do not fit also has them in a WideResult, written over them at the end.
 struct StagedResult {
-  std::int32_t deductible, fund_paid, self_pay, capped;
-  std::int64_t ytd_fund_paid;
-  std::uint32_t offset;
+  std::int32_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
+  std::uint16_t offset;
   std::uint16_t rule;
 };
-static_assert(sizeof(StagedResult) == 32);
+static_assert(sizeof(StagedResult) == 24);
 
-// A row's per-claim amounts in full, when they exceed 32 bits (about 21 million yuan).
+// A row's amounts in full, when one exceeds 32 bits (about 21 million yuan).
 struct WideResult {
   std::size_t row;
-  std::int64_t deductible, fund_paid, self_pay, capped;
+  std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
 };
 
 // Appends a thread's results to the streams of their destination blocks.
 class ResultStreams {
  public:
-  ResultStreams(std::span<StagedResult> results, std::vector<std::size_t> cursors, unsigned shift,
+  ResultStreams(std::span<StagedResult> results, std::vector<std::size_t> cursors,
                 std::vector<WideResult>& wide)
-      : results_(results), cursors_(std::move(cursors)), shift_(shift), wide_(wide) {}
+      : results_(results), cursors_(std::move(cursors)), wide_(wide) {}
 
   void put(std::size_t row, std::int64_t deductible, std::int64_t fund_paid, std::int64_t self_pay,
            std::int64_t capped, std::int64_t ytd_fund_paid, std::uint16_t rule) {
     // (Unsigned: a negative amount is wide too.)
     const bool wide =
         ((static_cast<std::uint64_t>(deductible) | static_cast<std::uint64_t>(fund_paid) |
-          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped)) >>
+          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped) |
+          static_cast<std::uint64_t>(ytd_fund_paid)) >>
          31) != 0;
-    if (wide) wide_.push_back({row, deductible, fund_paid, self_pay, capped});
-    results_[cursors_[row >> shift_]++] = {
-        static_cast<std::int32_t>(deductible),
-        static_cast<std::int32_t>(fund_paid),
-        static_cast<std::int32_t>(self_pay),
-        static_cast<std::int32_t>(capped),
-        ytd_fund_paid,
-        static_cast<std::uint32_t>(row & ((std::size_t{1} << shift_) - 1)),
-        rule};
+    if (wide) wide_.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
+    results_[cursors_[row >> block_shift]++] = {static_cast<std::int32_t>(deductible),
+                                                static_cast<std::int32_t>(fund_paid),
+                                                static_cast<std::int32_t>(self_pay),
+                                                static_cast<std::int32_t>(capped),
+                                                static_cast<std::int32_t>(ytd_fund_paid),
+                                                static_cast<std::uint16_t>(row),
+                                                rule};
   }
 
  private:
   std::span<StagedResult> results_;
   std::vector<std::size_t> cursors_;  // the next slot in each destination block's stream
-  unsigned shift_;
   std::vector<WideResult>& wide_;
 };
 
@@ -131,7 +135,7 @@ class MemberPlacement {
 
  private:
   void split_into_chunks(std::size_t threads);
-  [[nodiscard]] std::size_t blocks() const { return (n_ >> shift_) + 1; }
+  [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
   [[nodiscard]] std::uint32_t& streamed(std::size_t part, std::size_t chunk, std::size_t block) {
     return streamed_[(part * (chunks_.size() - 1) + chunk) * blocks() + block];
   }
@@ -147,9 +151,8 @@ class MemberPlacement {
   // input runs on at most 64 threads (the same results for any count).
   static constexpr std::size_t max_parallel = 64;
   std::vector<std::uint8_t> chunk_of_member_;  // dense ids
-  // Destination blocks of 2^shift_ rows; per part, chunk and block, the rows streamed there;
-  // then (close) where each chunk's stream into each block begins.
-  unsigned shift_ = 16;
+  // Per part, chunk and destination block, the rows streamed there; then (close) where each
+  // chunk's stream into each block begins.
   std::vector<std::uint32_t> streamed_;
   std::vector<std::size_t> stream_begin_;  // per chunk, per block
   std::vector<std::size_t> block_begin_;   // per block, then one past the last

@@ -217,7 +217,8 @@ TEST(Placement, AnyThreadCountGivesTheSameResults) {
 }
 
 TEST(Placement, AmountsBeyond32BitsComeBackWhole) {
-  // Results travel back in 32-bit amounts where they fit (placement.hpp); these rows' do not.
+  // Results travel back in 32-bit amounts where they fit (placement.hpp); these rows' do not
+  // (their claims, and without a cap their year-to-date sums too).
   Policy uncapped = chongqing();
   auto& pool = uncapped.versions[0].pools[0];
   pool.has_annual_cap = false;
