@@ -79,18 +79,17 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
   } catch (...) {
     if (in_processing_order(claims.member, claims.day, threads)) throw;
   }
-  if (const auto range = detail::dense_id_range(claims.member, threads)) {
-    detail::MemberPlacement placed(claims.member, *range, threads);
-    run_tasks(placed.parts(), [&](std::size_t k) {
-      const std::size_t first = placed.part_begin(k);
-      placed.place(k, first, claims.rows(first, placed.part_begin(k + 1) - first));
+  if (const auto placed = detail::MemberPlacement::for_dense_ids(claims.member, threads)) {
+    run_tasks(placed->parts(), [&](std::size_t k) {
+      const std::size_t first = placed->part_begin(k);
+      placed->place(k, first, claims.rows(first, placed->part_begin(k + 1) - first));
     });
-    placed.close();
-    detail::adjudicate_placed(policy, placed, claims.institution, out, threads);
+    placed->close();
+    detail::adjudicate_placed(policy, *placed, claims.institution, out, threads);
   } else {
     const std::vector<std::int64_t> order = processing_order(claims.member, claims.day, threads);
-    detail::MemberPlacement placed(claims, order, threads);
-    detail::adjudicate_placed(policy, placed, claims.institution, out, threads);
+    detail::MemberPlacement by_order(claims, order, threads);
+    detail::adjudicate_placed(policy, by_order, claims.institution, out, threads);
   }
 }
 

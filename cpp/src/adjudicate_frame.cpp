@@ -187,20 +187,19 @@ bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
 bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
                            const FrameConverter& converter, const AdjudicationColumns& out,
                            std::size_t threads) {
-  const auto range = detail::dense_id_range(frame.member, threads);
-  if (!range) return false;
   try {
-    detail::MemberPlacement placed(frame.member, *range, threads);
-    run_tasks(placed.parts(), [&](std::size_t k) {
-      const std::size_t first = placed.part_begin(k), last = placed.part_begin(k + 1);
+    const auto placed = detail::MemberPlacement::for_dense_ids(frame.member, threads);
+    if (!placed) return false;
+    run_tasks(placed->parts(), [&](std::size_t k) {
+      const std::size_t first = placed->part_begin(k), last = placed->part_begin(k + 1);
       const ConvertedMemory block(std::min(block_rows, last - first));
       for (std::size_t from = first; from < last; from += block_rows) {
         const std::size_t to = std::min(last, from + block_rows);
-        placed.place(k, from, converter.convert(from, to, block.columns()));
+        placed->place(k, from, converter.convert(from, to, block.columns()));
       }
     });
-    placed.close();
-    detail::adjudicate_placed(policy, placed, frame.institution, out, threads);
+    placed->close();
+    detail::adjudicate_placed(policy, *placed, frame.institution, out, threads);
   } catch (const GiveUp&) {
     return false;
   } catch (const Error&) {

@@ -36,6 +36,7 @@ std::span<const std::uint32_t> DayOrder::sort(const MemberPlacement& placed, std
   const std::size_t rows = placed.member_end(last - 1) - base;
   const auto records = placed.records().subspan(base, rows);
   order_.resize(rows);
+  if (rows == 0) return order_;  // members without rows (dense ids have gaps)
   std::int32_t low = records[0].day, high = low;
   for (const PackedClaim& r : records) {
     low = std::min(low, r.day);

@@ -12,7 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <span>
 #include <utility>
 #include <vector>
@@ -86,18 +86,14 @@ class ResultStreams {
   std::vector<WideResult>& wide_;
 };
 
-// The smallest and largest member id, when ids are dense enough for a counting sort (their
-// range under 2n + 2), else nothing.
-std::optional<std::pair<std::int64_t, std::int64_t>> dense_id_range(
-    std::span<const std::int64_t> member, std::size_t threads);
-
 class MemberPlacement {
  public:
-  // Dense ids in [range.first, range.second] (dense_id_range): rows are counted per member
+  // Dense ids (their range under 2n + 2, for a counting sort): rows are counted per member
   // here, then placed part by part with place(), then close(). Each member's rows keep their
-  // input order. The kernel runs on `threads` chunks of whole members (chunks()).
-  MemberPlacement(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
-                  std::size_t threads);
+  // input order. The kernel runs on `threads` chunks of whole members (chunks()). Other ids:
+  // nothing.
+  static std::unique_ptr<MemberPlacement> for_dense_ids(std::span<const std::int64_t> member,
+                                                        std::size_t threads);
   // Any ids: every row placed at once, in `order` (processing_order(): by member and day).
   MemberPlacement(const ClaimColumns& claims, std::span<const std::int64_t> order,
                   std::size_t threads);
@@ -134,6 +130,12 @@ class MemberPlacement {
   void put_back(const AdjudicationColumns& out, std::size_t threads) const;
 
  private:
+  explicit MemberPlacement(std::size_t n);
+  // Counts each part's rows per member of ids in `range`; false if an id lies outside.
+  bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
+             std::size_t threads);
+  // After count(): where each member's rows go, chunks, and stream counts.
+  void lay_out(std::size_t threads);
   void split_into_chunks(std::size_t threads);
   [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
   [[nodiscard]] std::uint32_t& streamed(std::size_t part, std::size_t chunk, std::size_t block) {

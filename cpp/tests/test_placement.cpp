@@ -279,13 +279,43 @@ TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
     const ClaimColumns block{rows.member,     rows.day,    rows.level,
                              rows.eligible,   rows.status, rows.service,
                              rows.prescriber, rows.tier,   rows.institution};
-    detail::MemberPlacement placement(counted, {0, 2}, 1);
-    placement.place(0, 0, block);
-    placement.close();
+    const auto placement = detail::MemberPlacement::for_dense_ids(counted, 1);
+    placement->place(0, 0, block);
+    placement->close();
   };
   EXPECT_NO_THROW(place_ids({1, 0, 2, 1}));
   // Member 0's second row would take member 1's first slot, and member 1's last stays empty.
   EXPECT_THROW(place_ids({0, 0, 1, 2}), std::logic_error);
   // Member 2's rows would run past the last record.
   EXPECT_THROW(place_ids({2, 2, 2, 2}), std::logic_error);
+}
+
+TEST(Placement, IdsOutsideTheSampledRangeAreCounted) {
+  // Counting sorts size their counts from ids sampled across the column (placement.cpp) and
+  // fall back to the exact range when an id lies outside: here one such id leaves the ids
+  // dense, and another makes them sparse (sorted by processing_order() instead).
+  Table sorted = sorted_claims(20'000, 13);
+  for (auto& m : sorted.member) m += 1'000;
+  const std::vector<std::size_t> shuffle = tie_preserving_shuffle(sorted, 14);
+  const auto with_member = [&](std::int64_t id) {
+    // Row 1 of the shuffled input (never sampled) becomes member `id`'s only claim.
+    Table unsorted = take(sorted, shuffle);
+    unsorted.member[1] = id;
+    std::vector<std::size_t> by_member(unsorted.member.size());
+    std::iota(by_member.begin(), by_member.end(), 0);
+    std::stable_sort(by_member.begin(), by_member.end(), [&](std::size_t a, std::size_t b) {
+      return unsorted.member[a] < unsorted.member[b] ||
+             (unsorted.member[a] == unsorted.member[b] && unsorted.day[a] < unsorted.day[b]);
+    });
+    std::vector<std::size_t> order(by_member.size());  // the unsorted rows, from the sorted
+    for (std::size_t k = 0; k < by_member.size(); ++k) order[by_member[k]] = k;
+    const Table resorted = take(unsorted, by_member);
+    const Words expected = run_words(chongqing(), resorted, 1, MoneyColumn::Layout::fen64);
+    for (const std::size_t threads : {1U, 2U}) {
+      EXPECT_TRUE(shuffled_gives(expected, chongqing(), resorted, order, threads))
+          << id << ", " << threads << " threads";
+    }
+  };
+  with_member(0);                  // 1,000 below the others: still dense
+  with_member(1'000'000'000'000);  // sparse
 }
