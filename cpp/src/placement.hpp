@@ -35,7 +35,9 @@ static_assert(sizeof(PackedClaim) == 24);
 // Results go back through destination blocks of 2^16 caller rows: a result names its row in
 // the block in 16 bits. (2^16 was the best size measured at 2 M rows: 2^14 or 2^15 rows made
 // the pass slower, with more streams to append to; 2^17 or 2^18 made the put-back slower,
-// its block outgrowing the cache.)
+// its block outgrowing the cache.) Very large inputs have more blocks: at 10^9 rows each
+// chunk appends to about 15,000 streams, and the counts per part, chunk and block take about
+// 0.5% of the records' memory.
 constexpr unsigned block_shift = 16;
 
 // One row's results on their way back: `offset` is the row's place in its destination block.
