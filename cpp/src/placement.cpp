@@ -83,7 +83,8 @@ std::unique_ptr<MemberPlacement> MemberPlacement::for_dense_ids(
   return placement;
 }
 
-MemberPlacement::MemberPlacement(std::size_t n) : n_(checked_rows(n)), records_(n_), results_(n_) {}
+MemberPlacement::MemberPlacement(std::size_t n)
+    : n_(checked_rows(n)), records_(n_, Pages::huge), results_(n_) {}
 
 bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
                             std::size_t threads) {
@@ -156,7 +157,7 @@ void MemberPlacement::lay_out(std::size_t threads) {
 
 MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std::int64_t> order,
                                  std::size_t threads)
-    : n_(checked_rows(order.size())), records_(n_), results_(n_) {
+    : n_(checked_rows(order.size())), records_(n_, Pages::huge), results_(n_) {
   const auto records = records_.span();
   for_each_range(n_, threads, [&](std::size_t first, std::size_t last) {
     for (std::size_t p = first; p < last; ++p) {

@@ -160,6 +160,7 @@ class MemberPlacement {
   std::vector<std::uint32_t> streamed_;
   std::vector<std::size_t> stream_begin_;  // per chunk, per block
   std::vector<std::size_t> block_begin_;   // per block, then one past the last
+  // Written at random places: in huge pages, a TLB miss a row fewer (6 ms at 2 M rows).
   Scratch<PackedClaim> records_;
   Scratch<StagedResult> results_;
   std::vector<std::vector<WideResult>> wide_;  // per chunk
