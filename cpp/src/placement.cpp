@@ -205,7 +205,6 @@ void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColu
   PackedClaim* const records = records_.span().data();
   std::uint32_t* const next = next_[part].data();
   const std::size_t buckets = next_[part].size();
-
   const std::uint8_t* const chunk_of = chunk_of_member_.data();
   std::uint32_t* const streamed = &streamed_[part * (chunks_.size() - 1) * blocks()];
   const std::size_t blocks_per_chunk = blocks();
@@ -269,6 +268,14 @@ ResultStreams MemberPlacement::results_of(std::size_t chunk) {
 }
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {
+  // Each value was checked for its column when staged (PlacedBlock::results).
+  auto store = [&](std::size_t row, const auto& r) {
+    out.deductible.store_checked(row, r.deductible);
+    out.fund_paid.store_checked(row, r.fund_paid);
+    out.self_pay.store_checked(row, r.self_pay);
+    out.capped.store_checked(row, r.capped);
+    out.ytd_fund_paid.store_checked(row, r.ytd_fund_paid);
+  };
   const StagedResult* const results = results_.span().data();
   const std::size_t tasks = std::clamp<std::size_t>(threads, 1, blocks());
   run_tasks(tasks, [&](std::size_t k) {
@@ -282,26 +289,14 @@ void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threa
       const std::size_t base = b << block_shift;
       const std::size_t rows = block_begin_[b + 1] - block_begin_[b];  // every row of the block
       for (std::size_t i = 0; i < rows; ++i) {
-        const StagedResult& r = local[i];
-        const std::size_t row = base + i;
-        // Each value was checked for its column when staged (PlacedBlock::results).
-        out.deductible.store_checked(row, r.deductible);
-        out.fund_paid.store_checked(row, r.fund_paid);
-        out.self_pay.store_checked(row, r.self_pay);
-        out.capped.store_checked(row, r.capped);
-        out.ytd_fund_paid.store_checked(row, r.ytd_fund_paid);
-        out.rule[row] = r.rule;
+        store(base + i, local[i]);
+        out.rule[base + i] = local[i].rule;
       }
     }
   });
+  // Amounts past 32 bits, over their truncated entries.
   for (const auto& chunk : wide_) {
-    for (const WideResult& r : chunk) {
-      out.deductible.store_checked(r.row, r.deductible);
-      out.fund_paid.store_checked(r.row, r.fund_paid);
-      out.self_pay.store_checked(r.row, r.self_pay);
-      out.capped.store_checked(r.row, r.capped);
-      out.ytd_fund_paid.store_checked(r.row, r.ytd_fund_paid);
-    }
+    for (const WideResult& r : chunk) store(r.row, r);
   }
 }
 
