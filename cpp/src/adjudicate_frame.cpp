@@ -19,6 +19,8 @@ using detail::NotInOrder;
 // Rows per block: the block's converted columns (about 20 bytes a row) stay in the core's
 // own cache between conversion and adjudication.
 constexpr std::size_t block_rows = 16384;
+// Rows of each thread's share whose order is checked before its first block is converted.
+constexpr std::size_t probe_rows = 64;
 constexpr std::int64_t ns_per_day = 86'400'000'000'000;
 constexpr std::int8_t pharmacy = 1;  // Service::pharmacy: its rows need a prescriber level
 
@@ -220,7 +222,12 @@ bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const Fra
     validate(policy);
     run_tasks(bounds.size() - 1, [&](std::size_t k) {
       const std::size_t begin = bounds[k], end = bounds[k + 1];
-      if (begin > 0 && begin < end && !converter.follows(begin)) throw NotInOrder{};
+      // Rows out of order usually show it at once: checked here, before a block is converted
+      // that the pass would give up on at its second row (0.4 ms at 2 M rows, 12 alternations).
+      for (std::size_t row = std::max<std::size_t>(begin, 1);
+           row < std::min(end, begin + probe_rows); ++row) {
+        if (!converter.follows(row)) throw NotInOrder{};
+      }
       const ConvertedMemory block(std::min(block_rows, end - begin));
       Adjudicator adjudicator(policy, ClaimColumns{}, out);
       for (std::size_t first = begin; first < end; first += block_rows) {
