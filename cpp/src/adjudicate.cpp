@@ -82,7 +82,9 @@ void adjudicate(const Policy& policy, const ClaimColumns& claims, const Adjudica
   if (const auto placed = detail::MemberPlacement::for_dense_ids(claims.member, threads)) {
     run_tasks(placed->parts(), [&](std::size_t k) {
       const std::size_t first = placed->part_begin(k);
-      placed->place(k, first, claims.rows(first, placed->part_begin(k + 1) - first));
+      auto placer = placed->placer(k);
+      placer.place(first, claims.rows(first, placed->part_begin(k + 1) - first));
+      placer.finish();
     });
     placed->close();
     detail::adjudicate_placed(policy, *placed, claims.institution, out, threads);

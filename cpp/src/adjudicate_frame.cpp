@@ -195,10 +195,12 @@ bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
     run_tasks(placed->parts(), [&](std::size_t k) {
       const std::size_t first = placed->part_begin(k), last = placed->part_begin(k + 1);
       const ConvertedMemory block(std::min(block_rows, last - first));
+      auto placer = placed->placer(k);
       for (std::size_t from = first; from < last; from += block_rows) {
         const std::size_t to = std::min(last, from + block_rows);
-        placed->place(k, from, converter.convert(from, to, block.columns()));
+        placer.place(from, converter.convert(from, to, block.columns()));
       }
+      placer.finish();
     });
     placed->close();
     detail::adjudicate_placed(policy, *placed, frame.institution, out, threads);

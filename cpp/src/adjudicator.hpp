@@ -170,7 +170,6 @@ class Adjudicator {
   // `institution` is the caller's column (empty if none).
   void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
-    const auto records = placed.records();
     const AdjudicationColumns& caller = *out_;
     ResultStreams streams = placed.results_of(chunk);
     PlacedBlock block;
@@ -183,16 +182,26 @@ class Adjudicator {
       block.stage(streams);
     };
     DayOrder day_order;
-    const std::size_t last = placed.chunks()[chunk + 1];
-    for (std::size_t m = placed.chunks()[chunk]; m < last;) {
-      const std::size_t batch_end = DayOrder::batch_end(placed, m, last);
-      const std::size_t base = placed.member_begin(m);
-      const auto order = day_order.sort(placed, m, batch_end);
-      for (; m < batch_end; ++m) {
-        const std::int64_t id = placed.member_id(m);
-        for (std::size_t q = placed.member_begin(m) - base; q < placed.member_end(m) - base; ++q) {
-          block.append(id, records[base + order[q]], institution);
-          if (block.full()) flush();
+    std::vector<PackedClaim> local;  // a partition's records in member order
+    const std::size_t first = placed.chunks()[chunk], last = placed.chunks()[chunk + 1];
+    for (std::size_t p = first >> placed.partition_shift();
+         p < placed.partitions() && placed.partition_member(p) < last; ++p) {
+      const auto records = placed.member_ordered(p, local);
+      const std::size_t partition_base = placed.member_begin(placed.partition_member(p));
+      const std::size_t partition_last = std::min(last, placed.partition_member(p + 1));
+      for (std::size_t m = placed.partition_member(p); m < partition_last;) {
+        const std::size_t batch_end = DayOrder::batch_end(placed, m, partition_last);
+        const std::size_t base = placed.member_begin(m);
+        const auto batch =
+            records.subspan(base - partition_base, placed.member_end(batch_end - 1) - base);
+        const auto order = day_order.sort(batch, placed, m, batch_end);
+        for (; m < batch_end; ++m) {
+          const std::int64_t id = placed.member_id(m);
+          for (std::size_t q = placed.member_begin(m) - base; q < placed.member_end(m) - base;
+               ++q) {
+            block.append(id, batch[order[q]], institution);
+            if (block.full()) flush();
+          }
         }
       }
     }

@@ -5,41 +5,27 @@
 #include <cstdlib>
 #include <new>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 namespace yibao {
 namespace {
 
-// Cache-line aligned, whole lines.
+// Cache-line aligned, whole lines. (Asking for transparent huge pages was tried: with the
+// kernel's default defrag=madvise the first call stalled on memory compaction, 3.6× slower.
+// Unsorted rows' records took them for a while, when each was written at a random place: a
+// TLB miss a row fewer. Written in slices since, they gain nothing from them.)
 constexpr std::size_t alignment = 64;
-constexpr std::size_t huge_page = std::size_t{1} << 21;
-
-// Huge pages only for blocks of at least one.
-Pages effective(Pages pages, std::size_t bytes) {
-  return bytes >= huge_page ? pages : Pages::normal;
-}
 
 // Blocks above 64 KiB come in size classes 1/8 of a power of two apart, so that requests of
-// nearly the same size (batches of a stream, cut at member boundaries) share blocks; blocks
-// in huge pages, in whole huge pages.
-std::size_t capacity_for(std::size_t bytes, Pages pages) {
+// nearly the same size (batches of a stream, cut at member boundaries) share blocks.
+std::size_t capacity_for(std::size_t bytes) {
   bytes = std::max<std::size_t>(bytes, 1);
-  std::size_t granule =
+  const std::size_t granule =
       bytes <= (std::size_t{1} << 16) ? alignment : std::size_t{1} << (std::bit_width(bytes) - 4);
-  if (pages == Pages::huge) granule = std::max(granule, huge_page);
   return (bytes + granule - 1) / granule * granule;
 }
 
-void* allocate(std::size_t capacity, Pages pages) {
-  void* p = std::aligned_alloc(pages == Pages::huge ? huge_page : alignment, capacity);
+void* allocate(std::size_t capacity) {
+  void* p = std::aligned_alloc(alignment, capacity);
   if (p == nullptr) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  // Before the first touch, so that its page faults take huge pages (a hint: ignored where
-  // transparent huge pages are off).
-  if (pages == Pages::huge) madvise(p, capacity, MADV_HUGEPAGE);
-#endif
   return p;
 }
 
@@ -54,17 +40,15 @@ BufferCache::~BufferCache() {
   trim_to(0);
 }
 
-void* BufferCache::acquire(std::size_t bytes, Pages pages) {
-  pages = effective(pages, bytes);
-  const std::size_t capacity = capacity_for(bytes, pages);
+void* BufferCache::acquire(std::size_t bytes) {
+  const std::size_t capacity = capacity_for(bytes);
   {
     const std::scoped_lock lock(mutex_);
-    // The smallest kept block of the same pages that fits without wasting more than half of it.
+    // The smallest kept block that fits without wasting more than half of it.
     std::size_t best = free_.size();
     for (std::size_t i = 0; i < free_.size(); ++i) {
       const std::size_t c = free_[i].capacity;
-      if (free_[i].pages == pages && c >= capacity && c <= 2 * capacity &&
-          (best == free_.size() || c < free_[best].capacity))
+      if (c >= capacity && c <= 2 * capacity && (best == free_.size() || c < free_[best].capacity))
         best = i;
     }
     if (best != free_.size()) {
@@ -76,23 +60,20 @@ void* BufferCache::acquire(std::size_t bytes, Pages pages) {
     }
     // A miss: kept blocks of this kind (more than half the size) but too small are of a
     // workload that has grown; keeping them would only hold memory.
-    trim_if([capacity, pages](const Block& b) {
-      return b.pages == pages && b.capacity < capacity && 2 * b.capacity > capacity;
-    });
+    trim_if([capacity](std::size_t c) { return c < capacity && 2 * c > capacity; });
   }
-  return allocate(capacity, pages);
+  return allocate(capacity);
 }
 
-void BufferCache::release(void* pointer, std::size_t bytes, Pages pages) noexcept {
+void BufferCache::release(void* pointer, std::size_t bytes) noexcept {
   if (pointer == nullptr) return;
   // Called from destructors (scratch arrays, the capsules of returned columns): never throws;
   // if the block cannot be kept, it is freed.
   try {
-    pages = effective(pages, bytes);
-    const std::size_t capacity = capacity_for(bytes, pages);
+    const std::size_t capacity = capacity_for(bytes);
     const std::scoped_lock lock(mutex_);
     if (capacity <= limit_) {
-      free_.push_back({pointer, capacity, pages});
+      free_.push_back({pointer, capacity});
       cached_ += capacity;
       trim_to(limit_);
       return;
@@ -122,7 +103,7 @@ template <class Predicate>
 void BufferCache::trim_if(Predicate stale) {
   std::size_t kept = 0;
   for (const Block& block : free_) {
-    if (stale(block)) {
+    if (stale(block.capacity)) {
       cached_ -= block.capacity;
       std::free(block.pointer);
     } else {

@@ -1,6 +1,7 @@
 #include "day_order.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace yibao::detail {
 namespace {
@@ -30,11 +31,12 @@ std::size_t DayOrder::batch_end(const MemberPlacement& placed, std::size_t first
   return end;
 }
 
-std::span<const std::uint32_t> DayOrder::sort(const MemberPlacement& placed, std::size_t first,
+std::span<const std::uint32_t> DayOrder::sort(std::span<const PackedClaim> records,
+                                              const MemberPlacement& placed, std::size_t first,
                                               std::size_t last) {
   const std::size_t base = placed.member_begin(first);
   const std::size_t rows = placed.member_end(last - 1) - base;
-  const auto records = placed.records().subspan(base, rows);
+  if (records.size() != rows) throw std::logic_error("DayOrder::sort: records and members differ");
   order_.resize(rows);
   if (rows == 0) return order_;  // members without rows (dense ids have gaps)
   std::int32_t low = records[0].day, high = low;
@@ -44,7 +46,7 @@ std::span<const std::uint32_t> DayOrder::sort(const MemberPlacement& placed, std
   }
   // (In 64 bits: any two int32 days are less than 2^32 apart.)
   if (std::int64_t{high} - low >= static_cast<std::int64_t>(max_span)) {
-    sort_each_member(placed, first, last);
+    sort_each_member(records, placed, first, last);
     return order_;
   }
   auto day_of = [&](std::size_t q) { return static_cast<std::size_t>(records[q].day - low); };
@@ -69,16 +71,15 @@ std::span<const std::uint32_t> DayOrder::sort(const MemberPlacement& placed, std
   return order_;
 }
 
-void DayOrder::sort_each_member(const MemberPlacement& placed, std::size_t first,
-                                std::size_t last) {
+void DayOrder::sort_each_member(std::span<const PackedClaim> records, const MemberPlacement& placed,
+                                std::size_t first, std::size_t last) {
   const std::size_t base = placed.member_begin(first);
-  const auto records = placed.records();
   for (std::size_t j = first; j < last; ++j) {
     const std::size_t begin = placed.member_begin(j), end = placed.member_end(j);
     keys_.clear();
-    for (std::size_t p = begin; p < end; ++p) {
+    for (std::size_t p = begin - base; p < end - base; ++p) {
       const auto day = static_cast<std::uint32_t>(records[p].day) ^ 0x8000'0000U;
-      keys_.push_back(std::uint64_t{day} << 32 | (p - base));
+      keys_.push_back(std::uint64_t{day} << 32 | p);
     }
     sort_small(keys_);
     for (std::size_t k = 0; k < keys_.size(); ++k)

@@ -26,14 +26,16 @@ class DayOrder {
   [[nodiscard]] static std::size_t batch_end(const MemberPlacement& placed, std::size_t first,
                                              std::size_t last);
 
-  // The records of members [first, last) in processing order, as positions counted from
-  // placed.member_begin(first). Member j's rows are at the same offsets its records have:
-  // [member_begin(j) - member_begin(first), member_end(j) - member_begin(first)).
-  std::span<const std::uint32_t> sort(const MemberPlacement& placed, std::size_t first,
+  // The processing order of `records`, the rows of `placed`'s members [first, last) in member
+  // order, as positions in `records`. Member j's rows are at the same offsets its records
+  // have: [member_begin(j) - member_begin(first), member_end(j) - member_begin(first)).
+  std::span<const std::uint32_t> sort(std::span<const PackedClaim> records,
+                                      const MemberPlacement& placed, std::size_t first,
                                       std::size_t last);
 
  private:
-  void sort_each_member(const MemberPlacement& placed, std::size_t first, std::size_t last);
+  void sort_each_member(std::span<const PackedClaim> records, const MemberPlacement& placed,
+                        std::size_t first, std::size_t last);
 
   std::vector<std::uint32_t> count_;      // per day of the batch's span, then where it starts
   std::vector<std::uint32_t> by_day_;     // the batch's rows by day

@@ -1,6 +1,8 @@
 #include "placement.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -9,6 +11,10 @@
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
 #include "yibao/parallel.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace yibao::detail {
 namespace {
@@ -32,10 +38,15 @@ std::size_t checked_rows(std::size_t n) {
 }
 
 PackedClaim pack(const ClaimColumns& claims, std::size_t i, std::size_t row) {
-  return {claims.eligible[i],   static_cast<std::uint32_t>(row),
-          claims.day[i],        claims.level[i],
-          claims.status[i],     claims.service[i],
-          claims.prescriber[i], claims.tier[i]};
+  return {claims.eligible[i],
+          static_cast<std::uint32_t>(row),
+          claims.day[i],
+          claims.level[i],
+          claims.status[i],
+          claims.service[i],
+          claims.prescriber[i],
+          claims.tier[i],
+          {}};
 }
 
 using IdRange = std::pair<std::int64_t, std::int64_t>;
@@ -83,8 +94,7 @@ std::unique_ptr<MemberPlacement> MemberPlacement::for_dense_ids(
   return placement;
 }
 
-MemberPlacement::MemberPlacement(std::size_t n)
-    : n_(checked_rows(n)), records_(n_, Pages::huge), results_(n_) {}
+MemberPlacement::MemberPlacement(std::size_t n) : n_(checked_rows(n)), records_(n_), results_(n_) {}
 
 bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
                             std::size_t threads) {
@@ -96,11 +106,11 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
   // number of threads (many threads over a wide id range would otherwise need gigabytes).
   const std::size_t threads_parts = std::clamp<std::size_t>(
       n_ / min_rows_per_thread, 1, std::clamp<std::size_t>(threads, 1, max_parallel));
-  const std::size_t parts = std::clamp<std::size_t>(4 * n_ / buckets, 1, threads_parts);
-  next_.assign(parts, std::vector<std::uint32_t>(buckets, 0));
-  std::vector<std::uint8_t> outside(parts, 0);
-  run_tasks(parts, [&](std::size_t k) {
-    std::uint32_t* const count = next_[k].data();
+  parts_ = std::clamp<std::size_t>(4 * n_ / buckets, 1, threads_parts);
+  counts_.assign(parts_, std::vector<std::uint32_t>(buckets, 0));
+  std::vector<std::uint8_t> outside(parts_, 0);
+  run_tasks(parts_, [&](std::size_t k) {
+    std::uint32_t* const count = counts_[k].data();
     const auto low = static_cast<std::uint64_t>(low_);
     bool out = false;
     for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i) {
@@ -117,47 +127,70 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
 }
 
 void MemberPlacement::lay_out(std::size_t threads) {
-  const std::size_t buckets = next_.front().size();
-  // Each member's rows part by part, so within a member they keep their input order: a
-  // prefix sum over members (and parts), on threads over ranges of members.
+  const std::size_t buckets = counts_.front().size();
   ends_.resize(buckets);
-  const std::size_t tasks = next_.size();
-  auto range_begin = [&](std::size_t k) { return buckets * k / tasks; };
-  std::vector<std::uint32_t> before(tasks + 1, 0);  // rows of the members before each range
+  choose_partitions();
+  const std::size_t partitions = this->partitions();
+  slices_.assign(partitions * parts_ + 1, 0);
+  // Prefix sums over members, on threads over ranges of whole partitions: each partition's
+  // slices (part by part: within a member, rows keep their input order), and each member's
+  // end.
+  const std::size_t tasks = std::clamp<std::size_t>(threads, 1, partitions);
+  auto first_partition = [&](std::size_t k) { return partitions * k / tasks; };
+  std::vector<std::uint32_t> before(tasks + 1, 0);  // rows of the partitions before each range
   run_tasks(tasks, [&](std::size_t k) {
     std::uint32_t rows = 0;
-    for (const auto& count : next_) {
-      for (std::size_t b = range_begin(k), end = range_begin(k + 1); b < end; ++b) rows += count[b];
+    for (const auto& count : counts_) {
+      for (std::size_t m = partition_member(first_partition(k)),
+                       end = partition_member(first_partition(k + 1));
+           m < end; ++m)
+        rows += count[m];
     }
     before[k + 1] = rows;
   });
   for (std::size_t k = 0; k < tasks; ++k) before[k + 1] += before[k];
   run_tasks(tasks, [&](std::size_t k) {
     std::uint32_t running = before[k];
-    for (std::size_t b = range_begin(k), end = range_begin(k + 1); b < end; ++b) {
-      for (auto& count : next_) {
-        const std::uint32_t rows = count[b];
-        count[b] = running;
-        running += rows;
+    for (std::size_t p = first_partition(k); p < first_partition(k + 1); ++p) {
+      const std::size_t first = partition_member(p), last = partition_member(p + 1);
+      std::uint32_t slice = running;
+      for (std::size_t part = 0; part < parts_; ++part) {
+        slices_[p * parts_ + part] = slice;
+        for (std::size_t m = first; m < last; ++m) slice += counts_[part][m];
       }
-      ends_[b] = running;
+      for (std::size_t m = first; m < last; ++m) {
+        for (const auto& count : counts_) running += count[m];
+        ends_[m] = running;
+      }
     }
   });
-  // Where each part's slots for each member end: the next part's first, or the member's end.
-  part_ends_.assign(next_.begin() + 1, next_.end());
+  slices_.back() = static_cast<std::uint32_t>(n_);
+  counts_ = {};
+  finished_.assign(parts_, 0);
   split_into_chunks(threads);
-  chunk_of_member_.resize(buckets);
+  chunk_of_partition_.resize(partitions);
   for (std::size_t c = 0; c + 1 < chunks_.size(); ++c) {
-    std::fill(chunk_of_member_.begin() + static_cast<std::ptrdiff_t>(chunks_[c]),
-              chunk_of_member_.begin() + static_cast<std::ptrdiff_t>(chunks_[c + 1]),
-              static_cast<std::uint8_t>(c));
+    for (std::size_t p = chunks_[c] >> shift_;
+         p < partitions && partition_member(p) < chunks_[c + 1]; ++p)
+      chunk_of_partition_[p] = static_cast<std::uint8_t>(c);
   }
-  streamed_.assign(next_.size() * (chunks_.size() - 1) * blocks(), 0);
+  streamed_.assign(parts_ * (chunks_.size() - 1) * blocks(), 0);
+}
+
+// Partitions of about partition_rows rows, whose records put in member order stay in the
+// core's cache, and at most max_partitions of them (each part buffers 192 bytes for each).
+void MemberPlacement::choose_partitions() {
+  constexpr std::size_t partition_rows = 8192, max_partitions = 1024;
+  const std::size_t wanted = std::clamp<std::size_t>(n_ / partition_rows, 1, max_partitions);
+  shift_ = 0;
+  while (members() > 0 && ((members() - 1) >> shift_) + 1 > wanted) ++shift_;
+  // (Dense ids span under 2n + 2 < 2^33 ids: at most 2^23 a partition.)
+  if (shift_ > 24) throw std::logic_error("MemberPlacement: partitions of over 2^24 members");
 }
 
 MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std::int64_t> order,
                                  std::size_t threads)
-    : n_(checked_rows(order.size())), records_(n_, Pages::huge), results_(n_) {
+    : n_(checked_rows(order.size())), records_(n_), results_(n_) {
   const auto records = records_.span();
   for_each_range(n_, threads, [&](std::size_t first, std::size_t last) {
     for (std::size_t p = first; p < last; ++p) {
@@ -173,6 +206,8 @@ MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std
     }
   }
   if (n_ > 0) ends_.push_back(n_);
+  in_member_order_ = true;
+  choose_partitions();
   split_into_chunks(threads);
   streamed_.assign((chunks_.size() - 1) * blocks(), 0);
   for (std::size_t c = 0; c + 1 < chunks_.size(); ++c) {
@@ -187,28 +222,62 @@ void MemberPlacement::split_into_chunks(std::size_t threads) {
   const std::size_t chunks = std::clamp<std::size_t>(threads, 1, max_parallel);
   chunks_.assign(1, 0);
   for (std::size_t k = 1; k < chunks; ++k) {
-    // After the member holding the chunk's last row.
+    // At the first partition that starts at or after the chunk's share of the rows.
     const std::size_t target = n_ * k / chunks;
-    const auto at = std::lower_bound(ends_.begin(), ends_.end(), target);
-    const auto bound = static_cast<std::size_t>(at - ends_.begin()) + 1;
+    std::size_t low = 1, high = partitions();  // the answer lies in [low, high]
+    while (low < high) {
+      const std::size_t mid = low + (high - low) / 2;
+      if (member_begin(partition_member(mid)) >= target) {
+        high = mid;
+      } else {
+        low = mid + 1;
+      }
+    }
+    const std::size_t bound = partition_member(low);
     if (bound > chunks_.back() && bound < members()) chunks_.push_back(bound);
   }
   chunks_.push_back(members());
 }
 
-void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColumns& block) {
+MemberPlacement::Placer MemberPlacement::placer(std::size_t part) {
+  if (in_member_order_ || part >= parts_)
+    throw std::logic_error("MemberPlacement::placer: no such part");
+  return {*this, part};
+}
+
+MemberPlacement::Placer::Placer(MemberPlacement& placement, std::size_t part)
+    : placement_(placement), part_(part), next_row_(placement.part_begin(part)) {
+  const std::size_t partitions = placement.partitions(), parts = placement.parts_;
+  next_.resize(partitions);
+  end_.resize(partitions);
+  for (std::size_t p = 0; p < partitions; ++p) {
+    next_[p] = placement.slices_[p * parts + part];
+    end_[p] = placement.slices_[p * parts + part + 1];
+  }
+  fill_.assign(partitions, 0);
+  buffers_.resize(partitions);
+}
+
+void MemberPlacement::Placer::place(std::size_t first, const ClaimColumns& block) {
   const std::size_t n = block.size();
-  if (first < part_begin(part) || first + n > part_begin(part + 1))
-    throw std::logic_error("MemberPlacement::place: rows outside the part");
+  if (first != next_row_ || first + n > placement_.part_begin(part_ + 1))
+    throw std::logic_error("MemberPlacement::Placer::place: rows outside the part, or not in turn");
+  next_row_ += n;
   // Plain pointers in locals: the records' one-byte codes may alias anything, which would
   // otherwise reload every column's pointer after each store.
-  PackedClaim* const records = records_.span().data();
-  std::uint32_t* const next = next_[part].data();
-  const std::size_t buckets = next_[part].size();
-  const std::uint8_t* const chunk_of = chunk_of_member_.data();
-  std::uint32_t* const streamed = &streamed_[part * (chunks_.size() - 1) * blocks()];
-  const std::size_t blocks_per_chunk = blocks();
-  const std::uint64_t low = static_cast<std::uint64_t>(low_);
+  PackedClaim* const records = placement_.records_.span().data();
+  std::uint32_t* const next = next_.data();
+  const std::uint32_t* const end = end_.data();
+  std::uint8_t* const fill = fill_.data();
+  Buffer* const buffers = buffers_.data();
+  const std::size_t buckets = placement_.members();
+  const unsigned shift = placement_.shift_;
+  const std::uint32_t offset_mask = (std::uint32_t{1} << shift) - 1;
+  const std::uint8_t* const chunk_of = placement_.chunk_of_partition_.data();
+  const std::size_t blocks = placement_.blocks();
+  std::uint32_t* const streamed =
+      &placement_.streamed_[part_ * (placement_.chunks_.size() - 1) * blocks];
+  const std::uint64_t low = static_cast<std::uint64_t>(placement_.low_);
   const std::int64_t* const member = block.member.data();
   const std::int64_t* const eligible = block.eligible.data();
   const std::int32_t* const day = block.day.data();
@@ -219,31 +288,101 @@ void MemberPlacement::place(std::size_t part, std::size_t first, const ClaimColu
   for (std::size_t i = 0; i < n; ++i) {
     const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) - low);
     if (bucket >= buckets) throw std::logic_error("MemberPlacement::place: unknown member");
-    // Only bounded by the records here (checking the member's own end cost a cache miss a
-    // row, about 3 ms at 2 M rows): close() checks that each part filled its slots exactly.
-    const std::uint32_t slot = next[bucket];
-    if (slot >= n_) throw std::logic_error("MemberPlacement::place: more rows than counted");
-    next[bucket] = slot + 1;
+    const std::size_t p = bucket >> shift;
     const std::size_t row = first + i;
-    records[slot] = {eligible[i],   static_cast<std::uint32_t>(row),
-                     day[i],        level[i],
-                     status[i],     service[i],
-                     prescriber[i], tier[i]};
-    ++streamed[chunk_of[bucket] * blocks_per_chunk + (row >> block_shift)];
+    PackedClaim record{eligible[i],
+                       static_cast<std::uint32_t>(row),
+                       day[i],
+                       level[i],
+                       status[i],
+                       service[i],
+                       prescriber[i],
+                       tier[i],
+                       {}};
+    record.set_member(static_cast<std::uint32_t>(bucket) & offset_mask);
+    ++streamed[chunk_of[p] * blocks + (row >> block_shift)];
+    if (fill[p] == 0 && reinterpret_cast<std::uintptr_t>(records + next[p]) % 64 != 0) {
+      // The slice's first records, up to the start of a cache line: written one by one.
+      if (next[p] >= end[p]) ids_changed();
+      records[next[p]++] = record;
+      continue;
+    }
+    buffers[p].records[fill[p]++] = record;
+    if (fill[p] == buffered) write_out(p);
   }
 }
 
-void MemberPlacement::close() {
-  // Every member's slots filled, none overrun (see ids_changed).
-  for (std::size_t part = 0; part < next_.size(); ++part) {
-    const auto& next = next_[part];
-    const bool filled = part < part_ends_.size()
-                            ? next == part_ends_[part]
-                            : std::equal(next.begin(), next.end(), ends_.begin());
-    if (!filled) ids_changed();
+void MemberPlacement::Placer::write_out(std::size_t p) {
+  // (Only rows counted for the slice can fill it: more are ids changed since counting.)
+  if (end_[p] - next_[p] < buffered) ids_changed();
+  PackedClaim* const to = placement_.records_.span().data() + next_[p];
+#if defined(__SSE2__)
+  // Streaming stores: whole lines, so none is read first (at 2 M rows, writing each record
+  // at its member's slot instead cost a cache miss a row).
+  const auto* from = reinterpret_cast<const __m128i*>(buffers_[p].records);
+  auto* into = reinterpret_cast<__m128i*>(to);
+  for (std::size_t k = 0; k < sizeof(Buffer) / sizeof(__m128i); ++k)
+    _mm_stream_si128(into + k, _mm_load_si128(from + k));
+#else
+  std::memcpy(to, buffers_[p].records, sizeof(Buffer));
+#endif
+  next_[p] += buffered;
+  fill_[p] = 0;
+}
+
+void MemberPlacement::Placer::finish() {
+  if (next_row_ != placement_.part_begin(part_ + 1))
+    throw std::logic_error("MemberPlacement::Placer::finish: the part's rows not all placed");
+  PackedClaim* const records = placement_.records_.span().data();
+  for (std::size_t p = 0; p < next_.size(); ++p) {
+    if (end_[p] - next_[p] < fill_[p]) ids_changed();
+    std::copy_n(buffers_[p].records, fill_[p], records + next_[p]);
+    next_[p] += fill_[p];
+    fill_[p] = 0;
+    if (next_[p] != end_[p]) ids_changed();  // fewer rows than counted for the slice
   }
+  placement_.finished_[part_] = 1;
+}
+
+MemberPlacement::Placer::~Placer() {
+#if defined(__SSE2__)
+  // Streaming stores are ordered before whatever follows, on every way out (an exception
+  // included: the records' memory may be reused at once).
+  _mm_sfence();
+#endif
+}
+
+std::span<const PackedClaim> MemberPlacement::member_ordered(
+    std::size_t p, std::vector<PackedClaim>& local) const {
+  const std::size_t first = partition_member(p), last = partition_member(p + 1);
+  const std::size_t begin = member_begin(first), rows = member_begin(last) - begin;
+  const std::span<const PackedClaim> records = records_.span().subspan(begin, rows);
+  if (in_member_order_) return records;
+  if (local.size() < rows) local.resize(rows);
+  // A counting sort in the cache: each member's next slot, from the partition's first.
+  std::vector<std::uint32_t> next(last - first);
+  for (std::size_t j = 0; j < next.size(); ++j)
+    next[j] = static_cast<std::uint32_t>(member_begin(first + j) - begin);
+  PackedClaim* const out = local.data();
+  for (const PackedClaim& record : records) {
+    const std::uint32_t j = record.member_offset();
+    if (j >= next.size()) ids_changed();
+    const std::uint32_t slot = next[j]++;
+    if (slot >= rows) ids_changed();
+    out[slot] = record;
+  }
+  // Every member's slots filled exactly (ids changed since counting would leave one short).
+  for (std::size_t j = 0; j < next.size(); ++j) {
+    if (next[j] != member_end(first + j) - begin) ids_changed();
+  }
+  return {out, rows};
+}
+
+void MemberPlacement::close() {
+  if (std::any_of(finished_.begin(), finished_.end(), [](std::uint8_t f) { return f == 0; }))
+    throw std::logic_error("MemberPlacement::close: a part was not placed");
   const std::size_t chunks = chunks_.size() - 1;
-  const std::size_t parts = std::max<std::size_t>(next_.size(), 1);
+  const std::size_t parts = in_member_order_ ? 1 : parts_;
   // Block by block, each chunk's stream in turn.
   stream_begin_.assign(chunks * blocks(), 0);
   block_begin_.assign(blocks() + 1, 0);

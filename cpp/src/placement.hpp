@@ -3,13 +3,19 @@
 //
 // A row of unsorted input lies at a random place relative to its member's other rows, so
 // moving it costs a cache miss per thing moved. Gathering each input column into processing
-// order and scattering each result column back cost about 14 misses a row. Here a row costs
-// one on the way in: its 24-byte record, written at its member's next slot by a counting sort.
-// On the way out its results are appended to the stream of its destination block (rows that
-// are close together in the caller's order), and each block is then written out from its
-// stream while its rows of the output columns stay in the cache (docs/performance.md).
+// order and scattering each result column back cost about 14 misses a row. Here a row moves
+// twice without one. On the way in, its 24-byte record is appended to the slice of its
+// partition (members in a range of about 8,192 rows' worth) that its part of the input
+// writes, through a buffer of whole cache lines written past the cache; then, a partition at
+// a time, the records are put in member order in the cache, just before the kernel reads
+// them. (One random write per row, at its member's next slot, cost twice as much.) On the
+// way out its results are appended to the stream of its destination block (rows that are
+// close together in the caller's order), and each block is then written out from its stream
+// while its rows of the output columns stay in the cache (docs/performance.md).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,6 +35,19 @@ struct PackedClaim {
   std::uint32_t row;  // the caller's row
   std::int32_t day;
   std::int8_t level, status, service, prescriber, tier;
+  // The member, counted from its partition's first (dense ids: partitions are ranges of at
+  // most 2^24 ids), in the record's spare bytes.
+  std::array<std::uint8_t, 3> member;
+
+  void set_member(std::uint32_t offset) {
+    member[0] = static_cast<std::uint8_t>(offset);
+    member[1] = static_cast<std::uint8_t>(offset >> 8);
+    member[2] = static_cast<std::uint8_t>(offset >> 16);
+  }
+  [[nodiscard]] std::uint32_t member_offset() const {
+    return std::uint32_t{member[0]} | std::uint32_t{member[1]} << 8 |
+           std::uint32_t{member[2]} << 16;
+  }
 };
 static_assert(sizeof(PackedClaim) == 24);
 
@@ -90,10 +109,12 @@ class ResultStreams {
 
 class MemberPlacement {
  public:
+  class Placer;
+
   // Dense ids (their range under 2n + 2, for a counting sort): rows are counted per member
-  // here, then placed part by part with place(), then close(). Each member's rows keep their
-  // input order. The kernel runs on `threads` chunks of whole members (chunks()). Other ids:
-  // nothing.
+  // here, then placed part by part, each by its placer(), then close(). Each member's rows
+  // keep their input order. The kernel runs on `threads` chunks of whole partitions
+  // (chunks()). Other ids: nothing.
   static std::unique_ptr<MemberPlacement> for_dense_ids(std::span<const std::int64_t> member,
                                                         std::size_t threads);
   // Any ids: every row placed at once, in `order` (processing_order(): by member and day).
@@ -104,14 +125,13 @@ class MemberPlacement {
   ~MemberPlacement() = default;
 
   // Input rows are placed in parts [part_begin(k), part_begin(k + 1)), one task per part
-  // (a part's slots are counted for its own rows), so the placement is the same for any
+  // (each part writes its own slice of each partition), so the placement is the same for any
   // number of threads.
-  [[nodiscard]] std::size_t parts() const { return next_.size(); }
+  [[nodiscard]] std::size_t parts() const { return parts_; }
   [[nodiscard]] std::size_t part_begin(std::size_t k) const { return n_ * k / parts(); }
-  // Places the input rows [first, first + block.size()) of part k, in row order; `block`
-  // holds their columns.
-  void place(std::size_t part, std::size_t first, const ClaimColumns& block);
-  // After the last place(): lays out the result streams.
+  // Places part k's rows, block by block in row order (one thread per part).
+  [[nodiscard]] Placer placer(std::size_t part);
+  // After every part's placer has finished: lays out the result streams.
   void close();
 
   [[nodiscard]] std::size_t members() const { return ends_.size(); }
@@ -120,10 +140,23 @@ class MemberPlacement {
   }
   [[nodiscard]] std::size_t member_begin(std::size_t m) const { return m == 0 ? 0 : ends_[m - 1]; }
   [[nodiscard]] std::size_t member_end(std::size_t m) const { return ends_[m]; }
-  [[nodiscard]] std::span<const PackedClaim> records() const { return records_.span(); }
 
-  // Member boundaries [0, m1, ..., members()): chunks of whole members of about equal size,
-  // at most one per thread.
+  // Members come in partitions: [partition_member(p), partition_member(p + 1)).
+  [[nodiscard]] std::size_t partitions() const {
+    return members() == 0 ? 0 : ((members() - 1) >> shift_) + 1;
+  }
+  [[nodiscard]] unsigned partition_shift() const { return shift_; }
+  [[nodiscard]] std::size_t partition_member(std::size_t p) const {
+    return std::min(members(), p << shift_);
+  }
+  // Partition p's records in member order (each member's rows in input order), from its
+  // first member's first: in `local` (put in order there) or in place. Throws logic_error if
+  // the ids changed between counting and placing.
+  [[nodiscard]] std::span<const PackedClaim> member_ordered(std::size_t p,
+                                                            std::vector<PackedClaim>& local) const;
+
+  // Member boundaries [0, m1, ..., members()): chunks of whole partitions of about equal
+  // size, at most one per thread.
   [[nodiscard]] const std::vector<std::size_t>& chunks() const { return chunks_; }
   // Where chunk k's results go (after close()).
   [[nodiscard]] ResultStreams results_of(std::size_t chunk);
@@ -136,8 +169,10 @@ class MemberPlacement {
   // Counts each part's rows per member of ids in `range`; false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
              std::size_t threads);
-  // After count(): where each member's rows go, chunks, and stream counts.
+  // After count(): where each member's rows go, each part's slice of each partition, chunks,
+  // and stream counts.
   void lay_out(std::size_t threads);
+  void choose_partitions();
   void split_into_chunks(std::size_t threads);
   [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
   [[nodiscard]] std::uint32_t& streamed(std::size_t part, std::size_t chunk, std::size_t block) {
@@ -145,25 +180,63 @@ class MemberPlacement {
   }
 
   std::size_t n_;
-  std::int64_t low_ = 0;                          // dense ids: the id of member 0
-  std::vector<std::int64_t> ids_;                 // other ids: each member's id
-  std::vector<std::size_t> ends_;                 // one past each member's last record
-  std::vector<std::vector<std::uint32_t>> next_;  // dense ids: per part, each member's next slot
-  std::vector<std::vector<std::uint32_t>> part_ends_;  // of parts but the last: next_ when full
+  std::size_t parts_ = 1;
+  std::int64_t low_ = 0;           // dense ids: the id of member 0
+  std::vector<std::int64_t> ids_;  // other ids: each member's id
+  std::vector<std::size_t> ends_;  // one past each member's last record
+  // Partition p holds the members [p << shift_, (p + 1) << shift_).
+  unsigned shift_ = 0;
+  bool in_member_order_ = false;  // records written in member order already (other ids)
+  std::vector<std::vector<std::uint32_t>> counts_;  // dense ids, until laid out: per part, member
+  // Dense ids: part k's slice of partition p is [slices_[p * parts + k], the next entry).
+  std::vector<std::uint32_t> slices_;
+  std::vector<std::uint8_t> finished_;  // per part: its placer has finished
   std::vector<std::size_t> chunks_;
   // Counts are kept per part, chunk and destination block, so both are bounded: unsorted
   // input runs on at most 64 threads (the same results for any count).
   static constexpr std::size_t max_parallel = 64;
-  std::vector<std::uint8_t> chunk_of_member_;  // dense ids
+  std::vector<std::uint8_t> chunk_of_partition_;
   // Per part, chunk and destination block, the rows streamed there; then (close) where each
   // chunk's stream into each block begins.
   std::vector<std::uint32_t> streamed_;
   std::vector<std::size_t> stream_begin_;  // per chunk, per block
   std::vector<std::size_t> block_begin_;   // per block, then one past the last
-  // Written at random places: in huge pages, a TLB miss a row fewer (6 ms at 2 M rows).
+  // Dense ids: in slices, written a whole buffer at a time; read a partition at a time.
   Scratch<PackedClaim> records_;
   Scratch<StagedResult> results_;
   std::vector<std::vector<WideResult>> wide_;  // per chunk
+};
+
+// Places one part's rows (one thread): each record goes to its partition's slice through a
+// buffer of 8 records (3 cache lines), written out whole past the cache, so no line of the
+// records is read before it is written.
+class MemberPlacement::Placer {
+ public:
+  Placer(MemberPlacement& placement, std::size_t part);
+  // Rows [first, first + block.size()) of the part, after the rows placed before; `block`
+  // holds their columns.
+  void place(std::size_t first, const ClaimColumns& block);
+  // After the part's last rows: writes what the buffers hold; every slice must be full.
+  void finish();
+  ~Placer();
+  Placer(const Placer&) = delete;
+  Placer& operator=(const Placer&) = delete;
+  Placer(Placer&&) = delete;
+  Placer& operator=(Placer&&) = delete;
+
+ private:
+  static constexpr std::size_t buffered = 8;  // 192 bytes: 3 whole cache lines
+  struct alignas(64) Buffer {
+    PackedClaim records[buffered];
+  };
+  void write_out(std::size_t p);
+
+  MemberPlacement& placement_;
+  std::size_t part_;
+  std::size_t next_row_;
+  std::vector<std::uint32_t> next_, end_;  // per partition: the slice's next slot, its end
+  std::vector<std::uint8_t> fill_;         // per partition: records in its buffer
+  std::vector<Buffer> buffers_;
 };
 
 }  // namespace yibao::detail

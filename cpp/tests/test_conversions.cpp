@@ -150,26 +150,6 @@ TEST(BufferCache, AcquireIs64ByteAligned) {
   }
 }
 
-TEST(BufferCache, HugePageBlocksAreWholeHugePagesReusedOnlyForHugePages) {
-  yibao::BufferCache cache;
-  constexpr std::size_t huge = std::size_t{1} << 21, bytes = 3 * huge + 5;
-  void* p = cache.acquire(bytes, yibao::Pages::huge);
-  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % huge, 0U);
-  cache.release(p, bytes, yibao::Pages::huge);
-  EXPECT_EQ(cache.cached_bytes(), 4 * huge);
-  void* normal = cache.acquire(bytes);  // not the huge-page block
-  EXPECT_NE(normal, p);
-  void* q = cache.acquire(bytes, yibao::Pages::huge);
-  EXPECT_EQ(q, p);
-  cache.release(q, bytes, yibao::Pages::huge);
-  cache.release(normal, bytes);
-  // Below one huge page, a request for huge pages is an ordinary one.
-  void* small = cache.acquire(4096, yibao::Pages::huge);
-  cache.release(small, 4096, yibao::Pages::huge);
-  EXPECT_EQ(cache.acquire(4096), small);
-  cache.release(small, 4096);
-}
-
 TEST(BufferCache, ReleasedBlockIsReusedForTheSameSize) {
   yibao::BufferCache cache;
   void* p = cache.acquire(4096);

@@ -271,23 +271,40 @@ TEST(Placement, ClaimsOverDecadesTakeTheSameOrder) {
 TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
   // Rows are counted by member, then placed: ids that differ between the two reads (the
   // caller's column written to meanwhile) must neither write past the records nor leave a
-  // slot unwritten for the kernel to read.
-  const std::vector<std::int64_t> counted{0, 1, 1, 2};
-  auto place_ids = [&](std::vector<std::int64_t> placed_ids) {
+  // slot unwritten for the kernel to read, whether the row changes partition or not.
+  auto place_ids = [](const std::vector<std::int64_t>& counted,
+                      const std::vector<std::int64_t>& placed_ids) {
     Table rows;
     for (const std::int64_t id : placed_ids) rows.add(id, day_2024_01_01, 1, 100);
     const ClaimColumns block{rows.member,     rows.day,    rows.level,
                              rows.eligible,   rows.status, rows.service,
                              rows.prescriber, rows.tier,   rows.institution};
     const auto placement = detail::MemberPlacement::for_dense_ids(counted, 1);
-    placement->place(0, 0, block);
+    auto placer = placement->placer(0);
+    placer.place(0, block);
+    placer.finish();
     placement->close();
+    std::vector<detail::PackedClaim> local;
+    for (std::size_t p = 0; p < placement->partitions(); ++p)
+      (void)placement->member_ordered(p, local);
+    return placement->partitions();
   };
-  EXPECT_NO_THROW(place_ids({1, 0, 2, 1}));
+  const std::vector<std::int64_t> counted{0, 1, 1, 2};
+  EXPECT_NO_THROW(place_ids(counted, {1, 0, 2, 1}));
   // Member 0's second row would take member 1's first slot, and member 1's last stays empty.
-  EXPECT_THROW(place_ids({0, 0, 1, 2}), std::logic_error);
-  // Member 2's rows would run past the last record.
-  EXPECT_THROW(place_ids({2, 2, 2, 2}), std::logic_error);
+  EXPECT_THROW(place_ids(counted, {0, 0, 1, 2}), std::logic_error);
+  // Member 2's rows would run past the partition's last record.
+  EXPECT_THROW(place_ids(counted, {2, 2, 2, 2}), std::logic_error);
+  // 40,000 members of one row each fill several partitions: a row that moves to another
+  // partition overfills that partition's slice, whether its first rows or a whole buffer.
+  std::vector<std::int64_t> many(40'000);
+  std::iota(many.begin(), many.end(), 0);
+  EXPECT_GT(place_ids(many, many), 1U);
+  for (const std::size_t row : {0U, 20'000U, 39'999U}) {
+    std::vector<std::int64_t> moved = many;
+    moved[row] = row == 0 ? 39'999 : 0;
+    EXPECT_THROW(place_ids(many, moved), std::logic_error) << row;
+  }
 }
 
 TEST(Placement, IdsOutsideTheSampledRangeAreCounted) {

@@ -5,23 +5,11 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <mutex>
 #include <span>
 #include <vector>
 
 namespace yibao {
-
-// How a block's memory is backed.
-enum class Pages : std::uint8_t {
-  normal,
-  // Transparent huge pages (2 MB) where the system grants them on request (Linux's default,
-  // "madvise"), for blocks of 2 MB or more written at random places: with 4 KB pages such
-  // writes miss the TLB. Only the records of unsorted rows ask (docs/performance.md): result
-  // columns in huge pages made the first call of a process twice as slow (3.6× once, when the
-  // kernel compacted memory to find them).
-  huge,
-};
 
 class BufferCache {
  public:
@@ -36,9 +24,9 @@ class BufferCache {
   ~BufferCache();
 
   // At least `bytes` bytes, 64-byte aligned, whose contents are unspecified; give them back with
-  // release(pointer, bytes, pages). Blocks are reused for requests of the same kind of pages.
-  void* acquire(std::size_t bytes, Pages pages = Pages::normal);
-  void release(void* pointer, std::size_t bytes, Pages pages = Pages::normal) noexcept;
+  // release(pointer, bytes).
+  void* acquire(std::size_t bytes);
+  void release(void* pointer, std::size_t bytes) noexcept;
 
   // Keep at most `bytes` of freed blocks (0: keep none); frees what is over the new limit.
   void set_limit(std::size_t bytes);
@@ -49,11 +37,10 @@ class BufferCache {
   struct Block {
     void* pointer;
     std::size_t capacity;
-    Pages pages;
   };
   void trim_to(std::size_t bytes);  // requires mutex_
   template <class Predicate>
-  void trim_if(Predicate stale);  // frees the blocks that are stale; requires mutex_
+  void trim_if(Predicate stale);  // frees the blocks whose capacity is stale; requires mutex_
 
   mutable std::mutex mutex_;
   std::vector<Block> free_;
@@ -66,20 +53,17 @@ class BufferCache {
 template <class T>
 class Scratch {
  public:
-  explicit Scratch(std::size_t n, Pages pages = Pages::normal)
-      : data_(static_cast<T*>(BufferCache::instance().acquire(n * sizeof(T), pages))),
-        size_(n),
-        pages_(pages) {}
+  explicit Scratch(std::size_t n)
+      : data_(static_cast<T*>(BufferCache::instance().acquire(n * sizeof(T)))), size_(n) {}
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { BufferCache::instance().release(data_, size_ * sizeof(T), pages_); }
+  ~Scratch() { BufferCache::instance().release(data_, size_ * sizeof(T)); }
 
   [[nodiscard]] std::span<T> span() const { return {data_, size_}; }
 
  private:
   T* data_;
   std::size_t size_;
-  Pages pages_;
 };
 
 }  // namespace yibao
