@@ -206,6 +206,7 @@ class Adjudicator {
       }
     }
     if (block.size() > 0) flush();
+    streams.finish();
   }
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -11,10 +10,6 @@
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
 #include "yibao/parallel.hpp"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace yibao::detail {
 namespace {
@@ -135,7 +130,8 @@ void MemberPlacement::lay_out(std::size_t threads) {
   // Prefix sums over members, on threads over ranges of whole partitions: each partition's
   // slices (part by part: within a member, rows keep their input order), and each member's
   // end.
-  const std::size_t tasks = std::clamp<std::size_t>(threads, 1, partitions);
+  const std::size_t tasks =
+      std::clamp<std::size_t>(threads, 1, std::min<std::size_t>(partitions, max_parallel));
   auto first_partition = [&](std::size_t k) { return partitions * k / tasks; };
   std::vector<std::uint32_t> before(tasks + 1, 0);  // rows of the partitions before each range
   run_tasks(tasks, [&](std::size_t k) {
@@ -245,18 +241,26 @@ MemberPlacement::Placer MemberPlacement::placer(std::size_t part) {
   return {*this, part};
 }
 
-MemberPlacement::Placer::Placer(MemberPlacement& placement, std::size_t part)
-    : placement_(placement), part_(part), next_row_(placement.part_begin(part)) {
-  const std::size_t partitions = placement.partitions(), parts = placement.parts_;
-  next_.resize(partitions);
-  end_.resize(partitions);
-  for (std::size_t p = 0; p < partitions; ++p) {
-    next_[p] = placement.slices_[p * parts + part];
-    end_[p] = placement.slices_[p * parts + part + 1];
-  }
-  fill_.assign(partitions, 0);
-  buffers_.resize(partitions);
+namespace {
+
+// Part k's slices of every partition: where each begins, or (k + 1) where each ends.
+std::vector<std::uint32_t> slice_bounds(const std::vector<std::uint32_t>& slices, std::size_t parts,
+                                        std::size_t k) {
+  const std::size_t partitions = (slices.size() - 1) / parts;
+  std::vector<std::uint32_t> out(partitions);
+  for (std::size_t p = 0; p < partitions; ++p) out[p] = slices[p * parts + k];
+  return out;
 }
+
+}  // namespace
+
+MemberPlacement::Placer::Placer(MemberPlacement& placement, std::size_t part)
+    : placement_(placement),
+      part_(part),
+      next_row_(placement.part_begin(part)),
+      slices_(placement.records_.span().data(),
+              slice_bounds(placement.slices_, placement.parts_, part),
+              slice_bounds(placement.slices_, placement.parts_, part + 1)) {}
 
 void MemberPlacement::Placer::place(std::size_t first, const ClaimColumns& block) {
   const std::size_t n = block.size();
@@ -265,11 +269,6 @@ void MemberPlacement::Placer::place(std::size_t first, const ClaimColumns& block
   next_row_ += n;
   // Plain pointers in locals: the records' one-byte codes may alias anything, which would
   // otherwise reload every column's pointer after each store.
-  PackedClaim* const records = placement_.records_.span().data();
-  std::uint32_t* const next = next_.data();
-  const std::uint32_t* const end = end_.data();
-  std::uint8_t* const fill = fill_.data();
-  Buffer* const buffers = buffers_.data();
   const std::size_t buckets = placement_.members();
   const unsigned shift = placement_.shift_;
   const std::uint32_t offset_mask = (std::uint32_t{1} << shift) - 1;
@@ -301,55 +300,16 @@ void MemberPlacement::Placer::place(std::size_t first, const ClaimColumns& block
                        {}};
     record.set_member(static_cast<std::uint32_t>(bucket) & offset_mask);
     ++streamed[chunk_of[p] * blocks + (row >> block_shift)];
-    if (fill[p] == 0 && reinterpret_cast<std::uintptr_t>(records + next[p]) % 64 != 0) {
-      // The slice's first records, up to the start of a cache line: written one by one.
-      if (next[p] >= end[p]) ids_changed();
-      records[next[p]++] = record;
-      continue;
-    }
-    buffers[p].records[fill[p]++] = record;
-    if (fill[p] == buffered) write_out(p);
+    // A slice overfilled: only ids changed since counting can do that.
+    if (!slices_.put(p, record)) ids_changed();
   }
-}
-
-void MemberPlacement::Placer::write_out(std::size_t p) {
-  // (Only rows counted for the slice can fill it: more are ids changed since counting.)
-  if (end_[p] - next_[p] < buffered) ids_changed();
-  PackedClaim* const to = placement_.records_.span().data() + next_[p];
-#if defined(__SSE2__)
-  // Streaming stores: whole lines, so none is read first (at 2 M rows, writing each record
-  // at its member's slot instead cost a cache miss a row).
-  const auto* from = reinterpret_cast<const __m128i*>(buffers_[p].records);
-  auto* into = reinterpret_cast<__m128i*>(to);
-  for (std::size_t k = 0; k < sizeof(Buffer) / sizeof(__m128i); ++k)
-    _mm_stream_si128(into + k, _mm_load_si128(from + k));
-#else
-  std::memcpy(to, buffers_[p].records, sizeof(Buffer));
-#endif
-  next_[p] += buffered;
-  fill_[p] = 0;
 }
 
 void MemberPlacement::Placer::finish() {
   if (next_row_ != placement_.part_begin(part_ + 1))
     throw std::logic_error("MemberPlacement::Placer::finish: the part's rows not all placed");
-  PackedClaim* const records = placement_.records_.span().data();
-  for (std::size_t p = 0; p < next_.size(); ++p) {
-    if (end_[p] - next_[p] < fill_[p]) ids_changed();
-    std::copy_n(buffers_[p].records, fill_[p], records + next_[p]);
-    next_[p] += fill_[p];
-    fill_[p] = 0;
-    if (next_[p] != end_[p]) ids_changed();  // fewer rows than counted for the slice
-  }
+  if (!slices_.finish()) ids_changed();  // a slice with more or fewer rows than counted
   placement_.finished_[part_] = 1;
-}
-
-MemberPlacement::Placer::~Placer() {
-#if defined(__SSE2__)
-  // Streaming stores are ordered before whatever follows, on every way out (an exception
-  // included: the records' memory may be reused at once).
-  _mm_sfence();
-#endif
 }
 
 std::span<const PackedClaim> MemberPlacement::member_ordered(
@@ -358,11 +318,22 @@ std::span<const PackedClaim> MemberPlacement::member_ordered(
   const std::size_t begin = member_begin(first), rows = member_begin(last) - begin;
   const std::span<const PackedClaim> records = records_.span().subspan(begin, rows);
   if (in_member_order_) return records;
-  if (local.size() < rows) local.resize(rows);
   // A counting sort in the cache: each member's next slot, from the partition's first.
   std::vector<std::uint32_t> next(last - first);
-  for (std::size_t j = 0; j < next.size(); ++j)
+  std::size_t only = next.size();  // the member holding every row of the partition, if one does
+  for (std::size_t j = 0; j < next.size(); ++j) {
     next[j] = static_cast<std::uint32_t>(member_begin(first + j) - begin);
+    if (rows > 0 && member_end(first + j) - begin - next[j] == rows) only = j;
+  }
+  // One member's rows are in member order already: a member with far more rows than the
+  // others is read in place, not copied (the copy would raise the call's peak memory).
+  if (only < next.size()) {
+    for (const PackedClaim& record : records) {
+      if (record.member_offset() != only) ids_changed();
+    }
+    return records;
+  }
+  if (local.size() < rows) local.resize(rows);
   PackedClaim* const out = local.data();
   for (const PackedClaim& record : records) {
     const std::uint32_t j = record.member_offset();
@@ -385,13 +356,15 @@ void MemberPlacement::close() {
   const std::size_t parts = in_member_order_ ? 1 : parts_;
   // Block by block, each chunk's stream in turn.
   stream_begin_.assign(chunks * blocks(), 0);
+  stream_end_.assign(chunks * blocks(), 0);
   block_begin_.assign(blocks() + 1, 0);
   std::size_t running = 0;
   for (std::size_t b = 0; b < blocks(); ++b) {
     block_begin_[b] = running;
     for (std::size_t c = 0; c < chunks; ++c) {
-      stream_begin_[c * blocks() + b] = running;
+      stream_begin_[c * blocks() + b] = static_cast<std::uint32_t>(running);
       for (std::size_t part = 0; part < parts; ++part) running += streamed(part, c, b);
+      stream_end_[c * blocks() + b] = static_cast<std::uint32_t>(running);
     }
   }
   block_begin_[blocks()] = running;
@@ -400,10 +373,17 @@ void MemberPlacement::close() {
 }
 
 ResultStreams MemberPlacement::results_of(std::size_t chunk) {
-  const auto first = stream_begin_.begin() + static_cast<std::ptrdiff_t>(chunk * blocks());
-  return {results_.span(),
-          std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(blocks())),
-          wide_[chunk]};
+  const auto streams = [&](const std::vector<std::uint32_t>& bounds) {
+    const auto first = bounds.begin() + static_cast<std::ptrdiff_t>(chunk * blocks());
+    return std::vector<std::uint32_t>(first, first + static_cast<std::ptrdiff_t>(blocks()));
+  };
+  return {results_.span().data(), streams(stream_begin_), streams(stream_end_), wide_[chunk]};
+}
+
+void ResultStreams::overrun() {
+  throw std::logic_error(
+      "ResultStreams: a destination block's stream got more or fewer rows "
+      "than were counted for it");
 }
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "line_streams.hpp"
 #include "yibao/buffers.hpp"
 #include "yibao/claims.hpp"
 
@@ -79,9 +80,10 @@ struct WideResult {
 // Appends a thread's results to the streams of their destination blocks.
 class ResultStreams {
  public:
-  ResultStreams(std::span<StagedResult> results, std::vector<std::size_t> cursors,
-                std::vector<WideResult>& wide)
-      : results_(results), cursors_(std::move(cursors)), wide_(wide) {}
+  // Stream b (destination block b) fills results[begin[b], end[b]).
+  ResultStreams(StagedResult* results, std::vector<std::uint32_t> begin,
+                std::vector<std::uint32_t> end, std::vector<WideResult>& wide)
+      : streams_(results, std::move(begin), std::move(end)), wide_(wide) {}
 
   void put(std::size_t row, std::int64_t deductible, std::int64_t fund_paid, std::int64_t self_pay,
            std::int64_t capped, std::int64_t ytd_fund_paid, std::uint16_t rule) {
@@ -92,18 +94,22 @@ class ResultStreams {
           static_cast<std::uint64_t>(ytd_fund_paid)) >>
          31) != 0;
     if (wide) wide_.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
-    results_[cursors_[row >> block_shift]++] = {static_cast<std::int32_t>(deductible),
-                                                static_cast<std::int32_t>(fund_paid),
-                                                static_cast<std::int32_t>(self_pay),
-                                                static_cast<std::int32_t>(capped),
-                                                static_cast<std::int32_t>(ytd_fund_paid),
-                                                static_cast<std::uint16_t>(row),
-                                                rule};
+    const bool put = streams_.put(
+        row >> block_shift,
+        {static_cast<std::int32_t>(deductible), static_cast<std::int32_t>(fund_paid),
+         static_cast<std::int32_t>(self_pay), static_cast<std::int32_t>(capped),
+         static_cast<std::int32_t>(ytd_fund_paid), static_cast<std::uint16_t>(row), rule});
+    if (!put) overrun();
+  }
+  // After the chunk's last result: every stream must be exactly full.
+  void finish() {
+    if (!streams_.finish()) overrun();
   }
 
  private:
-  std::span<StagedResult> results_;
-  std::vector<std::size_t> cursors_;  // the next slot in each destination block's stream
+  [[noreturn]] static void overrun();
+
+  LineStreams<StagedResult> streams_;
   std::vector<WideResult>& wide_;
 };
 
@@ -199,44 +205,30 @@ class MemberPlacement {
   // Per part, chunk and destination block, the rows streamed there; then (close) where each
   // chunk's stream into each block begins.
   std::vector<std::uint32_t> streamed_;
-  std::vector<std::size_t> stream_begin_;  // per chunk, per block
-  std::vector<std::size_t> block_begin_;   // per block, then one past the last
+  std::vector<std::uint32_t> stream_begin_, stream_end_;  // per chunk, per block
+  std::vector<std::size_t> block_begin_;                  // per block, then one past the last
   // Dense ids: in slices, written a whole buffer at a time; read a partition at a time.
   Scratch<PackedClaim> records_;
   Scratch<StagedResult> results_;
   std::vector<std::vector<WideResult>> wide_;  // per chunk
 };
 
-// Places one part's rows (one thread): each record goes to its partition's slice through a
-// buffer of 8 records (3 cache lines), written out whole past the cache, so no line of the
-// records is read before it is written.
+// Places one part's rows (one thread), each record appended to its partition's slice
+// (line_streams.hpp: no line of the records is read before it is written).
 class MemberPlacement::Placer {
  public:
   Placer(MemberPlacement& placement, std::size_t part);
   // Rows [first, first + block.size()) of the part, after the rows placed before; `block`
   // holds their columns.
   void place(std::size_t first, const ClaimColumns& block);
-  // After the part's last rows: writes what the buffers hold; every slice must be full.
+  // After the part's last rows: every slice must be full.
   void finish();
-  ~Placer();
-  Placer(const Placer&) = delete;
-  Placer& operator=(const Placer&) = delete;
-  Placer(Placer&&) = delete;
-  Placer& operator=(Placer&&) = delete;
 
  private:
-  static constexpr std::size_t buffered = 8;  // 192 bytes: 3 whole cache lines
-  struct alignas(64) Buffer {
-    PackedClaim records[buffered];
-  };
-  void write_out(std::size_t p);
-
   MemberPlacement& placement_;
   std::size_t part_;
   std::size_t next_row_;
-  std::vector<std::uint32_t> next_, end_;  // per partition: the slice's next slot, its end
-  std::vector<std::uint8_t> fill_;         // per partition: records in its buffer
-  std::vector<Buffer> buffers_;
+  LineStreams<PackedClaim> slices_;
 };
 
 }  // namespace yibao::detail

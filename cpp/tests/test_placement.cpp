@@ -305,6 +305,27 @@ TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
     moved[row] = row == 0 ? 39'999 : 0;
     EXPECT_THROW(place_ids(many, moved), std::logic_error) << row;
   }
+  // A partition whose rows are all one member's is read in place: a row moved to a member
+  // without rows in the same partition is caught there too.
+  std::vector<std::int64_t> one_member(40'000, 30'000);
+  std::iota(one_member.begin(), one_member.begin() + 20'000, 0);
+  EXPECT_NO_THROW(place_ids(one_member, one_member));
+  std::vector<std::int64_t> moved = one_member;
+  moved.back() = 25'000;
+  EXPECT_THROW(place_ids(one_member, moved), std::logic_error);
+}
+
+TEST(Placement, AMemberWithEveryRowOfItsPartitionIsReadInPlace) {
+  // Member 0's 10,000 rows alone in their partition (ids 1 to 20,000 have none): its records,
+  // read where they were placed, give the sorted rows' results.
+  Table sorted = sorted_claims(30'000, 21);
+  for (auto& m : sorted.member) m = m == 0 ? 0 : m + 20'000;
+  const Words expected = run_words(chongqing(), sorted, 1, MoneyColumn::Layout::fen64);
+  const std::vector<std::size_t> order = tie_preserving_shuffle(sorted, 22);
+  for (const std::size_t threads : {1U, 2U}) {
+    EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, order, threads))
+        << threads << " threads";
+  }
 }
 
 TEST(Placement, IdsOutsideTheSampledRangeAreCounted) {
