@@ -1,6 +1,7 @@
 #include "yibao/adjudicate_frame.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "adjudicator.hpp"
@@ -110,10 +111,15 @@ class FrameConverter {
     bool bad_level = false;
     for (const std::int8_t v : level) bad_level |= static_cast<std::uint8_t>(v) > 3;
     if (bad_level) throw GiveUp{};
-    label_codes<std::int64_t>(status_.slice(first, last), status_labels_, part(block.status),
-                              "status");
-    codes_or(service_, service_labels_, first, last, part(block.service), "service");
-    codes_or(tier_, tier_labels_, first, last, part(block.tier), "tier");
+    // The three label columns together where they can be (all present, one chunk each here,
+    // no missing values); the rest, and any row that needs care, a column at a time.
+    const std::size_t together = labels_together(first, last, block);
+    label_codes<std::int64_t>(status_.slice(first + together, last), status_labels_,
+                              part(block.status).subspan(together), "status");
+    codes_or(service_, service_labels_, first + together, last,
+             part(block.service).subspan(together), "service");
+    codes_or(tier_, tier_labels_, first + together, last, part(block.tier).subspan(together),
+             "tier");
     if (frame_.prescriber.empty()) {
       std::fill_n(block.prescriber.begin(), n, std::int8_t{-1});
     } else {
@@ -151,6 +157,24 @@ class FrameConverter {
   }
 
  private:
+  // How many of rows [first, first + n) label_codes_together() matched (0: none).
+  std::size_t labels_together(std::size_t first, std::size_t last, const Converted& block) const {
+    if (service_.rows() == 0 || tier_.rows() == 0) return 0;
+    const std::size_t n = last - first;
+    const std::array<const ChunkedStrings*, 3> columns{&status_, &service_, &tier_};
+    const std::array<const LabelMatcher*, 3> matchers{&status_labels_, &service_labels_,
+                                                      &tier_labels_};
+    const std::array<std::span<std::int8_t>, 3> outs{block.status.first(n), block.service.first(n),
+                                                     block.tier.first(n)};
+    std::array<LabelRows, 3> rows;
+    for (std::size_t k = 0; k < 3; ++k) {
+      const auto slice = columns[k]->slice(first, last);
+      if (slice.size() != 1 || !slice[0].validity.empty()) return 0;
+      rows[k] = {slice[0].offsets, slice[0].data, matchers[k], outs[k]};
+    }
+    return label_codes_together(rows);
+  }
+
   void codes_or(const ChunkedStrings& column, const LabelMatcher& table, std::size_t first,
                 std::size_t last, std::span<std::int8_t> out, const char* name) const {
     if (column.rows() == 0) {

@@ -58,6 +58,7 @@ TEST(Calendar, YearOfDay) {
   }
 }
 
+#include <array>
 #include <random>
 #include <string>
 
@@ -149,6 +150,75 @@ TEST(Labels, ChunksThreadsAndLongLabels) {
       EXPECT_EQ(e.row(), 70000);
     }
   }
+}
+
+// Three columns matched together give what each column matched alone gives; any row that
+// needs care (a value not accepted, a string longer than 16 bytes, offsets out of order or
+// past the data) leaves the whole block to label_codes(), and rows too near the end of their
+// data to read 16 bytes from are left to it too.
+TEST(Labels, ThreeColumnsMatchedTogetherAsAlone) {
+  const yibao::LabelTable status{{"in_service", "retired", "在职", "退休"}, {0, 1, 0, 1}};
+  const yibao::LabelTable service{{"general", "pharmacy", "special_drug"}, {0, 1, 6}};
+  const yibao::LabelTable tier{{"employer", "individual_1", "individual_2", "个人一档"},
+                               {0, 1, 2, 1}};
+  const std::array<const yibao::LabelTable*, 3> tables{&status, &service, &tier};
+  const std::array<yibao::LabelMatcher, 3> matchers{
+      yibao::LabelMatcher(status), yibao::LabelMatcher(service), yibao::LabelMatcher(tier)};
+  std::mt19937_64 random(5);
+  const std::size_t n = 5000;
+  std::array<std::string, 3> data;
+  std::array<std::vector<std::int64_t>, 3> offsets;
+  std::array<std::vector<std::int8_t>, 3> expected;
+  for (std::size_t k = 0; k < 3; ++k) {
+    offsets[k].push_back(0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t pick = random() % tables[k]->labels.size();
+      data[k] += tables[k]->labels[pick];
+      offsets[k].push_back(static_cast<std::int64_t>(data[k].size()));
+      expected[k].push_back(tables[k]->codes[pick]);
+    }
+  }
+  auto together = [&](const std::array<std::string, 3>& text,
+                      const std::array<std::vector<std::int64_t>, 3>& at,
+                      std::array<std::vector<std::int8_t>, 3>& out) {
+    std::array<yibao::LabelRows, 3> rows;
+    for (std::size_t k = 0; k < 3; ++k) {
+      out[k].assign(n, -9);
+      rows[k] = {at[k], text[k], &matchers[k], out[k]};
+    }
+    return yibao::label_codes_together(rows);
+  };
+  std::array<std::vector<std::int8_t>, 3> out;
+  const std::size_t done = together(data, offsets, out);
+  // The last rows lie within 16 bytes of their data's end: only those are left.
+  EXPECT_LT(done, n);
+  EXPECT_GT(done, n - 8);
+  for (std::size_t k = 0; k < 3; ++k) {
+    EXPECT_TRUE(std::equal(out[k].begin(), out[k].begin() + static_cast<std::ptrdiff_t>(done),
+                           expected[k].begin()))
+        << k;
+  }
+  // Data with room after its last string: every row done.
+  std::array<std::string, 3> padded = data;
+  for (auto& text : padded) text.append(16, ' ');
+  EXPECT_EQ(together(padded, offsets, out), n);
+  EXPECT_EQ(out, expected);
+  // Rows that need care.
+  auto refused = [&](auto change) {
+    std::array<std::string, 3> text = padded;
+    std::array<std::vector<std::int64_t>, 3> at = offsets;
+    change(text, at);
+    return together(text, at, out) == 0;
+  };
+  EXPECT_TRUE(refused(
+      [&](auto& text, auto&) { text[1][static_cast<std::size_t>(offsets[1][2500])] = 'X'; }));
+  EXPECT_TRUE(refused([&](auto& text, auto& at) {  // "retired" + 10 more bytes: 17 in all
+    text[0].insert(static_cast<std::size_t>(at[0][4000] + 7), "retiredABC");
+    for (std::size_t i = 4001; i <= n; ++i) at[0][i] += 10;
+  }));
+  EXPECT_TRUE(refused([](auto&, auto& at) { std::swap(at[2][100], at[2][101]); }));
+  EXPECT_TRUE(refused(
+      [&](auto&, auto& at) { at[2][n] = static_cast<std::int64_t>(padded[2].size()) + 1; }));
 }
 
 TEST(Order, IdRangeIsTheSmallestAndLargestId) {
