@@ -145,11 +145,14 @@ BAD_VALUES: Final = [
     ("service", "dental"),
     ("tier", "gold"),
     ("level", 4),
+    ("level", -1),
     ("eligible", -0.01),
+    ("eligible", 2e16),
     ("eligible", 0.015),
     ("eligible", float("nan")),
     ("date", pd.NaT),
     ("prescriber_level", 9),
+    ("prescriber_level", -1),
 ]
 
 
