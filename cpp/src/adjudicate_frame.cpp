@@ -22,7 +22,6 @@ using detail::NotInOrder;
 constexpr std::size_t block_rows = 16384;
 // Rows of each thread's share whose order is checked before its first block is converted.
 constexpr std::size_t probe_rows = 64;
-constexpr std::int64_t ns_per_day = 86'400'000'000'000;
 constexpr std::int8_t pharmacy = 1;  // Service::pharmacy: its rows need a prescriber level
 
 // A row that the general path must handle (it raises the error).
@@ -132,9 +131,9 @@ class FrameConverter {
     const auto& t = frame_.date_ns;
     constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
     if (t[row] == nat || t[row - 1] == nat) throw GiveUp{};
-    auto day = [](std::int64_t ns) { return ns / ns_per_day - (ns % ns_per_day < 0 ? 1 : 0); };
     const auto m = frame_.member;
-    return m[row - 1] < m[row] || (m[row - 1] == m[row] && day(t[row - 1]) <= day(t[row]));
+    return m[row - 1] < m[row] || (m[row - 1] == m[row] && floor_divide(t[row - 1], ns_per_day) <=
+                                                               floor_divide(t[row], ns_per_day));
   }
 
  private:
@@ -161,11 +160,9 @@ class FrameConverter {
     constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
     bool bad = false;  // no branch a row: bad values are the rare case
     for (std::size_t i = 0; i < n; ++i) {
-      // Floor division: 1969-12-31T23:00 is day -1. (Any int64 of nanoseconds is within
-      // ±106,752 days.)
+      // (Any int64 of nanoseconds is within ±106,752 days.)
       const std::int64_t t = time[i];
-      const std::int64_t quotient = t / ns_per_day;
-      day[i] = static_cast<std::int32_t>(quotient - (t - quotient * ns_per_day < 0 ? 1 : 0));
+      day[i] = static_cast<std::int32_t>(floor_divide(t, ns_per_day));
       const std::int64_t cents = from_double(amount[i], rounding).fen();
       fen[i] = cents;
       std::int8_t by = -1;

@@ -184,7 +184,7 @@ class Adjudicator {
     DayOrder day_order;
     std::vector<PackedClaim> local;  // a partition's records in member order
     const std::size_t first = placed.chunks()[chunk], last = placed.chunks()[chunk + 1];
-    for (std::size_t p = first >> placed.partition_shift();
+    for (std::size_t p = placed.partition_of(first);
          p < placed.partitions() && placed.partition_member(p) < last; ++p) {
       const auto records = placed.member_ordered(p, local);
       const std::size_t partition_base = placed.member_begin(placed.partition_member(p));

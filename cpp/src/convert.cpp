@@ -77,18 +77,13 @@ void floor_days(std::span<const std::int64_t> in, PerDay per_day, bool allow_mis
         dst[i] = missing_day;
         continue;
       }
-      // Floor division: 1969-12-31T23:00 is day -1, not day 0.
-      const std::int64_t per = per_day;
-      const std::int64_t quotient = t / per;
-      const std::int64_t day = quotient - static_cast<std::int64_t>(t - quotient * per < 0);
+      const std::int64_t day = floor_divide(t, per_day);
       if (!always_fits && (day <= missing_day || day > std::numeric_limits<std::int32_t>::max()))
         throw InputError("date out of range", static_cast<std::int64_t>(i), column);
       dst[i] = static_cast<std::int32_t>(day);
     }
   });
 }
-
-constexpr std::int64_t ns_per_day = 86'400'000'000'000;
 
 }  // namespace
 

@@ -58,12 +58,8 @@ class Matcher {
     perfect_ = build_hash();
   }
 
-  // Whether the hash is collision-free (short_code() may be used).
-  [[nodiscard]] bool perfect() const { return perfect_; }
-
-  // The code of the `length` bytes at `p`, of which 16 may be read, or -1 when they are not
-  // an accepted spelling or are longer than 16 bytes. Requires perfect().
-  [[nodiscard, gnu::always_inline]] int short_code(const char* p, std::uint64_t length) const {
+  // The Key of a string of `length` bytes at `p`, of which 16 may be read: two loads, masked.
+  [[nodiscard, gnu::always_inline]] static Key masked_key(const char* p, std::uint64_t length) {
     const std::uint64_t clamped = std::min<std::uint64_t>(length, 16);
     Key key;
     std::memcpy(&key.low, p, 8);
@@ -71,6 +67,16 @@ class Matcher {
     key.low &= prefix_masks.low[clamped];
     key.high &= prefix_masks.high[clamped];
     key.length = length;
+    return key;
+  }
+
+  // Whether the hash is collision-free (short_code() may be used).
+  [[nodiscard]] bool perfect() const { return perfect_; }
+
+  // The code of the `length` bytes at `p`, of which 16 may be read, or -1 when they are not
+  // an accepted spelling or are longer than 16 bytes. Requires perfect().
+  [[nodiscard, gnu::always_inline]] int short_code(const char* p, std::uint64_t length) const {
+    const Key key = masked_key(p, length);
     const Slot& slot = slots_[slot_of(key)];
     // (A longer string has a length no slot of a short label holds; long labels have their
     // own length, so they are refused here and matched by code() on the careful path.)
@@ -83,16 +89,9 @@ class Matcher {
   [[nodiscard, gnu::always_inline]] int code(std::span<const char> data, std::size_t begin,
                                              std::size_t end) const {
     const std::size_t length = end - begin;
-    Key key;
-    if (length <= 16 && begin + 16 <= data.size()) [[likely]] {  // two loads, masked
-      std::memcpy(&key.low, data.data() + begin, 8);
-      std::memcpy(&key.high, data.data() + begin + 8, 8);
-      key.low &= prefix_masks.low[length];
-      key.high &= prefix_masks.high[length];
-      key.length = length;
-    } else {
-      key = key_of(data.data() + begin, length);  // near the buffer's end, or long
-    }
+    const Key key = length <= 16 && begin + 16 <= data.size()
+                        ? masked_key(data.data() + begin, length)
+                        : key_of(data.data() + begin, length);
     if (perfect_) [[likely]] {
       const Slot& slot = slots_[slot_of(key)];
       if (!(slot.key == key)) return -1;

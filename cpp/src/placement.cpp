@@ -166,7 +166,7 @@ void MemberPlacement::lay_out(std::size_t threads) {
   split_into_chunks(threads);
   chunk_of_partition_.resize(partitions);
   for (std::size_t c = 0; c + 1 < chunks_.size(); ++c) {
-    for (std::size_t p = chunks_[c] >> shift_;
+    for (std::size_t p = partition_of(chunks_[c]);
          p < partitions && partition_member(p) < chunks_[c + 1]; ++p)
       chunk_of_partition_[p] = static_cast<std::uint8_t>(c);
   }

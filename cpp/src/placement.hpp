@@ -151,7 +151,7 @@ class MemberPlacement {
   [[nodiscard]] std::size_t partitions() const {
     return members() == 0 ? 0 : ((members() - 1) >> shift_) + 1;
   }
-  [[nodiscard]] unsigned partition_shift() const { return shift_; }
+  [[nodiscard]] std::size_t partition_of(std::size_t m) const { return m >> shift_; }
   [[nodiscard]] std::size_t partition_member(std::size_t p) const {
     return std::min(members(), p << shift_);
   }

@@ -29,6 +29,14 @@ void fen_from_integers(std::span<const std::int64_t> in, std::int64_t fen_per_un
 
 // A missing date (allowed only where asked for, e.g. retire_date) as a day number.
 inline constexpr std::int32_t missing_day = std::numeric_limits<std::int32_t>::min();
+inline constexpr std::int64_t ns_per_day = 86'400'000'000'000;  // datetime64[ns], pandas' unit
+
+// n / d rounded down, for d > 0: 1969-12-31T23:00 is day -1, not day 0. (A divisor known
+// when compiling becomes a multiplication.)
+constexpr std::int64_t floor_divide(std::int64_t n, std::int64_t d) {
+  const std::int64_t quotient = n / d;
+  return quotient - (n - quotient * d < 0 ? 1 : 0);
+}
 
 // datetime64 values (NaT = INT64_MIN) in units of 1/units_per_day day to days since
 // 1970-01-01, rounded down. NaT is an error unless `allow_missing` (then missing_day).
