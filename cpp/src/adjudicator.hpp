@@ -61,97 +61,39 @@ inline std::size_t version_for(const Policy& policy, std::int32_t day, std::size
   return static_cast<std::size_t>(it - vs.begin()) - 1;
 }
 
-// Placed rows (placement.hpp) unpacked into columns, a block at a time, in processing order,
-// with room for their results: small enough to stay in the core's cache.
-class PlacedBlock {
- public:
-  static constexpr std::size_t capacity = 8192;
+// One claim as the kernel reads it: from the caller's columns (sorted input) or from a
+// placed record (unsorted input), so that both paths run the same code on their own layout.
+struct ClaimRow {
+  std::int64_t member;  // any value that differs from the previous member's
+  std::int64_t eligible;
+  std::int32_t day;
+  std::int8_t level, status, service, prescriber, tier;
+  const std::int64_t* institution;  // the row's institution code, or null if the input has none
+};
 
-  PlacedBlock()
-      : member_(capacity),
-        eligible_(capacity),
-        institution_(capacity),
-        caller_row_(capacity),
-        day_(capacity),
-        codes_(5 * capacity),
-        results_(5 * capacity),
-        rule_(capacity) {}
+// Row `row` of `claims`.
+[[gnu::always_inline]] inline ClaimRow claim_at(const ClaimColumns& claims, std::size_t row) {
+  return {claims.member[row],
+          claims.eligible[row],
+          claims.day[row],
+          claims.level[row],
+          claims.status[row],
+          claims.service[row],
+          claims.prescriber[row],
+          claims.tier[row],
+          claims.institution.empty() ? nullptr : claims.institution.data() + row};
+}
 
-  [[nodiscard]] bool full() const { return size_ == capacity; }
-  [[nodiscard]] std::size_t size() const { return size_; }
-
-  // `institution` is the caller's column (empty if none).
-  void append(std::int64_t member, const PackedClaim& claim,
-              std::span<const std::int64_t> institution) {
-    const std::size_t i = size_++;
-    member_.span()[i] = member;
-    eligible_.span()[i] = claim.eligible;
-    if (!institution.empty()) institution_.span()[i] = institution[claim.row];
-    caller_row_.span()[i] = claim.row;
-    day_.span()[i] = claim.day;
-    const auto codes = codes_.span();
-    codes[i] = claim.level;
-    codes[capacity + i] = claim.status;
-    codes[2 * capacity + i] = claim.service;
-    codes[3 * capacity + i] = claim.prescriber;
-    codes[4 * capacity + i] = claim.tier;
-  }
-
-  // The block's rows as the kernel's columns (institution only if the input has one).
-  [[nodiscard]] ClaimColumns columns(bool with_institution) const {
-    const std::size_t n = size_;
-    auto code = [&](std::size_t k) { return codes_.span().subspan(k * capacity, n); };
-    return {member_.span().first(n),
-            day_.span().first(n),
-            code(0),
-            eligible_.span().first(n),
-            code(1),
-            code(2),
-            code(3),
-            code(4),
-            with_institution ? institution_.span().first(n) : std::span<const std::int64_t>{}};
-  }
-
-  // Where the kernel writes the block's results: int64 fen, checked against `destination`.
-  [[nodiscard]] AdjudicationColumns results(const AdjudicationColumns& destination) const {
-    auto column = [&](std::size_t k, const MoneyColumn& to) {
-      return MoneyColumn::staging_for(results_.span().subspan(k * capacity, capacity), to);
-    };
-    return {column(0, destination.deductible),    column(1, destination.fund_paid),
-            column(2, destination.self_pay),      column(3, destination.capped),
-            column(4, destination.ytd_fund_paid), rule_.span()};
-  }
-
-  // Each caller row, for errors (the kernel's `order`).
-  [[nodiscard]] std::span<const std::int64_t> caller_rows() const {
-    return caller_row_.span().first(size_);
-  }
-
-  // The block's results, each to its destination block's stream.
-  void stage(ResultStreams& streams) {
-    const auto r = results_.span();
-    const auto rule = rule_.span();
-    const auto row = caller_row_.span();
-    for (std::size_t i = 0; i < size_; ++i) {
-      streams.put(static_cast<std::size_t>(row[i]), r[i], r[capacity + i], r[2 * capacity + i],
-                  r[3 * capacity + i], r[4 * capacity + i], rule[i]);
-    }
-    size_ = 0;
-  }
-
- private:
-  Scratch<std::int64_t> member_, eligible_, institution_, caller_row_;
-  Scratch<std::int32_t> day_;
-  Scratch<std::int8_t> codes_;     // level, status, service, prescriber, tier
-  Scratch<std::int64_t> results_;  // deductible, fund_paid, self_pay, capped, ytd_fund_paid
-  Scratch<std::uint16_t> rule_;
-  std::size_t size_ = 0;
+// A row's results, before they are stored.
+struct RowResult {
+  Money deductible, fund_paid, self_pay, capped, ytd_fund_paid;
+  std::uint16_t rule;
 };
 
 class Adjudicator {
  public:
   Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
-      : policy_(policy), claims_(claims), out_(&out) {}
+      : policy_(policy), claims_(claims), out_(out) {}
 
   // Rows [begin, end) of the caller's input, assumed in processing order (sorted by member
   // and day; NotInOrder at the first row that is not), whole members only.
@@ -161,26 +103,18 @@ class Adjudicator {
     if (begin > 0 && begin < end &&
         (m[begin] < m[begin - 1] || (m[begin] == m[begin - 1] && d[begin] < d[begin - 1])))
       throw NotInOrder{};
-    pass(begin, end, {});
+    pass(begin, end, 0);
   }
 
   // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
-  // rows taken by day (ties in input order), unpacked a block at a time, and the block's
-  // results sent on their way back.
+  // rows taken by day (ties in input order), read from their records, and each row's results
+  // sent on their way back to its caller's row. (Unpacking the records into columns for the
+  // sorted path's code, and staging the results in columns, took about 5 ms at 2 M rows.)
   // `institution` is the caller's column (empty if none).
   void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
-    const AdjudicationColumns& caller = *out_;
+    const AdjudicationColumns& caller = out_;
     ResultStreams streams = placed.results_of(chunk);
-    PlacedBlock block;
-    const AdjudicationColumns results = block.results(caller);
-    auto flush = [&] {
-      claims_ = block.columns(!institution.empty());
-      out_ = &results;
-      pass(0, block.size(), block.caller_rows());
-      out_ = &caller;
-      block.stage(streams);
-    };
     DayOrder day_order;
     std::vector<PackedClaim> local;  // a partition's records in member order
     const std::size_t first = placed.chunks()[chunk], last = placed.chunks()[chunk + 1];
@@ -199,13 +133,30 @@ class Adjudicator {
           const std::int64_t id = placed.member_id(m);
           for (std::size_t q = placed.member_begin(m) - base; q < placed.member_end(m) - base;
                ++q) {
-            block.append(id, batch[order[q]], institution);
-            if (block.full()) flush();
+            const PackedClaim& record = batch[order[q]];
+            const ClaimRow claim{id,
+                                 record.eligible,
+                                 record.day,
+                                 record.level,
+                                 record.status,
+                                 record.service,
+                                 record.prescriber,
+                                 record.tier,
+                                 institution.empty() ? nullptr : &institution[record.row]};
+            step(claim, record.row, [&](const RowResult& r) {
+              // Checked for the caller's columns now, as storing there would (put_back).
+              caller.deductible.check(r.deductible);
+              caller.fund_paid.check(r.fund_paid);
+              caller.self_pay.check(r.self_pay);
+              caller.capped.check(r.capped);
+              caller.ytd_fund_paid.check(r.ytd_fund_paid);
+              streams.put(record.row, r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
+                          r.capped.fen(), r.ytd_fund_paid.fen(), r.rule);
+            });
           }
         }
       }
     }
-    if (block.size() > 0) flush();
     streams.finish();
   }
 
@@ -213,72 +164,82 @@ class Adjudicator {
   // `block` holds rows row_base.. of the input; state carries over from the previous block.
   void run_block(const ClaimColumns& block, std::size_t row_base) {
     claims_ = block;
-    pass(0, block.size(), {}, row_base);
+    pass(0, block.size(), row_base);
   }
 
  private:
-  // Rows [begin, end) of claims_ in processing order; `order` (empty when claims_ are the
-  // caller's rows, sorted) gives each one's row in the caller's input, for errors; otherwise
-  // that row is row_base + the row in claims_, and so is where its results are stored.
-  void pass(std::size_t begin, std::size_t end, std::span<const std::int64_t> order,
-            std::size_t row_base = 0) {
-    const bool in_order = order.empty();
-    for (std::size_t position = 0; position < end - begin; ++position) {
-      const std::size_t row = begin + position;  // where the claim is read in claims_
-      at_ = in_order ? row_base + row : static_cast<std::size_t>(order[position]);
-      out_row_ = row_base + row;
-      const std::int32_t row_day = claims_.day[row];
-      // In place, rows are only assumed sorted: each is checked against the one before it
-      // (a chunk's first against the previous chunk's last, in run()).
-      if (in_order && started_ &&
-          (claims_.member[row] < member_ || (claims_.member[row] == member_ && row_day < day_)))
+  // Rows [begin, end) of claims_, the caller's rows row_base + begin.., assumed in processing
+  // order: each is checked against the one before it (a chunk's first against the previous
+  // chunk's last, in run()). Results are stored at the caller's rows.
+  void pass(std::size_t begin, std::size_t end, std::size_t row_base) {
+    const AdjudicationColumns& out = out_;
+    for (std::size_t row = begin; row < end; ++row) {
+      const ClaimRow claim = claim_at(claims_, row);
+      if (started_ && (claim.member < member_ || (claim.member == member_ && claim.day < day_)))
         throw NotInOrder{};
       started_ = true;
-      if (claims_.member[row] != member_) {
-        member_ = claims_.member[row];
-        year_start_ = next_year_start_ = 0;
-        day_open_ = false;
+      const std::size_t at = row_base + row;
+      step(claim, at, [&](const RowResult& r) {
+        out.deductible.store(at, r.deductible);
+        out.fund_paid.store(at, r.fund_paid);
+        out.self_pay.store(at, r.self_pay);
+        out.capped.store(at, r.capped);
+        out.ytd_fund_paid.store(at, r.ytd_fund_paid);
+        out.rule[at] = r.rule;
+      });
+    }
+  }
+
+  // One claim, the caller's row `at`, in processing order after the previous one: the
+  // member's state moves on, and `store` takes the row's results.
+  template <class Store>
+  [[gnu::always_inline]] void step(const ClaimRow& claim, std::size_t at, Store&& store) {
+    at_ = at;
+    const std::int32_t row_day = claim.day;
+    if (claim.member != member_) {
+      member_ = claim.member;
+      year_start_ = next_year_start_ = 0;
+      day_open_ = false;
+    }
+    // Rows come in date order within a member, so the year, the version in force and the
+    // day's visits change only when the day does.
+    if (!day_open_ || row_day != day_) {
+      if (row_day < year_start_ || row_day >= next_year_start_) {
+        const std::int32_t year = year_of_day(row_day);
+        year_start_ = days_from_civil_wide(year, 1, 1);
+        next_year_start_ = days_from_civil_wide(year + 1, 1, 1);
+        state_ = MemberYear{};
       }
-      // Rows come in date order within a member, so the year, the version in force and the
-      // day's visits change only when the day does.
-      if (!day_open_ || row_day != day_) {
-        if (row_day < year_start_ || row_day >= next_year_start_) {
-          const std::int32_t year = year_of_day(row_day);
-          year_start_ = days_from_civil_wide(year, 1, 1);
-          next_year_start_ = days_from_civil_wide(year + 1, 1, 1);
-          state_ = MemberYear{};
-        }
-        day_ = row_day;
-        day_open_ = true;
-        visits_.clear();
-        if (row_day < version_from_ || row_day >= version_until_) {
-          version_ = version_for(policy_, row_day, at_);
-          const auto& vs = policy_.versions;
-          version_from_ = vs[version_].effective_day;
-          version_until_ = version_ + 1 < vs.size() ? vs[version_ + 1].effective_day
-                                                    : std::numeric_limits<std::int32_t>::max();
-        }
+      day_ = row_day;
+      day_open_ = true;
+      visits_.clear();
+      if (row_day < version_from_ || row_day >= version_until_) {
+        version_ = version_for(policy_, row_day, at_);
+        const auto& vs = policy_.versions;
+        version_from_ = vs[version_].effective_day;
+        version_until_ = version_ + 1 < vs.size() ? vs[version_ + 1].effective_day
+                                                  : std::numeric_limits<std::int32_t>::max();
       }
-      try {
-        adjudicate_row(row);
-      } catch (const OverflowError& e) {
-        // A year-to-date sum left int64 fen (possible only under a policy without caps):
-        // name the row and column like every other error (issue 6) instead of no row.
-        if (e.row() != no_row) throw;
-        throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums",
-                            row_of(at_), "eligible");
-      }
+    }
+    try {
+      store(adjudicate_row(claim));
+    } catch (const OverflowError& e) {
+      // A year-to-date sum left int64 fen (possible only under a policy without caps), or an
+      // amount left what the caller's column holds: name the row and column like every other
+      // error (issue 6) instead of no row.
+      if (e.row() != no_row) throw;
+      throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums",
+                          row_of(at_), "eligible");
     }
   }
 
  private:
   // A code outside its range (possible only when the core is called directly, not from
   // Python) names the first such column.
-  [[noreturn]] void bad_code(std::size_t row) const {
+  [[noreturn]] void bad_code(const ClaimRow& claim) const {
     const std::array<std::pair<const char*, int>, 4> limits{
         {{"status", n_statuses}, {"tier", n_tiers}, {"service", n_services}, {"level", n_levels}}};
-    const std::array<std::int8_t, 4> codes{claims_.status[row], claims_.tier[row],
-                                           claims_.service[row], claims_.level[row]};
+    const std::array<std::int8_t, 4> codes{claim.status, claim.tier, claim.service, claim.level};
     for (std::size_t k = 0; k < limits.size(); ++k) {
       if (codes[k] < 0 || codes[k] >= limits[k].second) {
         throw InputError(
@@ -292,10 +253,9 @@ class Adjudicator {
   // The level a rule is read at. Branch-free: one claim file mixes sources row by row
   // (pharmacy rows take the prescriber's level), so a branch on the source would often be
   // mispredicted.
-  std::size_t pick_level(const LevelChoice& choice, std::size_t row, std::size_t row_level,
+  std::size_t pick_level(const LevelChoice& choice, std::int8_t prescriber, std::size_t row_level,
                          const Version& version, bool& from_prescriber) const {
-    const std::array<int, 3> by_source{static_cast<int>(row_level), claims_.prescriber[row],
-                                       choice.fixed_level};
+    const std::array<int, 3> by_source{static_cast<int>(row_level), prescriber, choice.fixed_level};
     const int level = by_source[static_cast<std::size_t>(choice.source)];
     // Row and fixed levels are valid already; only a missing prescriber level can fail here.
     if (level < 0 || level >= n_levels) {
@@ -308,19 +268,19 @@ class Adjudicator {
     return static_cast<std::size_t>(level == 0 ? version.level0_as : level);
   }
 
-  // Inlined into pass(): a call a row cost about 1 ms a million rows on one thread.
-  [[gnu::always_inline]] void adjudicate_row(std::size_t row) {
+  // Inlined into step(): a call a row cost about 1 ms a million rows on one thread.
+  [[gnu::always_inline]] RowResult adjudicate_row(const ClaimRow& claim) {
     const std::size_t v = version_;
     const Version& version = policy_.versions[v];
     // Unsigned comparisons: a negative code wraps to a large value, so one test per column
     // and a single (never taken) branch for the four.
-    const auto status = static_cast<std::uint8_t>(claims_.status[row]);
-    const auto tier = static_cast<std::uint8_t>(claims_.tier[row]);
-    const auto service = static_cast<std::uint8_t>(claims_.service[row]);
-    const auto level = static_cast<std::uint8_t>(claims_.level[row]);
+    const auto status = static_cast<std::uint8_t>(claim.status);
+    const auto tier = static_cast<std::uint8_t>(claim.tier);
+    const auto service = static_cast<std::uint8_t>(claim.service);
+    const auto level = static_cast<std::uint8_t>(claim.level);
     if ((status >= n_statuses) | (tier >= n_tiers) | (service >= n_services) | (level >= n_levels))
-      bad_code(row);
-    const Money eligible = Money::from_fen(claims_.eligible[row]);
+      bad_code(claim);
+    const Money eligible = Money::from_fen(claim.eligible);
     if (eligible < Money{}) {
       throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(at_),
                        "eligible");
@@ -337,20 +297,21 @@ class Adjudicator {
 
     bool from_prescriber = false;
     const std::size_t rate_level =
-        pick_level(rule.rate_level, row, level, version, from_prescriber);
+        pick_level(rule.rate_level, claim.prescriber, level, version, from_prescriber);
     const std::size_t deductible_level =
-        pick_level(rule.deductible_level, row, level, version, from_prescriber);
-    const std::size_t cap_level = pick_level(rule.cap_level, row, level, version, from_prescriber);
+        pick_level(rule.deductible_level, claim.prescriber, level, version, from_prescriber);
+    const std::size_t cap_level =
+        pick_level(rule.cap_level, claim.prescriber, level, version, from_prescriber);
 
     Visit* visit = nullptr;
     if (pool.mode == DeductibleMode::per_visit || pool.has_visit_cap) {
-      if (claims_.institution.empty()) {
+      if (claim.institution == nullptr) {
         throw InputError(policy_.region +
                              ": per-visit rules group rows into visits by institution_id "
                              "(one member, one day, one institution)",
                          row_of(at_), "institution_id");
       }
-      visit = &visits_.at(claims_.institution[row], rule.pool, pool_year.visits);
+      visit = &visits_.at(*claim.institution, rule.pool, pool_year.visits);
     }
 
     // 起付线
@@ -403,18 +364,14 @@ class Adjudicator {
                                        (base > Money{} ? rule_rate : 0) |
                                        (from_prescriber ? rule_prescriber : 0));
 
-    out_->deductible.store(out_row_, deductible);
-    out_->fund_paid.store(out_row_, fund);
-    out_->self_pay.store(out_row_, eligible - fund);
-    out_->capped.store(out_row_, rounded - fund);
-    out_->ytd_fund_paid.store(out_row_, state_.fund_paid);
-    out_->rule[out_row_] = static_cast<std::uint16_t>(v * rule_codes_per_version + flags);
+    return {deductible,       fund,
+            eligible - fund,  rounded - fund,
+            state_.fund_paid, static_cast<std::uint16_t>(v * rule_codes_per_version + flags)};
   }
 
   const Policy& policy_;
   ClaimColumns claims_;
-  const AdjudicationColumns* out_;  // the caller's columns, or scratch in processing order
-  std::size_t out_row_ = 0;         // where the current row's results are stored in *out_
+  const AdjudicationColumns& out_;  // the caller's columns
   std::size_t at_ = 0;              // the caller's row of the claim being adjudicated
   MemberYear state_{};
   DayVisits visits_;

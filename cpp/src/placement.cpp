@@ -387,7 +387,7 @@ void ResultStreams::overrun() {
 }
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {
-  // Each value was checked for its column when staged (PlacedBlock::results).
+  // Each value was checked for its column when streamed (Adjudicator::run_placed).
   auto store = [&](std::size_t row, const auto& r) {
     out.deductible.store_checked(row, r.deductible);
     out.fund_paid.store_checked(row, r.fund_paid);

@@ -66,24 +66,18 @@ class MoneyColumn {
   // can get there, under a policy without caps), never a value pandas would misread.
   static constexpr std::int64_t max_decimal18 = 999'999'999'999'999'999;
 
-  // An int64 fen column for results on their way to `destination` (staged in processing
-  // order, then put back): it refuses what `destination` cannot hold, as early as storing
-  // into `destination` itself would.
-  [[nodiscard]] static MoneyColumn staging_for(std::span<std::int64_t> fen,
-                                               const MoneyColumn& destination) {
-    MoneyColumn column(fen, Layout::fen64);
-    column.decimal18_ = destination.layout_ == Layout::decimal128;
-    return column;
+  // Refuses (OverflowError) a value this column cannot hold: one past 18 digits, for
+  // decimal128(18, 2). Results on their way back to the caller's rows are checked here as
+  // they are made, as early as storing them would.
+  void check(Money value) const {
+    if (layout_ == Layout::decimal128 &&
+        (value.fen() > max_decimal18 || value.fen() < -max_decimal18)) {
+      throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row, "");
+    }
   }
 
   void store(std::size_t row, Money value) const {
-    if (layout_ == Layout::fen64 && !decimal18_) {
-      words_[row] = value.fen();
-      return;
-    }
-    if (value.fen() > max_decimal18 || value.fen() < -max_decimal18) {
-      throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row, "");
-    }
+    check(value);
     store_checked(row, value.fen());
   }
 
@@ -100,7 +94,6 @@ class MoneyColumn {
  private:
   std::span<std::int64_t> words_;
   Layout layout_ = Layout::fen64;
-  bool decimal18_ = false;  // limited to what decimal128(18, 2) holds
 };
 
 struct AdjudicationColumns {
