@@ -150,6 +150,31 @@ TEST(Placement, ShuffledRowsGiveTheSortedRowsResults) {
   }
 }
 
+TEST(Placement, RowsSortedByDateAloneTakeTheSameOrder) {
+  // Claim files often come sorted by date but not by member: each member's rows are in day
+  // order already, and are taken as placed (DayOrder::sort finds nothing to sort). With two
+  // of one member's rows swapped, that member's rows must still be put in day order.
+  const Table sorted = sorted_claims(60'000, 31);
+  const std::size_t n = sorted.member.size();
+  std::vector<std::size_t> by_date(n);
+  std::iota(by_date.begin(), by_date.end(), 0);
+  std::stable_sort(by_date.begin(), by_date.end(),
+                   [&](std::size_t a, std::size_t b) { return sorted.day[a] < sorted.day[b]; });
+  const Words expected = run_words(chongqing(), sorted, 1, MoneyColumn::Layout::fen64);
+  std::vector<std::size_t> swapped = by_date;
+  std::vector<std::size_t> position(n);
+  for (std::size_t k = 0; k < n; ++k) position[by_date[k]] = k;
+  std::size_t i = 10'000;  // past member 0, whose 10,000 rows are a batch of their own
+  while (sorted.member[i + 1] != sorted.member[i] || sorted.day[i + 1] == sorted.day[i]) ++i;
+  std::swap(swapped[position[i]], swapped[position[i + 1]]);
+  for (const std::size_t threads : {1U, 2U}) {
+    EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, by_date, threads))
+        << threads << " threads";
+    EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, swapped, threads))
+        << threads << " threads, two rows swapped";
+  }
+}
+
 TEST(Placement, SparseIdsTakeTheSameOrder) {
   const Table sorted = sorted_claims(40'000, 3);
   Table sparse = sorted;
