@@ -6,6 +6,8 @@
 Each measurement runs in a fresh subprocess on the same cached input (Chongqing rules,
 synthetic claims sorted by member and date, float64 amounts and string status, as a
 researcher's frame would have), timed with conversion included, best of ``--repeat``.
+``yibao_unsorted`` takes the same rows shuffled, ``yibao_by_date`` sorted by date alone
+(as claim files often come: each member's rows in date order, members interleaved).
 Peak memory is the process's high-water mark during the call (Linux VmHWM, reset before
 the call) as a multiple of the input frame's own size. Results go to stdout as a Markdown
 table and to benchmarks/results/latest.json.
@@ -35,7 +37,7 @@ COLUMNS = [
 ]
 
 
-def _input(n: int, shuffled: bool = False):
+def _input(n: int, shuffled: bool = False, by_date: bool = False):
     import numpy as np
     import pandas as pd
 
@@ -55,6 +57,8 @@ def _input(n: int, shuffled: bool = False):
     if shuffled:
         order = np.random.default_rng(0).permutation(len(claims))
         claims = claims.iloc[order].reset_index(drop=True)
+    if by_date:  # a claim file sorted by date alone: each member's rows in date order
+        claims = claims.sort_values("date", kind="stable").reset_index(drop=True)
     return claims
 
 
@@ -84,8 +88,7 @@ def measure_one(method: str, n: int, repeat: int) -> dict[str, float]:
 
     import yibao
 
-    shuffled = method == "yibao_unsorted"
-    claims = _input(n, shuffled=shuffled)
+    claims = _input(n, shuffled=method == "yibao_unsorted", by_date=method == "yibao_by_date")
     frame_bytes = int(claims.memory_usage(deep=True).sum())
     policy = yibao.load_policy("chongqing")
     threads = 1 if method == "yibao_1thread" else None
@@ -93,6 +96,7 @@ def measure_one(method: str, n: int, repeat: int) -> dict[str, float]:
         "yibao": lambda: yibao.adjudicate(claims, policy),
         "yibao_1thread": lambda: yibao.adjudicate(claims, policy, threads=1),
         "yibao_unsorted": lambda: yibao.adjudicate(claims, policy, threads=threads),
+        "yibao_by_date": lambda: yibao.adjudicate(claims, policy, threads=threads),
         "numpy_float64": lambda: alternatives.numpy_float64(claims),
         "numpy_float64_all": lambda: alternatives.numpy_float64_all(claims),
         "decimal_loop": lambda: alternatives.decimal_loop(claims),
@@ -151,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "yibao",
         "yibao_1thread",
         "yibao_unsorted",
+        "yibao_by_date",
         "numpy_float64",
         "numpy_float64_all",
         "decimal_loop",
@@ -173,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             f"first call {results['yibao']['first_seconds']:.3f}s",
             f"1 thread {results['yibao_1thread']['seconds'] / y:.2f}x",
             f"unsorted {results['yibao_unsorted']['seconds'] / y:.2f}x",
+            f"by date {results['yibao_by_date']['seconds'] / y:.2f}x",
             f"numpy/yibao {results['numpy_float64']['seconds'] / y:.1f}x"
             f" (5 amounts {results['numpy_float64_all']['seconds'] / y:.1f}x)",
             f"floor/yibao {results['copy_floor']['seconds'] / y:.2f}x",
