@@ -22,6 +22,18 @@ void sort_small(std::span<std::uint64_t> keys) {
   }
 }
 
+// Whether each of `placed`'s members [first, last) has its rows in `records` in day order.
+bool in_day_order(std::span<const PackedClaim> records, const MemberPlacement& placed,
+                  std::size_t first, std::size_t last) {
+  const std::size_t base = placed.member_begin(first);
+  for (std::size_t j = first; j < last; ++j) {
+    for (std::size_t q = placed.member_begin(j) - base + 1; q < placed.member_end(j) - base; ++q) {
+      if (records[q].day < records[q - 1].day) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::size_t DayOrder::batch_end(const MemberPlacement& placed, std::size_t first,
@@ -40,22 +52,16 @@ std::span<const std::uint32_t> DayOrder::sort(std::span<const PackedClaim> recor
   if (records.size() != rows) throw std::logic_error("DayOrder::sort: records and members differ");
   order_.resize(rows);
   if (rows == 0) return order_;  // members without rows (dense ids have gaps)
-  // The days' range, and whether each member's rows are in day order already (input sorted
-  // by date but not by member, the usual unsorted claim file: nothing to sort).
-  std::int32_t low = records[0].day, high = low;
-  bool in_order = true;
-  for (std::size_t j = first; j < last; ++j) {
-    const std::size_t begin = placed.member_begin(j) - base, end = placed.member_end(j) - base;
-    for (std::size_t q = begin; q < end; ++q) {
-      const std::int32_t day = records[q].day;
-      low = std::min(low, day);
-      high = std::max(high, day);
-      in_order &= q == begin || records[q - 1].day <= day;
-    }
-  }
-  if (in_order) {
+  // Members whose rows are in day order already (input sorted by date but not by member, as
+  // claim files often come) have nothing to sort. On shuffled input the search stops at once.
+  if (in_day_order(records, placed, first, last)) {
     std::iota(order_.begin(), order_.end(), std::uint32_t{0});
     return order_;
+  }
+  std::int32_t low = records[0].day, high = low;
+  for (const PackedClaim& r : records) {
+    low = std::min(low, r.day);
+    high = std::max(high, r.day);
   }
   // (In 64 bits: any two int32 days are less than 2^32 apart.)
   if (std::int64_t{high} - low >= static_cast<std::int64_t>(max_span)) {
