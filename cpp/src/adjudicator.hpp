@@ -228,8 +228,9 @@ class Adjudicator {
       // amount left what the caller's column holds: name the row and column like every other
       // error (issue 6) instead of no row.
       if (e.row() != no_row) throw;
-      throw OverflowError(std::string(e.what()) + " in this member's year-to-date sums",
-                          row_of(at_), "eligible");
+      throw OverflowError(
+          std::string(e.what()) + " (this row's amounts or its member's year-to-date sums)",
+          row_of(at_), "eligible");
     }
   }
 

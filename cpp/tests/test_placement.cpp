@@ -165,7 +165,10 @@ TEST(Placement, RowsSortedByDateAloneTakeTheSameOrder) {
   std::vector<std::size_t> position(n);
   for (std::size_t k = 0; k < n; ++k) position[by_date[k]] = k;
   std::size_t i = 10'000;  // past member 0, whose 10,000 rows are a batch of their own
-  while (sorted.member[i + 1] != sorted.member[i] || sorted.day[i + 1] == sorted.day[i]) ++i;
+  while (i + 1 < n &&
+         (sorted.member[i + 1] != sorted.member[i] || sorted.day[i + 1] == sorted.day[i]))
+    ++i;
+  ASSERT_LT(i + 1, n);
   std::swap(swapped[position[i]], swapped[position[i + 1]]);
   for (const std::size_t threads : {1U, 2U}) {
     EXPECT_TRUE(shuffled_gives(expected, chongqing(), sorted, by_date, threads))

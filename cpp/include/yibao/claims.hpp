@@ -81,7 +81,7 @@ class MoneyColumn {
     store_checked(row, value.fen());
   }
 
-  // store() for a value already checked against this column (on staging): nothing to fail.
+  // store() for a value already checked against this column (check()): nothing to fail.
   [[gnu::always_inline]] void store_checked(std::size_t row, std::int64_t fen) const noexcept {
     if (layout_ == Layout::fen64) {
       words_[row] = fen;
