@@ -44,6 +44,9 @@ POOL_KEYS: frozenset[str] = frozenset(
 SERVICE_KEYS = frozenset(
     {"pool", "rate_level", "deductible_level", "cap_level", "missing", "source"}
 )
+# Top-level tables of a policy file that are never compiled: [[articles]] is the text's rule
+# table (yibao._articles), read by the docs and the tests.
+UNCOMPILED_KEYS = frozenset({"articles"})
 EPOCH = dt.date(1970, 1, 1)
 
 

@@ -47,10 +47,24 @@ def _cell(value: Any) -> str:
         text = format(value, "f")
     else:
         text = str(value)
-    text = " ".join(text.split())
+    return _escape(" ".join(text.split()))
+
+
+def _escape(text: str) -> str:
     for char in ("\\", "|", "*", "_", "`", "[", "]"):
         text = text.replace(char, "\\" + char)
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _rich_cell(value: Any) -> str:
+    """As :func:`_cell`, but text between backticks stays inline code."""
+    parts = " ".join(str(value or "").split()).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans
+        return _cell(value)
+    return "".join(
+        _escape(part) if i % 2 == 0 else f"`{part.replace('|', '&#124;')}`"
+        for i, part in enumerate(parts)
+    )
 
 
 def _leaf_rows(tree: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -125,6 +139,7 @@ def region_page(key: str) -> str:
         lines.append(f"- Source text: `{data['file']}`")
     lines.append(f"- Policy file: `python/yibao/policies/{key}.toml`")
     lines.append("")
+    lines += _article_table(data)
     versions = data.get("versions", [])
     skip = ("effective", "effective_source", "rules")
     for version in versions:
@@ -139,6 +154,54 @@ def region_page(key: str) -> str:
         if rule_rows:
             lines += ["Account rule codes:", "", *rule_rows, ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _where_cell(data: Mapping[str, Any], where: Sequence[str]) -> str:
+    """A row's ``where`` entries: key paths in code, mechanisms as text, gaps in bold."""
+    from yibao import _articles
+
+    missing = set(_articles.missing_paths(data))
+    out = []
+    for entry in where:
+        if entry == _articles.MISSING:
+            out.append("**not modelled**")
+        elif entry == _articles.OUT_OF_SCOPE:
+            out.append("no claims or accounts rule")
+        elif entry.startswith(_articles.MECHANISM):
+            out.append(_rich_cell(entry.removeprefix(_articles.MECHANISM).strip()))
+        elif entry in missing:
+            out.append(f"`{entry}` (not in the text: supply it)")
+        else:
+            out.append(f"`{entry}`")
+    return "; ".join(out)
+
+
+def _article_table(data: Mapping[str, Any]) -> list[str]:
+    """The text article by article (``[[articles]]``): each rule and where it lives."""
+    from yibao import _articles
+
+    table = _articles.rows(data)
+    if not table:
+        return []
+    lines = [
+        "## The text, article by article",
+        "",
+        "Every rule of the source text that touches claims or personal accounts, and where it "
+        "lives: a parameter (its values are in the tables below), a mechanism of the engine, "
+        "or **not modelled** (the engine does not apply it; results that depend on it are "
+        "not the region's). From the file's `[[articles]]` table "
+        "([format](../policy-files.md#the-text-article-by-article)).",
+        "",
+        "| article | rule | where it lives | assumption or note |",
+        "|---|---|---|---|",
+    ]
+    for row in table:
+        notes = " ".join(_rich_cell(row[k]) for k in ("assumption", "note") if row.get(k))
+        lines.append(
+            f"| {_cell(row.get('article'))} | {_rich_cell(row.get('summary'))} "
+            f"| {_where_cell(data, _articles.where_list(row))} | {notes} |"
+        )
+    return [*lines, ""]
 
 
 def _rule_rows(entry: Mapping[str, Any], prefix: str = "") -> list[str]:
