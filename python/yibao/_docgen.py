@@ -226,10 +226,12 @@ def index_page(keys: Sequence[str]) -> str:
         "Every bundled policy, generated from its policy file. Each parameter cites the "
         "document and article it comes from; interpretations carry an *assumption*; values "
         "the text does not give are listed as missing and raise an error when a claim needs "
-        "them.",
+        "them. Each page opens with the text article by article: every rule and where it "
+        "lives, or that the engine does not model it (counted below); open questions and how "
+        "they were decided: [Decisions](../decisions.md).",
         "",
-        "| region | name | in force from | status | missing parameters |",
-        "|---|---|---|---|---|",
+        "| region | name | in force from | status | missing parameters | rules not modelled |",
+        "|---|---|---|---|---|---|",
     ]
     for key in keys:
         data = _policy_data(key)
@@ -240,9 +242,12 @@ def index_page(keys: Sequence[str]) -> str:
             1 for v in data.get("versions", []) for _, leaf in iter_leaves(v) if "missing" in leaf
         )
         status = "draft" if data.get("draft") else "in force"
+        from yibao import _articles
+
+        gaps = sum(_articles.MISSING in _articles.where_list(r) for r in _articles.rows(data))
         lines.append(
             f"| [`{key}`]({key}.md) | {_cell(data.get('name', key))} | {dates} | {status} "
-            f"| {missing} |"
+            f"| {missing} | {gaps} |"
         )
     return "\n".join(lines) + "\n"
 
