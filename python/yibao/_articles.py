@@ -11,8 +11,9 @@ touches claims or personal accounts, and where it lives::
 
 Each entry of ``where`` is one of
 
-- a key path inside a ``[[versions]]`` entry (``pools.general.annual_cap``), or
-  ``accounts.<path>`` inside an ``[[accounts]]`` entry (``accounts.retired.fixed``);
+- a key path inside a ``[[versions]]`` entry (``pools.general.annual_cap``),
+  ``accounts.<path>`` inside an ``[[accounts]]`` entry (``accounts.retired.fixed``), or a
+  path in the top-level ``[outflows]`` table (``outflows.forbidden.fitness``);
 - ``"mechanism: ..."``: code rather than a parameter (a column, the ledger, visits);
 - ``"missing"``: a rule the engine does not model; ``note`` says what it would need;
 - ``"out of scope"``: the article states no rule on claims or accounts (administration).
@@ -33,6 +34,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._compile import UNCOMPILED_KEYS
 from ._tree import iter_leaves
 
 __all__ = [
@@ -98,9 +100,12 @@ def _entries(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 def path_exists(data: Mapping[str, Any], path: str) -> bool:
     """Whether a key path names something in some version (or, ``accounts.…``, account entry)."""
-    if path.startswith("accounts."):
+    head = path.split(".")[0]
+    if head == "accounts":
         rest = path.removeprefix("accounts.")
         return any(_has_path(e, rest) for e in _entries(data, "accounts"))
+    if head in UNCOMPILED_KEYS:  # a top-level table such as [outflows]
+        return _has_path(data, path)
     return any(_has_path(v, path) for v in _entries(data, "versions"))
 
 

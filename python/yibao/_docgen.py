@@ -153,7 +153,38 @@ def region_page(key: str) -> str:
         rule_rows = _rule_rows(entry)
         if rule_rows:
             lines += ["Account rule codes:", "", *rule_rows, ""]
+    lines += _outflow_table(data)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _outflow_table(data: Mapping[str, Any]) -> list[str]:
+    """The account uses beyond claims that the text allows and forbids (``[outflows]``)."""
+    from yibao.outflows import PURPOSES
+
+    table = data.get("outflows", {})
+    lines = [
+        "## Account outflows beyond claims",
+        "",
+        "Premiums and other uses the personal account may pay, checked by "
+        "`yibao.outflows.account_outflows` and paid by `yibao.ledger(..., outflows=...)` "
+        "([Personal accounts](../accounts.md)).",
+        "",
+    ]
+    rows = [
+        f"| `{purpose}` | {_cell(PURPOSES.get(purpose, ''))} | "
+        f"{_cell(', '.join(rule.get('for', [])))} | {_cell(rule.get('source'))} |"
+        for purpose, rule in table.get("allowed", {}).items()
+    ]
+    rows += [
+        f"| `{purpose}` | {_cell(PURPOSES.get(purpose, ''))} | **forbidden** "
+        f"| {_cell(rule.get('source'))} |"
+        for purpose, rule in table.get("forbidden", {}).items()
+    ]
+    if not rows:
+        none = "The text allows no account use beyond claims: every outflow is refused."
+        return [*lines, none, ""]
+    header = ["| purpose | what | allowed for | source |", "|---|---|---|---|"]
+    return [*lines, *header, *rows, ""]
 
 
 def _where_cell(data: Mapping[str, Any], where: Sequence[str]) -> str:
