@@ -266,3 +266,19 @@ def test_regions_pages_list_the_purposes() -> None:
     )
     assert "every outflow is refused" in region_page("jining")
     assert yibao.regions()  # the five bundled regions
+
+
+def test_a_reform_keeps_the_outflow_rules_and_bad_tables_are_policy_errors() -> None:
+    from pathlib import Path
+
+    from yibao.errors import PolicyError
+
+    reform = yibao.load_policy("ili").replace({"pools.general.annual_cap": 4000})
+    with pytest.raises(InputError, match="伊犁 第九条"):
+        account_outflows(events(purpose=["fitness"]), reform)
+    text = (Path(yibao.__file__).parent / "policies" / "ili.toml").read_text("utf-8")
+    bad = text.replace(
+        "[outflows.forbidden]\n", "[outflows.forbidden]\nmassage = { source = 'x' }\n"
+    )
+    with pytest.raises(PolicyError, match=r"outflows\.forbidden\.massage is not a purpose"):
+        account_outflows(events(purpose=["fitness"]), yibao.Policy.from_toml(bad))
