@@ -9,6 +9,7 @@ as decisions (the Ili ones are golden cases in ``tests/cases/ili_cases.yaml``).
 from __future__ import annotations
 
 import copy
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,29 @@ def test_jining_own_and_employer_shares_rounded_apart() -> None:
     """济宁 通知 二(二)1–2, decision: base 5000.20: own 100.004 → 100.00, employer 25.001 →
     25.00: 125.00 (rounded together: 125.005 → 125.01)."""
     assert _jining_credit("employer", "5000.20") == Decimal("125.00")
+
+
+# The Ili decisions above are golden cases in tests/cases/ili_cases.yaml; the plain-Python
+# reference (tests/reference.py, written from DESIGN §6) must agree with them too.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+import reference as ref  # noqa: E402
+
+ILI_DECISIONS = (
+    "a zero-eligible settlement uses up the first visit of the year",
+    "a same-day pharmacy fill is a second visit, at the pharmacy",
+)
+
+
+@pytest.mark.parametrize("name", ILI_DECISIONS)
+def test_the_reference_agrees_with_the_ili_decision_cases(name: str) -> None:
+    from yibao.cases import load_file
+
+    [case] = [c for c in load_file(Path(_HERE) / "cases" / "ili_cases.yaml") if c.name == name]
+    assert case.expected is not None
+    out = ref.adjudicate(pd.DataFrame(list(case.claims)), "ili")
+    for i, expected in enumerate(case.expected):
+        for column in ref.MONEY_COLUMNS:
+            assert out[column].iloc[i] == Decimal(expected[column]), (i, column)
