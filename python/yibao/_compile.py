@@ -44,6 +44,10 @@ POOL_KEYS: frozenset[str] = frozenset(
 SERVICE_KEYS = frozenset(
     {"pool", "rate_level", "deductible_level", "cap_level", "missing", "source"}
 )
+# Top-level tables of a policy file that are never compiled: [[articles]] is the text's rule
+# table (yibao._articles), read by the docs and the tests; [outflows] the account uses the
+# text allows and forbids (yibao.outflows).
+UNCOMPILED_KEYS = frozenset({"articles", "outflows"})
 EPOCH = dt.date(1970, 1, 1)
 
 

@@ -47,10 +47,24 @@ def _cell(value: Any) -> str:
         text = format(value, "f")
     else:
         text = str(value)
-    text = " ".join(text.split())
+    return _escape(" ".join(text.split()))
+
+
+def _escape(text: str) -> str:
     for char in ("\\", "|", "*", "_", "`", "[", "]"):
         text = text.replace(char, "\\" + char)
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _rich_cell(value: Any) -> str:
+    """As :func:`_cell`, but text between backticks stays inline code."""
+    parts = " ".join(str(value or "").split()).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans
+        return _cell(value)
+    return "".join(
+        _escape(part) if i % 2 == 0 else f"`{part.replace('|', '&#124;')}`"
+        for i, part in enumerate(parts)
+    )
 
 
 def _leaf_rows(tree: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -125,6 +139,7 @@ def region_page(key: str) -> str:
         lines.append(f"- Source text: `{data['file']}`")
     lines.append(f"- Policy file: `python/yibao/policies/{key}.toml`")
     lines.append("")
+    lines += _article_table(data)
     versions = data.get("versions", [])
     skip = ("effective", "effective_source", "rules")
     for version in versions:
@@ -138,7 +153,86 @@ def region_page(key: str) -> str:
         rule_rows = _rule_rows(entry)
         if rule_rows:
             lines += ["Account rule codes:", "", *rule_rows, ""]
+    lines += _outflow_table(data)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _outflow_table(data: Mapping[str, Any]) -> list[str]:
+    """The account uses beyond claims that the text allows and forbids (``[outflows]``)."""
+    from yibao.outflows import PURPOSES
+
+    table = data.get("outflows", {})
+    lines = [
+        "## Account outflows beyond claims",
+        "",
+        "Premiums and other uses the personal account may pay, checked by "
+        "`yibao.outflows.account_outflows` and paid by `yibao.ledger(..., outflows=...)` "
+        "([Personal accounts](../accounts.md)).",
+        "",
+    ]
+    rows = [
+        f"| `{purpose}` | {_cell(PURPOSES.get(purpose, ''))} | "
+        f"{_cell(', '.join(rule.get('for', [])))} | {_cell(rule.get('source'))} |"
+        for purpose, rule in table.get("allowed", {}).items()
+    ]
+    rows += [
+        f"| `{purpose}` | {_cell(PURPOSES.get(purpose, ''))} | **forbidden** "
+        f"| {_cell(rule.get('source'))} |"
+        for purpose, rule in table.get("forbidden", {}).items()
+    ]
+    if not rows:
+        none = "The text allows no account use beyond claims: every outflow is refused."
+        return [*lines, none, ""]
+    header = ["| purpose | what | allowed for | source |", "|---|---|---|---|"]
+    return [*lines, *header, *rows, ""]
+
+
+def _where_cell(data: Mapping[str, Any], where: Sequence[str]) -> str:
+    """A row's ``where`` entries: key paths in code, mechanisms as text, gaps in bold."""
+    from yibao import _articles
+
+    missing = set(_articles.missing_paths(data))
+    out = []
+    for entry in where:
+        if entry == _articles.MISSING:
+            out.append("**not modelled**")
+        elif entry == _articles.OUT_OF_SCOPE:
+            out.append("no claims or accounts rule")
+        elif entry.startswith(_articles.MECHANISM):
+            out.append(_rich_cell(entry.removeprefix(_articles.MECHANISM).strip()))
+        elif entry in missing:
+            out.append(f"`{entry}` (not in the text: supply it)")
+        else:
+            out.append(f"`{entry}`")
+    return "; ".join(out)
+
+
+def _article_table(data: Mapping[str, Any]) -> list[str]:
+    """The text article by article (``[[articles]]``): each rule and where it lives."""
+    from yibao import _articles
+
+    table = _articles.rows(data)
+    if not table:
+        return []
+    lines = [
+        "## The text, article by article",
+        "",
+        "Every rule of the source text that touches claims or personal accounts, and where it "
+        "lives: a parameter (its values are in the tables below), a mechanism of the engine, "
+        "or **not modelled** (the engine does not apply it; results that depend on it are "
+        "not the region's). From the file's `[[articles]]` table "
+        "([format](../policy-files.md#the-text-article-by-article)).",
+        "",
+        "| article | rule | where it lives | assumption or note |",
+        "|---|---|---|---|",
+    ]
+    for row in table:
+        notes = " ".join(_rich_cell(row[k]) for k in ("assumption", "note") if row.get(k))
+        lines.append(
+            f"| {_cell(row.get('article'))} | {_rich_cell(row.get('summary'))} "
+            f"| {_where_cell(data, _articles.where_list(row))} | {notes} |"
+        )
+    return [*lines, ""]
 
 
 def _rule_rows(entry: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -163,10 +257,12 @@ def index_page(keys: Sequence[str]) -> str:
         "Every bundled policy, generated from its policy file. Each parameter cites the "
         "document and article it comes from; interpretations carry an *assumption*; values "
         "the text does not give are listed as missing and raise an error when a claim needs "
-        "them.",
+        "them. Each page opens with the text article by article: every rule and where it "
+        "lives, or that the engine does not model it (counted below); open questions and how "
+        "they were decided: [Decisions](../decisions.md).",
         "",
-        "| region | name | in force from | status | missing parameters |",
-        "|---|---|---|---|---|",
+        "| region | name | in force from | status | missing parameters | rules not modelled |",
+        "|---|---|---|---|---|---|",
     ]
     for key in keys:
         data = _policy_data(key)
@@ -177,9 +273,12 @@ def index_page(keys: Sequence[str]) -> str:
             1 for v in data.get("versions", []) for _, leaf in iter_leaves(v) if "missing" in leaf
         )
         status = "draft" if data.get("draft") else "in force"
+        from yibao import _articles
+
+        gaps = sum(_articles.MISSING in _articles.where_list(r) for r in _articles.rows(data))
         lines.append(
             f"| [`{key}`]({key}.md) | {_cell(data.get('name', key))} | {dates} | {status} "
-            f"| {missing} |"
+            f"| {missing} | {gaps} |"
         )
     return "\n".join(lines) + "\n"
 

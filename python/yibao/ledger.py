@@ -137,6 +137,7 @@ def ledger(
     rounding: Rounding | None = None,
     unit: Unit = "yuan",
     money: Money = "decimal",
+    outflows: Any = None,
 ) -> pd.DataFrame:
     """Pay each row's self-pay part from the personal account, up to its balance.
 
@@ -162,6 +163,10 @@ def ledger(
         given, every row paid from another member's account must be registered.
     money
         ``"decimal"`` (exact, default), ``"float"`` or ``"fen"``.
+    outflows
+        Premiums and other non-claim uses of the account, checked against the region's text
+        by :func:`yibao.outflows.account_outflows`; paid in date order with the claims
+        (:func:`yibao.outflows.ledger_with_outflows` also returns what each one paid).
 
     Returns
     -------
@@ -172,6 +177,13 @@ def ledger(
         are paid by date, then (member_id, amount due, self_pay, total - eligible,
         eligible): the result does not depend on the order of the rows.
     """
+    if outflows is not None:
+        from .outflows import ledger_with_outflows
+
+        return ledger_with_outflows(
+            adjudicated, credits, outflows, opening, rounding=rounding, unit=unit, money=money,
+            outside_range=outside_range, family=family,
+        )[0]  # fmt: skip
     for column in ("member_id", "date", "self_pay"):
         if column not in adjudicated.columns:
             raise InputError(

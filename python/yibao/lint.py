@@ -42,7 +42,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from ._compile import POOL_KEYS
+from ._compile import POOL_KEYS, UNCOMPILED_KEYS
 from ._tree import LEVELS, STATUSES, TIERS, Missing, iter_leaves, resolve
 from .errors import PolicyError
 from .policy import Policy, regions
@@ -52,6 +52,7 @@ __all__ = ["Finding", "lint_policy"]
 Severity = Literal["error", "warning"]
 
 _TOP_KEYS = frozenset({"region", "name", "document", "file", "draft", "versions", "accounts"})
+_TOP_KEYS |= UNCOMPILED_KEYS
 _VERSION_KEYS = frozenset(
     {
         "effective",

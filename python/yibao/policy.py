@@ -26,7 +26,7 @@ from .errors import PolicyError
 __all__ = ["Policy", "load_policy", "regions"]
 
 _PACKAGE_POLICIES = "yibao.policies"
-_META_KEYS = ("region", "name", "document", "file", "draft")
+_META_KEYS = ("region", "name", "document", "file", "draft", "outflows")
 
 
 def regions() -> list[str]:
