@@ -325,43 +325,51 @@ def _ids(series: pd.Series, column: str, threads: int = 1) -> np.ndarray:
         if int(values.max()) - int(values.min()) < 2 * len(values) + 2:
             return values  # dense ids (e.g. 1..M): the kernel counting-sorts them in place
         # Sparse: dense codes let the kernel order rows with a counting sort (O(n)).
-    if series.dtype == np.dtype(object):
-        kind = pd.api.types.infer_dtype(series, skipna=True)
+    # A categorical column is judged by its values, as an object column: 1 and '1' differ.
+    probe = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
+    if probe.dtype == np.dtype(object):
+        kind = pd.api.types.infer_dtype(probe, skipna=True)
         if kind not in _ID_KINDS:
-            values = series.array
-            first_type: str | None = None
-            for pos, value in enumerate(values):  # error path only
-                if (
-                    value is None
-                    or value is pd.NA
-                    or (isinstance(value, float) and np.isnan(value))
-                ):
-                    continue
-                try:
-                    hash(value)
-                except TypeError:
-                    raise _fail_value(
-                        f"{type(value).__name__} is not a usable key", series, column, pos
-                    ) from None
-                numeric = isinstance(
-                    value, (int, float, np.integer, np.floating)
-                ) and not isinstance(value, bool)
-                this = "number" if numeric else type(value).__name__
-                if first_type is None:
-                    first_type = this
-                elif this != first_type:
-                    raise _fail_value(
-                        f"the column mixes {first_type} and {this} keys, which "
-                        "would count as different members; use one type (e.g. all str)",
-                        series,
-                        column,
-                        pos,
-                    )
-    codes, _ = pd.factorize(series, use_na_sentinel=True)
+            _check_keys(probe, column)
+    try:
+        codes, _ = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # an unhashable value, e.g. Decimal('sNaN'), in an accepted kind
+        _check_keys(probe, column)
+        raise
     if (codes < 0).any():
         raise _fail_value(f"missing {column}", series, column, _first(codes < 0))
     out: np.ndarray = codes.astype(np.int64)
     return out
+
+
+def _check_keys(series: pd.Series, column: str) -> None:
+    """Raise for the first value of an object id column that is no usable key, or of
+    another kind than the values before it (error path only)."""
+    values = series.array
+    first_type: str | None = None
+    for pos, value in enumerate(values):  # error path only
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            continue
+        try:
+            hash(value)
+        except TypeError:
+            raise _fail_value(
+                f"{type(value).__name__} is not a usable key", series, column, pos
+            ) from None
+        numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, bool
+        )
+        this = "number" if numeric else type(value).__name__
+        if first_type is None:
+            first_type = this
+        elif this != first_type:
+            raise _fail_value(
+                f"the column mixes {first_type} and {this} keys, which "
+                "would count as different members; use one type (e.g. all str)",
+                series,
+                column,
+                pos,
+            )
 
 
 def _members_table(members: pd.DataFrame) -> pd.DataFrame:
