@@ -50,7 +50,7 @@ def _credits(ids: Any = (7,), months: Any = ("2024-01",)) -> pd.DataFrame:
 def test_ledger_refuses_the_dates_adjudicate_refuses(dates: list[Any]) -> None:
     claims = _claims(dates)
     with pytest.raises(InputError) as want:
-        yibao.adjudicate(claims, "jining")
+        yibao.adjudicate(claims.drop(columns="self_pay"), "jining")
     with pytest.raises(InputError) as got:
         ledger(claims, _credits())
     assert str(got.value) == str(want.value)
@@ -75,7 +75,7 @@ def test_account_credits_refuse_the_dates_adjudicate_refuses(dates: list[Any], c
     members[column] = dates
     claims = _claims(dates)
     with pytest.raises(InputError) as want:
-        yibao.adjudicate(claims, "jining")
+        yibao.adjudicate(claims.drop(columns="self_pay"), "jining")
     with pytest.raises(InputError) as got:
         account_credits(members, "chongqing", "2024-01", "2024-02")
     assert got.value.column == column
@@ -125,7 +125,7 @@ def test_categorical_ids_mixing_int_and_str_are_refused() -> None:
     claims = _claims(["2024-01-10", "2024-01-11"])
     claims["member_id"] = pd.Categorical([1, "1"])
     with pytest.raises(InputError, match="mixes number and str") as err:
-        yibao.adjudicate(claims, "jining")
+        yibao.adjudicate(claims.drop(columns="self_pay"), "jining")
     assert err.value.row == "claim-b"
     with pytest.raises(InputError, match="mixes number and str"):
         ledger(claims, _credits(ids=[1]))

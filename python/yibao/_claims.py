@@ -200,7 +200,11 @@ def _levels(series: pd.Series, column: str, *, allow_missing: bool, threads: int
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)  # judged by its values, as an object column
     dtype = series.dtype
-    numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    numeric = (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)  # 1+2j is no level (its real part is)
+    )
     if not numeric and dtype == np.dtype(object):
         # Python ints with None (or all None) arrive as object: accept numbers, nothing else.
         kind = pd.api.types.infer_dtype(series, skipna=True)
@@ -261,6 +265,12 @@ def _days(
     if len(series) == 0:
         return np.empty(0, dtype=np.int32)
     dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_timestamp(dtype.pyarrow_dtype):
+        # Arrow timestamps as pandas datetimes of the same unit (nulls → NaT, time zone kept).
+        arrow = dtype.pyarrow_dtype
+        as_pandas = pd.DatetimeTZDtype(arrow.unit, arrow.tz) if arrow.tz else dtype.numpy_dtype
+        series = series.astype(as_pandas)
+        dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)  # the local calendar date is the service date
     if pd.api.types.is_datetime64_dtype(series.dtype):
