@@ -24,7 +24,7 @@ BAD_DATES = {
     "YYYYMMDD int": [20240110, 20240111],
     "YYYYMMDD float": [20240110.0, 20240111.0],
     "day-first or month-first text": ["03/04/2024", "05/04/2024"],
-    "YYYYMMDD text": ["2024-01-10", "not a date"],
+    "unreadable text": ["2024-01-10", "not a date"],
 }
 
 
