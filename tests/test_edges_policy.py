@@ -89,3 +89,32 @@ def test_a_bad_value_names_key_and_value(jining: yibao.Policy, key: str, value: 
     message = str(err.value)
     assert key.rsplit(".", 1)[-1] in message
     assert str(value).lower().replace("decimal", "") in message.lower() or repr(value) in message
+
+
+@pytest.mark.parametrize(
+    ("key", "nearest"),
+    [
+        ("accounts.retired.avrage_pension", "average_pension"),
+        ("accounts.retird.average_pension", "retired"),
+        ("accounts.roundng", "rounding"),
+    ],
+)
+def test_account_changes_refuse_an_unknown_key(key: str, nearest: str) -> None:
+    with pytest.raises(PolicyError, match="unknown key") as err:
+        yibao.load_policy("nanchang").replace({key: 3140})
+    assert repr(nearest) in str(err.value)
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("sNaN"), float("inf"), "abc"])
+def test_account_values_must_be_finite_numbers(value: Any) -> None:
+    with pytest.raises(PolicyError, match="average_pension") as err:
+        yibao.load_policy("nanchang").replace({"accounts.retired.average_pension": value})
+    assert "number" in str(err.value)
+
+
+def test_load_policy_refuses_an_unknown_key_in_a_file(tmp_path: Any) -> None:
+    path = tmp_path / "reform.toml"
+    path.write_text(JINING.replace("level0_as =", "level0_ass =", 1), encoding="utf-8")
+    with pytest.raises(PolicyError, match="unknown key 'level0_ass'") as err:
+        yibao.load_policy(path)
+    assert "'level0_as'" in str(err.value)
