@@ -104,3 +104,13 @@ def test_input_columns_named_like_outputs_are_refused(name: str) -> None:
     with pytest.raises(InputError, match="rename") as err:
         yibao.adjudicate(claims, "jining")
     assert err.value.column == name
+
+
+@pytest.mark.parametrize("number", [20240302, 20240302.0, Decimal(20240302)])
+def test_a_number_among_date_text_is_refused(number: Any) -> None:
+    # It was read as YYYYMMDD (with a pandas deprecation warning) while a column of only
+    # numbers was refused.
+    claims = _claims(date=["2024-03-01", number, "2024-03-02"])
+    with pytest.raises(InputError, match="not numbers") as err:
+        yibao.adjudicate(claims, "jining")
+    assert (err.value.column, err.value.row) == ("date", "c-b")

@@ -6,6 +6,7 @@ are looked up in Python. Every error names the column, the row label and the val
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -254,6 +255,19 @@ def _parse_failure(series: pd.Series, column: str, exc: Exception) -> InputError
     return InputError(f"cannot read the dates: {exc}", column=column)
 
 
+def _numbers(series: pd.Series) -> pd.Series:
+    """Which values of an object column are numbers (missing values are not)."""
+    return series.map(
+        lambda v: (
+            isinstance(v, (numbers.Number, np.number)) and not (isinstance(v, float) and v != v)
+        )
+    )
+
+
+def _has_number(series: pd.Series) -> bool:
+    return bool(_numbers(series).any())
+
+
 def _days(
     series: pd.Series, column: str = "date", *, allow_missing: bool = False, threads: int = 1
 ) -> np.ndarray:
@@ -277,14 +291,21 @@ def _days(
         values = series.to_numpy()
     else:
         kind = pd.api.types.infer_dtype(series, skipna=True)
-        if pd.api.types.is_numeric_dtype(dtype) or kind in (
-            "integer",
-            "floating",
-            "mixed-integer-float",
-            "boolean",
-            "decimal",
+        if (
+            pd.api.types.is_numeric_dtype(dtype)
+            or kind
+            in (
+                "integer",
+                "floating",
+                "mixed-integer-float",
+                "boolean",
+                "decimal",
+            )
+            or (kind.startswith("mixed") and _has_number(series))
         ):
-            notna = series.notna().to_numpy(dtype=bool)
+            # A number among text is refused too, never read as YYYYMMDD (issue 20).
+            number = _numbers(series) if kind.startswith("mixed") else series.notna()
+            notna = number.to_numpy(dtype=bool)
             pos = _first(notna) if notna.any() else 0
             raise _fail_value(
                 "dates must be datetime64, datetime.date or ISO text (YYYY-MM-DD), not numbers; "
