@@ -264,10 +264,6 @@ def _numbers(series: pd.Series) -> pd.Series:
     )
 
 
-def _has_number(series: pd.Series) -> bool:
-    return bool(_numbers(series).any())
-
-
 def _days(
     series: pd.Series, column: str = "date", *, allow_missing: bool = False, threads: int = 1
 ) -> np.ndarray:
@@ -291,20 +287,14 @@ def _days(
         values = series.to_numpy()
     else:
         kind = pd.api.types.infer_dtype(series, skipna=True)
+        # A number among text is refused too, never read as YYYYMMDD (issue 20).
+        numbers_among = _numbers(series) if kind.startswith("mixed") else None
         if (
             pd.api.types.is_numeric_dtype(dtype)
-            or kind
-            in (
-                "integer",
-                "floating",
-                "mixed-integer-float",
-                "boolean",
-                "decimal",
-            )
-            or (kind.startswith("mixed") and _has_number(series))
+            or kind in ("integer", "floating", "mixed-integer-float", "boolean", "decimal")
+            or (numbers_among is not None and bool(numbers_among.any()))
         ):
-            # A number among text is refused too, never read as YYYYMMDD (issue 20).
-            number = _numbers(series) if kind.startswith("mixed") else series.notna()
+            number = series.notna() if numbers_among is None else numbers_among
             notna = number.to_numpy(dtype=bool)
             pos = _first(notna) if notna.any() else 0
             raise _fail_value(
@@ -356,16 +346,18 @@ def _ids(series: pd.Series, column: str, threads: int = 1) -> np.ndarray:
         if int(values.max()) - int(values.min()) < 2 * len(values) + 2:
             return values  # dense ids (e.g. 1..M): the kernel counting-sorts them in place
         # Sparse: dense codes let the kernel order rows with a counting sort (O(n)).
-    # A categorical column is judged by its values, as an object column: 1 and '1' differ.
-    probe = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
+    # A categorical column is judged by its categories, as an object column by its values:
+    # 1 and '1' differ.
+    categorical = isinstance(series.dtype, pd.CategoricalDtype)
+    probe = pd.Series(series.cat.categories) if categorical else series
     if probe.dtype == np.dtype(object):
         kind = pd.api.types.infer_dtype(probe, skipna=True)
         if kind not in _ID_KINDS:
-            _check_keys(probe, column)
+            _check_keys(series.astype(object) if categorical else series, column)
     try:
         codes, _ = pd.factorize(series, use_na_sentinel=True)
     except TypeError:  # an unhashable value, e.g. Decimal('sNaN'), in an accepted kind
-        _check_keys(probe, column)
+        _check_keys(series.astype(object) if categorical else series, column)
         raise
     if (codes < 0).any():
         raise _fail_value(f"missing {column}", series, column, _first(codes < 0))
