@@ -37,8 +37,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._compile import fen, ppm
-from ._tree import STATUSES, TIERS, dated_entries, is_leaf, iter_leaves, parse_toml
+from ._compile import _unknown, fen, ppm
+from ._tree import STATUSES, TIERS, as_decimal, dated_entries, is_leaf, iter_leaves, parse_toml
 from .errors import PolicyError
 
 __all__ = ["AccountRules", "account_rules", "month_index", "month_of"]
@@ -58,6 +58,8 @@ _FORMULA_KEYS = frozenset(
         "note",
     }
 )
+# The keys of an [[accounts]] entry besides ``effective``.
+_ENTRY_KEYS = frozenset({"effective_source", "effective_assumption", "rounding", "note", *STATUSES})
 _AGE_KEY = re.compile(r"^age_(\d+)_(\d+|up)$")
 _ROUNDINGS = ("half_up", "half_even", "down")
 
@@ -264,6 +266,9 @@ class AccountRules:
         compiled = []
         for v in self.versions:
             where = f"{self.origin} [[accounts]] {v.effective}"
+            unknown = sorted(set(v.tree) - _ENTRY_KEYS)
+            if unknown:
+                raise _unknown(where, unknown[0], unknown[0], sorted(_ENTRY_KEYS))
             cv = _core.AccountVersion()
             cv.effective_month = month_index(v.effective)
             cv.rounding = getattr(_core.Rounding, _rounding(v.tree, where))
@@ -422,12 +427,7 @@ def _leaf(node: Mapping[str, Any], key: str, path: str, age: int, where: str) ->
 
 
 def _number(value: Any, path: str, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise PolicyError(f"{where}: {path} must be a number, got {value!r}")
-    try:
-        return Decimal(value)
-    except ArithmeticError as exc:
-        raise PolicyError(f"{where}: {path} must be a number, got {value!r}") from exc
+    return as_decimal(value, path, where)  # a finite number, or a PolicyError naming it
 
 
 def _base_rate(node: Mapping[str, Any], path: str, age: int, where: str) -> Decimal:
@@ -463,9 +463,10 @@ def _compile_formula(
 ) -> list[Any]:
     from . import _core
 
-    unknown = set(node) - _FORMULA_KEYS - set(TIERS)
+    unknown = sorted(set(node) - _FORMULA_KEYS - set(TIERS))
     if unknown:
-        raise PolicyError(f"{where}: accounts.{path} has unknown keys {sorted(unknown)}")
+        valid = sorted(_FORMULA_KEYS | set(TIERS))
+        raise _unknown(f"{where}: accounts.{path}", unknown[0], unknown[0], valid)
     bands = []
     for age in sorted(_breakpoints(node, path, where) | {0}):
         f = _core.CreditFormula()

@@ -6,6 +6,7 @@ are looked up in Python. Every error names the column, the row label and the val
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -200,7 +201,11 @@ def _levels(series: pd.Series, column: str, *, allow_missing: bool, threads: int
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)  # judged by its values, as an object column
     dtype = series.dtype
-    numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    numeric = (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)  # 1+2j is no level (its real part is)
+    )
     if not numeric and dtype == np.dtype(object):
         # Python ints with None (or all None) arrive as object: accept numbers, nothing else.
         kind = pd.api.types.infer_dtype(series, skipna=True)
@@ -250,6 +255,15 @@ def _parse_failure(series: pd.Series, column: str, exc: Exception) -> InputError
     return InputError(f"cannot read the dates: {exc}", column=column)
 
 
+def _numbers(series: pd.Series) -> pd.Series:
+    """Which values of an object column are numbers (missing values are not)."""
+    return series.map(
+        lambda v: (
+            isinstance(v, (numbers.Number, np.number)) and not (isinstance(v, float) and v != v)
+        )
+    )
+
+
 def _days(
     series: pd.Series, column: str = "date", *, allow_missing: bool = False, threads: int = 1
 ) -> np.ndarray:
@@ -261,20 +275,27 @@ def _days(
     if len(series) == 0:
         return np.empty(0, dtype=np.int32)
     dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_timestamp(dtype.pyarrow_dtype):
+        # Arrow timestamps as pandas datetimes of the same unit (nulls → NaT, time zone kept).
+        arrow = dtype.pyarrow_dtype
+        as_pandas = pd.DatetimeTZDtype(arrow.unit, arrow.tz) if arrow.tz else dtype.numpy_dtype
+        series = series.astype(as_pandas)
+        dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)  # the local calendar date is the service date
     if pd.api.types.is_datetime64_dtype(series.dtype):
         values = series.to_numpy()
     else:
         kind = pd.api.types.infer_dtype(series, skipna=True)
-        if pd.api.types.is_numeric_dtype(dtype) or kind in (
-            "integer",
-            "floating",
-            "mixed-integer-float",
-            "boolean",
-            "decimal",
+        # A number among text is refused too, never read as YYYYMMDD (issue 20).
+        numbers_among = _numbers(series) if kind.startswith("mixed") else None
+        if (
+            pd.api.types.is_numeric_dtype(dtype)
+            or kind in ("integer", "floating", "mixed-integer-float", "boolean", "decimal")
+            or (numbers_among is not None and bool(numbers_among.any()))
         ):
-            notna = series.notna().to_numpy(dtype=bool)
+            number = series.notna() if numbers_among is None else numbers_among
+            notna = number.to_numpy(dtype=bool)
             pos = _first(notna) if notna.any() else 0
             raise _fail_value(
                 "dates must be datetime64, datetime.date or ISO text (YYYY-MM-DD), not numbers; "
@@ -325,43 +346,53 @@ def _ids(series: pd.Series, column: str, threads: int = 1) -> np.ndarray:
         if int(values.max()) - int(values.min()) < 2 * len(values) + 2:
             return values  # dense ids (e.g. 1..M): the kernel counting-sorts them in place
         # Sparse: dense codes let the kernel order rows with a counting sort (O(n)).
-    if series.dtype == np.dtype(object):
-        kind = pd.api.types.infer_dtype(series, skipna=True)
+    # A categorical column is judged by its categories, as an object column by its values:
+    # 1 and '1' differ.
+    categorical = isinstance(series.dtype, pd.CategoricalDtype)
+    probe = pd.Series(series.cat.categories) if categorical else series
+    if probe.dtype == np.dtype(object):
+        kind = pd.api.types.infer_dtype(probe, skipna=True)
         if kind not in _ID_KINDS:
-            values = series.array
-            first_type: str | None = None
-            for pos, value in enumerate(values):  # error path only
-                if (
-                    value is None
-                    or value is pd.NA
-                    or (isinstance(value, float) and np.isnan(value))
-                ):
-                    continue
-                try:
-                    hash(value)
-                except TypeError:
-                    raise _fail_value(
-                        f"{type(value).__name__} is not a usable key", series, column, pos
-                    ) from None
-                numeric = isinstance(
-                    value, (int, float, np.integer, np.floating)
-                ) and not isinstance(value, bool)
-                this = "number" if numeric else type(value).__name__
-                if first_type is None:
-                    first_type = this
-                elif this != first_type:
-                    raise _fail_value(
-                        f"the column mixes {first_type} and {this} keys, which "
-                        "would count as different members; use one type (e.g. all str)",
-                        series,
-                        column,
-                        pos,
-                    )
-    codes, _ = pd.factorize(series, use_na_sentinel=True)
+            _check_keys(series.astype(object) if categorical else series, column)
+    try:
+        codes, _ = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # an unhashable value, e.g. Decimal('sNaN'), in an accepted kind
+        _check_keys(series.astype(object) if categorical else series, column)
+        raise
     if (codes < 0).any():
         raise _fail_value(f"missing {column}", series, column, _first(codes < 0))
     out: np.ndarray = codes.astype(np.int64)
     return out
+
+
+def _check_keys(series: pd.Series, column: str) -> None:
+    """Raise for the first value of an object id column that is no usable key, or of
+    another kind than the values before it (error path only)."""
+    values = series.array
+    first_type: str | None = None
+    for pos, value in enumerate(values):  # error path only
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            continue
+        try:
+            hash(value)
+        except TypeError:
+            raise _fail_value(
+                f"{type(value).__name__} is not a usable key", series, column, pos
+            ) from None
+        numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, bool
+        )
+        this = "number" if numeric else type(value).__name__
+        if first_type is None:
+            first_type = this
+        elif this != first_type:
+            raise _fail_value(
+                f"the column mixes {first_type} and {this} keys, which "
+                "would count as different members; use one type (e.g. all str)",
+                series,
+                column,
+                pos,
+            )
 
 
 def _members_table(members: pd.DataFrame) -> pd.DataFrame:

@@ -9,15 +9,27 @@ error here: the services that use it are marked unusable, and the kernel raises
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from . import _core
-from ._tree import LEVELS, STATUSES, TIERS, Missing, as_decimal, is_leaf, resolve
+from ._claims import MAX_AMOUNT_FEN
+from ._tree import (
+    DIMENSIONS,
+    LEAF_KEYS,
+    LEVELS,
+    STATUSES,
+    TIERS,
+    Missing,
+    as_decimal,
+    is_leaf,
+    resolve,
+)
 from .errors import PolicyError
 
-__all__ = ["SERVICES", "compile_version"]
+__all__ = ["SERVICES", "VERSION_KEYS", "check_change_path", "compile_version"]
 
 # Order of the core's Service enum (cpp/include/yibao/policy.hpp).
 SERVICES = (
@@ -48,10 +60,85 @@ SERVICE_KEYS = frozenset(
 # table (yibao._articles), read by the docs and the tests; [outflows] the account uses the
 # text allows and forbids (yibao.outflows).
 UNCOMPILED_KEYS = frozenset({"articles", "outflows"})
+# The keys a version may hold (besides ``effective``): the ones read below, plus the
+# documentation keys. lint and Policy.replace take the valid keys from these tables.
+VERSION_KEYS = frozenset(
+    {
+        "effective_source",
+        "effective_assumption",
+        "rounding",
+        "level0_as",
+        "overall_cap",
+        "rules",
+        "pools",
+        "services",
+        "note",
+    }
+)
+_POOL_ENTRY_KEYS = POOL_KEYS | {"missing", "source"}
+# Keys below a parameter: a split by status, level or tier, or the leaf's own keys.
+_BELOW_PARAMETER = frozenset(k for names in DIMENSIONS.values() for k in names) | LEAF_KEYS
 EPOCH = dt.date(1970, 1, 1)
 
 
+def _valid_paths(tree: Mapping[str, Any]) -> list[str]:
+    """Every dotted path a change or a version may name, down to a parameter."""
+    pools = tree.get("pools", {})
+    pool_names = list(pools) if isinstance(pools, Mapping) else []
+    paths = sorted(VERSION_KEYS - {"pools", "services"})
+    paths += [f"pools.{p}.{k}" for p in pool_names or ["general"] for k in sorted(POOL_KEYS)]
+    paths += [f"services.{s}.{k}" for s in SERVICES for k in sorted(SERVICE_KEYS)]
+    return paths
+
+
+def _nearest(path: str, candidates: Iterable[str]) -> str:
+    """' (nearest valid: 'x')', by a matching last part first, then by spelling."""
+    candidates = list(candidates)
+    by_end = [c for c in candidates if c.endswith("." + path)]
+    found = by_end or difflib.get_close_matches(path, candidates, n=1, cutoff=0.5)
+    return f" (nearest valid: {found[0]!r})" if found else ""
+
+
+def _unknown(where: str, key: str, path: str, candidates: Iterable[str]) -> PolicyError:
+    return PolicyError(f"{where}: unknown key {key!r}{_nearest(path, candidates)}")
+
+
+def check_change_path(tree: Mapping[str, Any], path: str, where: str) -> None:
+    """Refuse a change (``Policy.replace``) to a key the compiler does not read.
+
+    A key the compiler ignores would leave the baseline numbers in place (issue 20).
+    """
+    parts = path.split(".")
+    candidates = _valid_paths(tree)
+    head = parts[0]
+    if head not in VERSION_KEYS:
+        raise _unknown(where, path, path, candidates)
+    if head == "rules":  # rule labels: any name
+        return
+    rest = parts[1:]
+    if head == "pools" and rest:
+        pools = tree.get("pools", {})
+        if rest[0] not in pools and len(rest) > 1:  # a new pool must come as a whole table
+            raise _unknown(where, path, path, candidates)
+        if len(rest) > 1 and rest[1] not in _POOL_ENTRY_KEYS:
+            raise _unknown(where, path, path, candidates)
+        rest = rest[2:]
+    elif head == "services" and rest:
+        if rest[0] not in SERVICES or (len(rest) > 1 and rest[1] not in SERVICE_KEYS):
+            raise _unknown(where, path, path, candidates)
+        rest = rest[2:]
+    for i, key in enumerate(rest, start=len(parts) - len(rest)):
+        if key not in _BELOW_PARAMETER:
+            above = ".".join(parts[:i])
+            below = [f"{above}.{k}" for k in sorted(_BELOW_PARAMETER)]
+            raise _unknown(where, path, ".".join(parts[: i + 1]), below)
+
+
 def fen(value: Decimal, path: str, where: str) -> int:
+    if value > Decimal(MAX_AMOUNT_FEN) / 100:
+        raise PolicyError(
+            f"{where}: {path} = {value} does not fit decimal(18, 2) (at most 16 integer digits)"
+        )
     scaled = value * 100
     if scaled != scaled.to_integral_value():
         raise PolicyError(f"{where}: {path} = {value} has more than 2 decimal places")
@@ -74,9 +161,14 @@ class _Pool:
 
     def __init__(self, name: str, node: Mapping[str, Any], where: str) -> None:
         self.name, self.node, self.where = name, node, where
-        unknown = set(node) - POOL_KEYS - {"missing", "source"}
+        unknown = sorted(set(node) - _POOL_ENTRY_KEYS)
         if unknown:
-            raise PolicyError(f"{where}: pools.{name} has unknown keys {sorted(unknown)}")
+            raise _unknown(
+                f"{where}: pools.{name}",
+                unknown[0],
+                unknown[0],
+                [k for k in sorted(POOL_KEYS) if k != unknown[0]],
+            )
 
     def leaf(self, key: str, **dims: str) -> Mapping[str, Any]:
         if key not in self.node:
@@ -165,8 +257,15 @@ def compile_version(region: str, effective: dt.date, tree: Mapping[str, Any], wh
         version.rounding = getattr(_core.Rounding, rounding)
     except AttributeError:
         raise PolicyError(f"{where}: rounding must be half_up, half_even or down") from None
+    unknown = sorted(set(tree) - VERSION_KEYS)
+    if unknown:
+        raise _unknown(where, unknown[0], unknown[0], _valid_paths(tree))
     level0 = resolve(tree.get("level0_as", {"value": 1}), "level0_as", where)["value"]
-    version.level0_as = int(level0)
+    if isinstance(level0, Decimal) and level0.is_finite() and level0 == int(level0):
+        level0 = int(level0)  # "2" in an override arrives as Decimal("2")
+    if isinstance(level0, bool) or not isinstance(level0, int) or level0 not in (1, 2, 3):
+        raise PolicyError(f"{where}: level0_as must be a level 1, 2 or 3, got {level0!r}")
+    version.level0_as = level0
     if "overall_cap" in tree:
         version.has_overall_cap = True
         overall = resolve(tree["overall_cap"], "overall_cap", where)["value"]
@@ -186,9 +285,9 @@ def compile_version(region: str, effective: dt.date, tree: Mapping[str, Any], wh
     version.pools = pools
 
     services_node: Mapping[str, Any] = tree.get("services", {})
-    unknown = set(services_node) - set(SERVICES)
+    unknown = sorted(set(services_node) - set(SERVICES))
     if unknown:
-        raise PolicyError(f"{where}: unknown services {sorted(unknown)}; known: {SERVICES}")
+        raise _unknown(f"{where}: services", unknown[0], unknown[0], SERVICES)
     rules = []
     for service in SERVICES:
         rule = _core.ServiceRule()
@@ -199,9 +298,9 @@ def compile_version(region: str, effective: dt.date, tree: Mapping[str, Any], wh
             src = f" (source: {node['source']})" if node.get("source") else ""
             rule.missing = f"services.{service}{src}: {node['missing']}"
         else:
-            extra = set(node) - SERVICE_KEYS
+            extra = sorted(set(node) - SERVICE_KEYS)
             if extra:
-                raise PolicyError(f"{where}: services.{service} has unknown keys {sorted(extra)}")
+                raise _unknown(f"{where}: services.{service}", extra[0], extra[0], SERVICE_KEYS)
             pool = node.get("pool")
             pool = pool["value"] if is_leaf(pool) else pool
             if pool not in names:

@@ -209,18 +209,22 @@ def to_fen(
     try:
         return _to_fen(series, name, core_rounding, unit, threads)
     except InputError as exc:
-        # The core names the 0-based position; give the caller's label and the value too.
-        if exc.row is None and exc.position is not None:
-            value = _value_at(series, exc.position)
-            shown = _show(value)
-            reason = exc.reason if shown in exc.reason else f"{exc.reason} (value {shown})"
-            raise type(exc)(
-                reason,
-                column=exc.column or name,
-                row=_label(series.index, exc.position),
-                position=exc.position,
-            ) from None
-        raise
+        duplicates = not series.index.is_unique
+        if exc.position is None or (exc.row is not None and not duplicates):
+            raise
+        reason = exc.reason
+        if exc.row is None:
+            # The core names the 0-based position; give the caller's label and the value too.
+            shown = _show(_value_at(series, exc.position))
+            reason = reason if shown in reason else f"{reason} (value {shown})"
+        if duplicates:  # the label alone does not say which row
+            reason = f"{reason} (position {exc.position}; the index has duplicate labels)"
+        raise type(exc)(
+            reason,
+            column=exc.column or name,
+            row=_label(series.index, exc.position),
+            position=exc.position,
+        ) from None
 
 
 def _missing_error(series: pd.Series, name: str) -> InputError | None:

@@ -123,6 +123,9 @@ def as_decimal(value: Any, path: str, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise PolicyError(f"{where}: {path} must be a number, got {value!r}")
     try:
-        return Decimal(value) if not isinstance(value, Decimal) else value
+        number = Decimal(value) if not isinstance(value, Decimal) else value
     except Exception as exc:
         raise PolicyError(f"{where}: {path} must be a number, got {value!r}") from exc
+    if not number.is_finite():  # NaN, sNaN and infinity would fail any comparison later
+        raise PolicyError(f"{where}: {path} must be a finite number, got {value!r}")
+    return number

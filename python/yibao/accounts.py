@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import _core
 from ._accounts_policy import AccountRules, account_rules, month_index, month_of
-from ._claims import TIER_CODES
+from ._claims import TIER_CODES, _days, _ids
 from ._money import Rounding, Unit, fen_to_money, to_fen
 from .errors import InputError, MissingParameterError, PolicyError
 
@@ -58,37 +58,11 @@ class MemberArrays:
 
 
 def _dates(members: pd.DataFrame, column: str, *, required: bool) -> np.ndarray:
-    """A date column as int32 days since 1970-01-01; NaT → ``_core.no_day``."""
-    series = members[column]
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_localize(None)
-    parsed = (
-        pd.to_datetime(series, errors="coerce", format="ISO8601")
-        if series.dtype == object
-        else series
-    )
-    if not pd.api.types.is_datetime64_dtype(parsed.dtype):
-        try:
-            parsed = pd.to_datetime(series, errors="coerce")
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"cannot read dtype {series.dtype} as dates", column=column) from exc
-    values = parsed.to_numpy().astype("datetime64[D]")
-    nat = np.isnat(values)
-    bad = nat & series.notna().to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"cannot read {series.iloc[pos]!r} as a date (use YYYY-MM-DD)",
-            column=column,
-            row=members.index[pos],
-            position=pos,
-        )
-    if required and nat.any():
-        pos = int(np.flatnonzero(nat)[0])
-        raise InputError("missing date", column=column, row=members.index[pos], position=pos)
-    days = values.astype(np.int64)
-    days[nat] = _core.no_day
-    return np.asarray(days, dtype=np.int32)
+    """A date column as int32 days since 1970-01-01 (missing → ``_core.no_day``), read by
+    the package's one date reader (``_claims._days``, the rules of ``adjudicate``)."""
+    days = _days(members[column], column, allow_missing=not required)
+    days[days == np.iinfo(np.int32).min] = _core.no_day  # _days' missing marker
+    return days
 
 
 def _optional_money(
@@ -130,10 +104,7 @@ def member_arrays(
             )
     index = members.index
     ids = members["member_id"]
-    missing_id = ids.isna().to_numpy()
-    if missing_id.any():
-        pos = int(np.flatnonzero(missing_id)[0])
-        raise InputError("missing member_id", column="member_id", row=index[pos], position=pos)
+    _ids(ids, "member_id")  # the package's one id rule: present, one kind of key
     dup = ids.duplicated().to_numpy()
     if dup.any():
         pos = int(np.flatnonzero(dup)[0])

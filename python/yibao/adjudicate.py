@@ -103,6 +103,25 @@ def _adjudicate_arrays(
     return out
 
 
+def _check_column_names(claims: pd.DataFrame) -> None:
+    """Flat column names, none of them an output's: an input ``fund_paid`` (e.g. what the
+    settlement platform paid) would otherwise be replaced without a word (issue 20)."""
+    if isinstance(claims.columns, pd.MultiIndex):
+        raise InputError(
+            f"claims has MultiIndex columns ({claims.columns.nlevels} levels); adjudicate needs "
+            "one level of names: flatten them first (e.g. claims.columns = [a for a, *_ in "
+            "claims.columns])"
+        )
+    taken = [name for name in OUTPUT_COLUMNS if name in claims.columns]
+    if taken:
+        raise InputError(
+            f"the claims already have a column named like an output of adjudicate ({taken[0]!r}),"
+            f" which would be replaced; rename it first, e.g. claims.rename(columns={{"
+            f"{taken[0]!r}: {taken[0] + '_input'!r}}})",
+            column=taken[0],
+        )
+
+
 def adjudicate(
     claims: pd.DataFrame,
     policy: str | Policy,
@@ -161,6 +180,12 @@ def adjudicate(
     """
     if money not in ("decimal", "float", "fen"):
         raise ValueError(f"money must be 'decimal', 'float' or 'fen', got {money!r}")
+    if threads is not None and (
+        isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer))
+    ):
+        raise TypeError(f"threads must be a whole number (int), got {threads!r}")
+    if isinstance(claims, pd.DataFrame):
+        _check_column_names(claims)
     pol = as_policy(policy)
     n_threads = (os.cpu_count() or 1) if threads is None else int(threads)
     if n_threads < 1:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ._claims import MAX_AMOUNT_FEN
 from ._money import fen_to_money, to_fen
 from .adjudicate import OUTPUT_COLUMNS, adjudicate, as_policy
-from .errors import MissingParameterError, NoVersionInForceError, PolicyError
+from .errors import AmountOverflowError, MissingParameterError, NoVersionInForceError, PolicyError
 from .policy import Policy, regions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -455,6 +457,7 @@ class Comparison:
             visit_cap_hit=("visit_cap_hit", "any"),
         )
         out.insert(0, "claims", grouped.size())
+        _check_sums(out, grouped, self._money_columns(), f"policy {name!r}")
         out = out.reset_index()
         out.insert(0, "policy", name)
         return out
@@ -516,6 +519,7 @@ class Comparison:
                 members_at_cap=("at_cap", "sum"),
                 members_at_visit_cap=("at_visit_cap", "sum"),
             )
+            _check_sums(agg, grouped, money, f"policy {name!r}")
             agg = agg.reset_index() if groups else agg.reset_index(drop=True)
             if not len(member) and not groups:  # no claims at all
                 agg = pd.DataFrame({c: [0] for c in agg.columns})
@@ -627,6 +631,40 @@ class Comparison:
         from .plots import plot_binding
 
         return plot_binding(self, ax=ax)
+
+
+def _check_sums(out: pd.DataFrame, grouped: Any, columns: list[str], what: str) -> None:
+    """Make ``out``'s int64 group sums of ``columns`` exact, or raise: never a wrapped sum.
+
+    A group's sum cannot wrap when its count times its largest magnitude fits decimal(18, 2)
+    (every output's dtype, far inside int64); other groups are summed again in Python ints,
+    and a sum beyond decimal(18, 2) is an ``AmountOverflowError`` naming the column.
+    """
+    for column in columns:
+        values = grouped[column]
+        largest = np.maximum(
+            np.abs(values.max().to_numpy(dtype=np.float64)),
+            np.abs(values.min().to_numpy(dtype=np.float64)),
+        )
+        risky = largest * values.size().to_numpy(dtype=np.float64) > MAX_AMOUNT_FEN
+        if not risky.any():
+            continue
+        exact = values.agg(lambda part: sum(int(v) for v in part))  # error path only
+        beyond = [abs(int(v)) > MAX_AMOUNT_FEN for v in exact]
+        if any(beyond):
+            at = beyond.index(True)
+            key = exact.index[at]
+            names = [n for n in exact.index.names if n is not None]
+            values = [
+                getattr(v, "item", lambda v=v: v)() for v in (key if len(names) > 1 else [key])
+            ]
+            where = f" for {dict(zip(names, values, strict=True))}" if names else ""
+            raise AmountOverflowError(
+                f"the sum of {column}{where} under {what} is {Decimal(int(exact.iloc[at])) / 100} "
+                "yuan, beyond decimal(18, 2) (16 integer digits of yuan)",
+                column=column,
+            )
+        out[column] = exact.astype(np.int64).to_numpy()
 
 
 def _mean_half_up(total_fen: np.ndarray, count: np.ndarray) -> np.ndarray:

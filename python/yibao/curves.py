@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._claims import MAX_AMOUNT_FEN
 from ._money import fen_to_money
 from .adjudicate import adjudicate
 from .compare import _binding_categorical, _named_policies, binding_of_flags, rule_flags
@@ -51,9 +52,14 @@ def _spending_fen(spending: Any) -> np.ndarray:
     for i, value in enumerate(values):
         if isinstance(value, bool):
             raise TypeError(f"spending must be numbers, got {value!r}")
-        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        try:
+            exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        except ArithmeticError:
+            raise ValueError(f"spending must be numbers or decimal text, got {value!r}") from None
         if not exact.is_finite() or exact < 0:
             raise ValueError(f"spending must be finite and >= 0, got {value!r}")
+        if exact * 100 > MAX_AMOUNT_FEN:
+            raise ValueError(f"spending {value!r} does not fit decimal(18, 2) (16 digits of yuan)")
         fen[i] = int(exact.quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
     return fen
 

@@ -2,14 +2,19 @@
 
 Every member's rows must be in one partition, since a member's deductible and caps run
 over the year: the frame is shuffled on ``member_id`` first, then each partition goes
-through :func:`yibao.adjudicate` unchanged. The result equals the pandas result for any
-partitioning of the input (compare after sorting by index: a shuffle moves rows).
+through :func:`yibao.adjudicate` unchanged. A shuffle does not keep the order of rows, and
+one member's rows of one day are paid in input order (the deductible and caps fall on the
+first of them), so each row carries its input position through the shuffle and every
+partition is put back in input order before it is adjudicated (issue 20). The result
+equals the pandas result for any partitioning and shuffle method (compare after sorting by
+index: a shuffle moves rows).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .adjudicate import adjudicate as _adjudicate
@@ -18,8 +23,23 @@ from .policy import Policy
 
 __all__ = ["adjudicate"]
 
+_POSITION = "__yibao_position__"
+# Room for 2**40 rows per input partition: (partition number, row in it) as one int64.
+_PARTITION_SHIFT = 40
+
+
+def _with_position(
+    part: pd.DataFrame, partition_info: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    number = 0 if partition_info is None else int(partition_info["number"])
+    position = (np.int64(number) << _PARTITION_SHIFT) + np.arange(len(part), dtype=np.int64)
+    return part.assign(**{_POSITION: position})
+
 
 def _partition(part: pd.DataFrame, policy: Policy, options: dict[str, Any]) -> pd.DataFrame:
+    if _POSITION in part.columns:  # back in input order, which the shuffle does not keep
+        order = np.argsort(part[_POSITION].to_numpy(), kind="stable")
+        part = part.iloc[order].drop(columns=_POSITION)
     result = _adjudicate(part, policy, **options)
     result["rule"] = result["rule"].astype(str)  # categories differ between partitions
     return result
@@ -48,6 +68,14 @@ def adjudicate(ddf: Any, policy: str | Policy, *, shuffle: bool = True, **option
     """
     pol = as_policy(policy)
     options.setdefault("threads", 1)
-    frame = ddf.shuffle(on="member_id") if shuffle else ddf
+    if _POSITION in ddf.columns:
+        raise ValueError(f"claims must not have a column named {_POSITION!r} (used internally)")
+    if shuffle:
+        numbered = ddf.map_partitions(
+            _with_position, meta=_with_position(ddf._meta), align_dataframes=False
+        )
+        frame = numbered.shuffle(on="member_id")
+    else:
+        frame = ddf
     meta = _partition(frame._meta, pol, options)
     return frame.map_partitions(_partition, pol, options, meta=meta)

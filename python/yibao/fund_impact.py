@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._accounts_policy import month_index
+from ._claims import _days
 from ._money import Rounding, Unit, fen_to_money, to_fen
 from .accounts import member_arrays, raw_credits
 from .errors import AmountOverflowError, InputError
@@ -199,7 +200,8 @@ def _outpatient(
     for column in ("member_id", "date", "fund_paid"):
         if column not in adjudicated.columns:
             raise InputError(f"adjudicated claims need {column}", column=column)
-    dates = pd.to_datetime(adjudicated["date"]).to_numpy().astype("datetime64[M]").astype(np.int64)
+    days = _days(adjudicated["date"])  # the package's one date reader, as adjudicate
+    dates = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     k = dates - first
     in_year = (k >= 0) & (k < 12)
     position = pd.Index(arrays.member_id).get_indexer(adjudicated["member_id"].to_numpy())

@@ -10,12 +10,13 @@ a row's ``payer_id`` names the account that pays for it (重庆 第十条, 伊�
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from . import _core
+from ._claims import _days, _ids
 from ._money import Rounding, Unit, fen_to_money, to_fen
 from .errors import InputError
 
@@ -24,91 +25,90 @@ __all__ = ["ledger"]
 Money = Literal["decimal", "float", "fen"]
 
 
-def _days(series: pd.Series, column: str) -> np.ndarray:
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_localize(None)
-    values = pd.to_datetime(series, errors="coerce").to_numpy().astype("datetime64[D]")
-    nat = np.isnat(values)
-    if nat.any():
-        pos = int(np.flatnonzero(nat)[0])
-        raise InputError(
-            f"missing or unreadable date {series.iloc[pos]!r}",
-            column=column,
-            row=series.index[pos],
-            position=pos,
-        )
-    return np.asarray(values.astype(np.int64), dtype=np.int32)
-
-
 def _months(series: pd.Series) -> np.ndarray:
-    """Months since 1970-01 of a monthly Period, datetime or 'YYYY-MM' column."""
+    """Months since 1970-01 of a monthly Period column, or of dates read by the package's
+    one date reader (``_claims._days``: datetime64, datetime.date or ISO text such as
+    'YYYY-MM'; numbers such as 202401 and ambiguous text are refused)."""
     if isinstance(series.dtype, pd.PeriodDtype):
         missing = series.isna().to_numpy()
+        if missing.any():
+            pos = int(np.flatnonzero(missing)[0])
+            raise InputError(
+                f"missing month {series.iloc[pos]!r} (use 'YYYY-MM' or a Period)",
+                column="month",
+                row=series.index[pos],
+                position=pos,
+            )
         array = series.array
         if series.dtype != pd.PeriodDtype("M"):
             array = array.asfreq("M")
-        ordinals = array.asi8
-    else:
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            parsed = series
-        else:
-            parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-        missing = parsed.isna().to_numpy()
-        ordinals = np.where(missing, 0, parsed.to_numpy().astype("datetime64[M]").astype(np.int64))
-    if missing.any():
-        pos = int(np.flatnonzero(missing)[0])
-        raise InputError(
-            f"missing or unreadable month {series.iloc[pos]!r} (use 'YYYY-MM' or a Period)",
-            column="month",
-            row=series.index[pos],
-            position=pos,
-        )
-    # A monthly Period's ordinal is its month count since 1970-01.
-    return np.asarray(ordinals, dtype=np.int32)
+        # A monthly Period's ordinal is its month count since 1970-01.
+        return np.asarray(array.asi8, dtype=np.int32)
+    days = _days(series, "month")
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return np.asarray(months, dtype=np.int32)
 
 
-def _as_int64(values: np.ndarray) -> np.ndarray | None:
-    """Integer ids as int64 (floats only when all whole, e.g. a payer column with NaN)."""
-    if values.dtype.kind in "iu":
-        return values.astype(np.int64)
-    if (
-        values.dtype.kind == "f"
-        and np.isfinite(values).all()
-        and (values == np.floor(values)).all()
-    ):
-        return values.astype(np.int64)
-    return None
+class _Ids(NamedTuple):
+    """One id column of the ledger's inputs, for matching accounts across them."""
+
+    table: str
+    column: str
+    values: pd.Series  # indexed by the caller's row labels
 
 
-def _codes(values: list[np.ndarray], column: str) -> list[np.ndarray]:
-    """Dense account codes in the sorted order of the ids, so that no code depends on row order."""
-    ints = [_as_int64(v) for v in values]
-    if all(i is not None for i in ints):
-        joined = np.concatenate([i for i in ints if i is not None])
-        codes, _ = pd.factorize(joined, sort=True)
-    else:
-        joined = np.concatenate([np.asarray(v, dtype=object) for v in values])
-        try:
-            codes, _ = pd.factorize(pd.Series(joined, dtype=object), sort=True)
-        except TypeError as exc:
-            raise InputError(
-                f"ids must be comparable (one type per id column): {exc}", column=column
-            ) from exc
-        if (codes < 0).any():
-            raise InputError("missing id", column=column)
+def _codes(parts: list[_Ids]) -> list[np.ndarray]:
+    """Dense account codes in the sorted order of the ids, so that no code depends on row order.
+
+    The ids of every table are read together by the package's one id reader
+    (``_claims._ids``): one kind of key across all of them, since an int id in the claims
+    never matches a text id in the credits (everything would be paid in cash).
+    """
+    plain = [
+        p.values.astype(object) if isinstance(p.values.dtype, pd.CategoricalDtype) else p.values
+        for p in parts
+    ]
+    one_dtype = len({str(v.dtype) for v in plain}) == 1
+    joined = pd.concat(
+        [(v if one_dtype else v.astype(object)).reset_index(drop=True) for v in plain],
+        ignore_index=True,
+    )
+    try:
+        _ids(joined, "member_id")
+    except InputError as exc:
+        raise _in_part(exc, parts) from None
+    codes, _ = pd.factorize(joined, sort=True)
     out, at = [], 0
-    for v in values:
-        out.append(np.asarray(codes[at : at + len(v)], dtype=np.int64))
-        at += len(v)
+    for p in parts:
+        out.append(np.asarray(codes[at : at + len(p.values)], dtype=np.int64))
+        at += len(p.values)
     return out
+
+
+def _in_part(exc: InputError, parts: list[_Ids]) -> InputError:
+    """``exc``, raised on the joined ids, re-aimed at the table and row it is about."""
+    position = exc.position if exc.position is not None else 0
+    for part in parts:
+        if position < len(part.values):
+            tables = sorted({p.table for p in parts if len(p.values)})
+            return InputError(
+                f"{exc.reason}, in {part.table} (ids are matched across {', '.join(tables)}: "
+                "use one kind of id in all of them)",
+                column=part.column,
+                row=part.values.index[position],
+                position=position,
+            )
+        position -= len(part.values)
+    return exc
 
 
 def _opening_table(
     opening: Any, rounding: Rounding | None, unit: Unit
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, fen) of the opening balances."""
+) -> tuple[pd.Series, np.ndarray]:
+    """(ids indexed by the opening's row labels, fen) of the opening balances; the row label
+    is the member_id for a mapping or Series, the index label for a DataFrame."""
     if opening is None:
-        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+        return pd.Series([], dtype=np.int64), np.array([], dtype=np.int64)
     if isinstance(opening, Mapping):
         opening = pd.Series(dict(opening))
     if isinstance(opening, pd.DataFrame):
@@ -117,14 +117,32 @@ def _opening_table(
         ids, amounts = opening["member_id"], opening["balance"]
         amounts = pd.Series(amounts.to_numpy(), index=opening.index, name="balance")
     elif isinstance(opening, pd.Series):
-        ids, amounts = pd.Series(opening.index.to_numpy()), opening
+        ids, amounts = pd.Series(opening.index.to_numpy(), index=opening.index), opening
     else:
         raise TypeError("opening must be None, a mapping, a Series by member_id or a DataFrame")
-    if pd.Series(ids).duplicated().any():
-        raise InputError("duplicate member_id in opening balances", column="opening")
+    duplicated = ids.duplicated().to_numpy(dtype=bool)
+    if duplicated.any():
+        pos = int(np.flatnonzero(duplicated)[0])
+        raise InputError(
+            f"duplicate member_id {ids.iloc[pos]!r} in opening balances",
+            column="opening",
+            row=ids.index[pos],
+            position=pos,
+        )
     if amounts.dtype == object:
         amounts = pd.Series(list(amounts), index=amounts.index, dtype=object)
-    return np.asarray(ids), to_fen(amounts, "opening", rounding=rounding, unit=unit)
+    fen = to_fen(amounts, "opening", rounding=rounding, unit=unit)
+    negative = fen < 0
+    if negative.any():
+        pos = int(np.flatnonzero(negative)[0])
+        member = getattr(ids.iloc[pos], "item", lambda: ids.iloc[pos])()
+        raise InputError(
+            f"opening balance {amounts.iloc[pos]} of member_id {member!r} is negative",
+            column="opening",
+            row=ids.index[pos],
+            position=pos,
+        )
+    return ids, fen
 
 
 def ledger(
@@ -238,14 +256,13 @@ def ledger(
     months = _months(credits["month"])
     opening_ids, opening_fen = _opening_table(opening, rounding, unit)
 
-    payer_code, member_code, credit_code, opening_code = _codes(
+    member_code, payer_code, credit_code, opening_code = _codes(
         [
-            payer.to_numpy(),
-            member.to_numpy(),
-            credits["member_id"].to_numpy(),
-            np.asarray(opening_ids),
-        ],
-        "member_id",
+            _Ids("the claims", "member_id", member),
+            _Ids("the claims", "payer_id", payer),
+            _Ids("credits", "member_id", credits["member_id"]),
+            _Ids("opening", "opening", opening_ids),
+        ]
     )
     n_accounts = 1 + max(
         (int(c.max()) for c in (payer_code, credit_code, opening_code) if len(c)), default=-1
@@ -254,7 +271,7 @@ def ledger(
     opening_by_code[opening_code] = opening_fen
     try:
         out = _core.run_ledger(
-            payer_code, member_code, _days(adjudicated["date"], "date"), due, self_pay,
+            payer_code, member_code, _days(adjudicated["date"]), due, self_pay,
             outside, eligible, credit_code, months, credit_fen, opening_by_code,
         )  # fmt: skip
     except InputError as exc:

@@ -42,7 +42,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from ._compile import POOL_KEYS, UNCOMPILED_KEYS
+from ._compile import POOL_KEYS, UNCOMPILED_KEYS, VERSION_KEYS
 from ._tree import LEVELS, STATUSES, TIERS, Missing, iter_leaves, resolve
 from .errors import PolicyError
 from .policy import Policy, regions
@@ -53,20 +53,7 @@ Severity = Literal["error", "warning"]
 
 _TOP_KEYS = frozenset({"region", "name", "document", "file", "draft", "versions", "accounts"})
 _TOP_KEYS |= UNCOMPILED_KEYS
-_VERSION_KEYS = frozenset(
-    {
-        "effective",
-        "effective_source",
-        "effective_assumption",
-        "rounding",
-        "level0_as",
-        "overall_cap",
-        "rules",
-        "pools",
-        "services",
-        "note",
-    }
-)
+_VERSION_KEYS = VERSION_KEYS | {"effective"}
 _POOL_KEYS = POOL_KEYS | {"missing", "source"}
 _AMOUNT_KEYS = ("deductible", "first_visit", "later_visit", "visit_cap", "annual_cap")
 

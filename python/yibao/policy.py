@@ -192,8 +192,11 @@ class Policy:
             accounts = accounts.replace(account_changes, effective=effective, source=source)
         versions = [Version(v.effective, copy.deepcopy(v.tree)) for v in self.versions]
         if changes:
+            from ._compile import check_change_path
+
             for version in self._targets(versions, effective):
                 for path, value in changes.items():
+                    check_change_path(version.tree, path, f"{self.origin}: replace()")
                     _set_path(version.tree, path, _as_tree(value, source), self.origin)
         meta = dict(self._meta)
         meta["region"] = region or f"{self.region}+reform"

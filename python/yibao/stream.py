@@ -5,11 +5,16 @@ written out before the next is read, so memory stays bounded by the batch size w
 the file's size. A member's state (deductible paid, year-to-date fund, visits) must not be
 cut at a batch boundary: the rows of the last member of each batch are held back and
 adjudicated with the next batch, so each member is always adjudicated whole.
+
+The output goes to a temporary file beside the destination, renamed over it only when
+every row is written: a file found bad half-way leaves no partial output (issue 20). Each
+batch is indexed by the rows' numbers in the source file, so errors name the file row.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,12 +31,27 @@ __all__ = ["adjudicate_parquet"]
 
 
 def _check_sorted(members: pd.Series, previous_last: Any) -> None:
-    """Member ids must not decrease: a member seen again later would lose its state."""
-    if previous_last is not None and len(members) and members.iloc[0] < previous_last:
+    """Member ids must not decrease: a member seen again later would lose its state.
+
+    ``members`` is indexed by file row; a missing id is named as such, not as unsorted.
+    """
+    missing = members.isna().to_numpy(dtype=bool)
+    if missing.any():
+        at = int(missing.argmax())
         raise InputError(
-            f"member_id {members.iloc[0]!r} follows {previous_last!r}: adjudicate_parquet needs "
+            f"missing member_id (value {members.iloc[at]!r})",
+            column="member_id",
+            row=members.index[at],
+            position=at,
+        )
+    if previous_last is not None and len(members) and members.iloc[0] < previous_last:
+        first = getattr(members.iloc[0], "item", lambda: members.iloc[0])()
+        last = getattr(previous_last, "item", lambda: previous_last)()
+        raise InputError(
+            f"member_id {first!r} follows {last!r}: adjudicate_parquet needs "
             "the file sorted by member_id (then date); sort it, or use yibao.adjudicate",
             column="member_id",
+            row=members.index[0],
         )
     if not members.is_monotonic_increasing:
         bad = int((members.to_numpy()[1:] < members.to_numpy()[:-1]).argmax()) + 1
@@ -88,10 +108,13 @@ def adjudicate_parquet(
         raise ValueError("batch_rows must be positive")
     pol = as_policy(policy)
     reader = pq.ParquetFile(Path(source))
+    target = Path(destination)
+    # Beside the destination (same file system: the rename is atomic), with the usual mode.
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
     writer: pq.ParquetWriter | None = None
     held = pd.DataFrame()  # rows of the last member of the previous batch
     last_member: Any = None
-    written = 0
+    read = written = 0
 
     def flush(frame: pd.DataFrame) -> None:
         nonlocal writer, written
@@ -99,29 +122,36 @@ def adjudicate_parquet(
             return
         table = _to_arrow(adjudicate(frame, pol, **options), writer.schema if writer else None)
         if writer is None:
-            writer = pq.ParquetWriter(Path(destination), table.schema)
+            writer = pq.ParquetWriter(partial, table.schema)
         writer.write_table(table)
         written += len(frame)
         if progress is not None:
             progress(written)
 
     try:
-        for batch in reader.iter_batches(batch_size=batch_rows):
-            frame = batch.to_pandas(types_mapper=_keep_decimals)
-            if "member_id" not in frame.columns:
-                raise InputError("required column is missing", column="member_id")
-            _check_sorted(frame["member_id"], last_member)
-            frame = pd.concat([held, frame], ignore_index=True) if len(held) else frame
-            if frame.empty:
-                continue
-            last_member = frame["member_id"].iloc[-1]
-            cut = int(frame["member_id"].searchsorted(last_member, side="left"))
-            held = frame.iloc[cut:]
-            flush(frame.iloc[:cut].reset_index(drop=True))
-        flush(held.reset_index(drop=True))
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:  # an empty source still gives a readable (empty) destination
-        pq.write_table(reader.schema_arrow.empty_table(), Path(destination))
+        try:
+            for batch in reader.iter_batches(batch_size=batch_rows):
+                frame = batch.to_pandas(types_mapper=_keep_decimals)
+                frame.index = pd.RangeIndex(read, read + len(frame))  # the rows' file numbers
+                read += len(frame)
+                if "member_id" not in frame.columns:
+                    raise InputError("required column is missing", column="member_id")
+                _check_sorted(frame["member_id"], last_member)
+                frame = pd.concat([held, frame]) if len(held) else frame
+                if frame.empty:
+                    continue
+                last_member = frame["member_id"].iloc[-1]
+                cut = int(frame["member_id"].searchsorted(last_member, side="left"))
+                held = frame.iloc[cut:]
+                flush(frame.iloc[:cut])
+            flush(held)
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:  # an empty source still gives a readable (empty) destination
+            pq.write_table(reader.schema_arrow.empty_table(), partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return written
