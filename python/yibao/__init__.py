@@ -35,12 +35,15 @@ if _core_error is None:
     from .adjudicate import adjudicate
     from .compare import Comparison, compare
     from .curves import benefit_curve
+    from .decompose import Decomposition, decompose
     from .fund_impact import fund_impact
     from .ledger import ledger
     from .lint import Finding, lint_policy
     from .naming import from_nhsa, to_nhsa
     from .policy import Policy, load_policy, regions
+    from .policy_diff import diff
     from .stream import adjudicate_parquet
+    from .sweep import sweep
 else:  # pragma: no cover
 
     def __getattr__(name: str) -> Any:
@@ -54,6 +57,7 @@ else:  # pragma: no cover
 __all__ = [
     "AmountOverflowError",
     "Comparison",
+    "Decomposition",
     "Finding",
     "InputError",
     "MissingParameterError",
@@ -67,6 +71,8 @@ __all__ = [
     "benefit_curve",
     "compare",
     "datasets",
+    "decompose",
+    "diff",
     "from_nhsa",
     "fund_impact",
     "ledger",
@@ -74,5 +80,6 @@ __all__ = [
     "load_policy",
     "memory",
     "regions",
+    "sweep",
     "to_nhsa",
 ]
