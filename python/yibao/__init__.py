@@ -37,6 +37,7 @@ if _core_error is None:
     from .curves import benefit_curve
     from .decompose import Decomposition, decompose
     from .fund_impact import fund_impact
+    from .incidence import Incidence, incidence
     from .ledger import ledger
     from .lint import Finding, lint_policy
     from .naming import from_nhsa, to_nhsa
@@ -59,6 +60,7 @@ __all__ = [
     "Comparison",
     "Decomposition",
     "Finding",
+    "Incidence",
     "InputError",
     "MissingParameterError",
     "NoVersionInForceError",
@@ -75,6 +77,7 @@ __all__ = [
     "diff",
     "from_nhsa",
     "fund_impact",
+    "incidence",
     "ledger",
     "lint_policy",
     "load_policy",
