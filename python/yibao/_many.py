@@ -27,30 +27,36 @@ from .errors import InputError, PolicyError
 from .policy import Policy
 
 __all__ = [
-    "ANNUAL_CAP_FLAG",
     "Converted",
     "adjudicate_converted",
+    "bounded_sum",
     "convert_once",
     "exact_sum",
     "group_codes",
     "group_sums",
     "members_with",
-    "rule_flags",
+    "rows_flagged",
 ]
 
-ANNUAL_CAP_FLAG = int(_core.rule_annual_cap)
-"""The kernel's rule bit for a row whose payment an annual cap withheld."""
 _N_FLAG_CODES = int(_core.rule_codes_per_version)
 _INT64_SAFE = 2**63 - 1
 
 
 @dataclass(frozen=True)
 class Converted:
-    """The claims as the kernel's columns, with what is needed to name a row in errors."""
+    """The claims as the kernel's columns, with what is needed to name a row in errors.
+
+    ``member_code`` numbers the members 0..``n_members``-1 (for counting members cheaply);
+    ``sums_fit_int64`` says that any column bounded by ``eligible`` row by row (fund paid,
+    self-pay, capped) sums in int64 without wrapping.
+    """
 
     index: pd.Index
     arrays: ClaimArrays
     threads: int
+    member_code: np.ndarray
+    n_members: int
+    sums_fit_int64: bool
 
 
 def convert_once(
@@ -66,7 +72,10 @@ def convert_once(
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=n_threads)
-    return Converted(claims.index, arrays, n_threads)
+    codes, uniques = pd.factorize(arrays.member)
+    largest = int(arrays.eligible.max()) if len(arrays.eligible) else 0
+    fits = largest * len(arrays.eligible) <= _INT64_SAFE
+    return Converted(claims.index, arrays, n_threads, codes, len(uniques), fits)
 
 
 def adjudicate_converted(converted: Converted, policy: Policy) -> dict[str, np.ndarray]:
@@ -95,14 +104,26 @@ def adjudicate_converted(converted: Converted, policy: Policy) -> dict[str, np.n
     return out
 
 
-def rule_flags(rule: np.ndarray) -> np.ndarray:
-    """The flag bits of the kernel's rule codes (``version × 64 + flags``)."""
-    return np.asarray(rule, dtype=np.int64) % _N_FLAG_CODES
+def rows_flagged(rule: np.ndarray, bits: int) -> np.ndarray:
+    """Rows whose kernel rule code (``version × 64 + flags``) has any of ``bits``."""
+    if not 0 < bits < _N_FLAG_CODES or _N_FLAG_CODES & (_N_FLAG_CODES - 1):
+        raise ValueError(f"flag bits {bits} outside the {_N_FLAG_CODES} flag codes")
+    # 64 is a power of two: the flags are the low bits of the code, whatever the version
+    return np.asarray((rule & np.uint16(bits)) != 0)
 
 
 def members_with(converted: Converted, rows: np.ndarray) -> int:
     """How many distinct members have at least one of the rows marked in ``rows``."""
-    return len(np.unique(converted.arrays.member[rows]))
+    seen = np.bincount(converted.member_code[rows], minlength=converted.n_members)
+    return int(np.count_nonzero(seen))
+
+
+def bounded_sum(converted: Converted, values: np.ndarray) -> int:
+    """The exact sum of a column bounded row by row by ``eligible`` (fund paid, self-pay,
+    capped): one int64 sum when the bound allows it, :func:`exact_sum` otherwise."""
+    if converted.sums_fit_int64:
+        return int(np.asarray(values, dtype=np.int64).sum())
+    return exact_sum(values)
 
 
 def exact_sum(values: np.ndarray) -> int:

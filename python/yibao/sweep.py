@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._many import adjudicate_converted, convert_once, exact_sum, members_with, rule_flags
+from ._many import (
+    adjudicate_converted,
+    bounded_sum,
+    convert_once,
+    exact_sum,
+    members_with,
+    rows_flagged,
+)
 from ._money import Rounding, Unit, fen_to_money
 from .adjudicate import as_policy
 from .policy import Policy
@@ -103,7 +110,7 @@ def sweep(
     pol = as_policy(policy)
     paths, points = _points(values)
     converted = convert_once(claims, members, rounding=rounding, unit=unit, threads=threads)
-    n_members = members_with(converted, np.ones(len(claims), dtype=bool))
+    n_members = converted.n_members
     sums: dict[str, list[int]] = {name: [] for name in _MONEY}
     at_cap: list[int] = []
     eligible = exact_sum(converted.arrays.eligible)
@@ -114,8 +121,8 @@ def sweep(
         out = adjudicate_converted(converted, changed)
         sums["eligible"].append(eligible)
         for name in _MONEY[1:]:
-            sums[name].append(exact_sum(out[name]))
-        at_cap.append(members_with(converted, (rule_flags(out["rule"]) & _AT_CAP) != 0))
+            sums[name].append(bounded_sum(converted, out[name]))
+        at_cap.append(members_with(converted, rows_flagged(out["rule"], _AT_CAP)))
     table = pd.DataFrame({path: [p[i] for p in points] for i, path in enumerate(paths)})
     for name, fen in sums.items():
         table[name] = fen_to_money(np.asarray(fen, dtype=np.int64))
