@@ -142,6 +142,8 @@ def default_levers(base: str | Policy, other: str | Policy) -> list[Lever]:
     ``rounding`` and ``level 0`` are top-level parameters. Only levers with a difference
     are listed, each with every part of the trees it switches.
 
+    Examples
+    --------
     >>> [lever.name for lever in default_levers("chongqing", "jining")]
     ['annual cap', 'deductible', 'rates']
     """
@@ -275,6 +277,8 @@ def apportion(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
     Each result is its share rounded down or up; negating every share and the total
     negates the result; the order of ``exact`` does not matter.
 
+    Examples
+    --------
     >>> apportion({"a": Fraction(1, 3), "b": Fraction(1, 3), "c": Fraction(1, 3)}, 1)
     {'a': 1, 'b': 0, 'c': 0}
     >>> apportion({"a": Fraction(-1, 3), "b": Fraction(-1, 3), "c": Fraction(-1, 3)}, -1)

@@ -59,6 +59,8 @@ def rules_before(policy: Policy) -> AccountRules:
     kept on (the "no reform" counterfactual); :class:`~yibao.MissingParameterError` where the
     text gives none.
 
+    Examples
+    --------
     >>> import yibao
     >>> rules_before(yibao.load_policy("nanchang")).versions
     [AccountVersion(effective=2021-01-01)]

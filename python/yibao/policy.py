@@ -230,6 +230,8 @@ class Policy:
         (none if none was). Use it to compare two versions of one policy with
         :func:`yibao.diff`, or to hold a policy fixed across a later version's start.
 
+        Examples
+        --------
         >>> load_policy("ili").as_of("2024-06-30").versions
         [Version(effective=2022-01-01)]
         """

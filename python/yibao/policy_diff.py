@@ -40,6 +40,8 @@ def parameters(tree: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
     A missing leaf's value is ``"missing: <text>"``; a plain value (not a leaf) has source
     ``""``.
 
+    Examples
+    --------
     >>> from yibao import load_policy
     >>> parameters(load_policy("jining").versions[0].tree)["pools.general.annual_cap"]
     (2000, '济宁 通知 二(一)3 (统筹基金的最高支付限额为2000元)')
