@@ -94,3 +94,10 @@ def test_as_of_keeps_the_account_entry_in_force() -> None:
 def test_as_of_before_the_first_version_raises() -> None:
     with pytest.raises(yibao.PolicyError, match="no version in force"):
         yibao.load_policy("chongqing").as_of("2023-12-31")
+
+
+def test_a_table_for_a_paper() -> None:
+    pytest.importorskip("jinja2")
+    latex = diff("chongqing", "jining").to_latex(index=False)
+    assert "pools.general.retired\\_rate\\_increase" in latex
+    assert "渝医保发〔2023〕32号 第五条" in latex
