@@ -99,5 +99,5 @@ def test_as_of_before_the_first_version_raises() -> None:
 def test_a_table_for_a_paper() -> None:
     pytest.importorskip("jinja2")
     latex = diff("chongqing", "jining").to_latex(index=False)
-    assert "pools.general.retired\\_rate\\_increase" in latex
+    assert "pools.general.retired_rate_increase & 0.10 & — &" in latex
     assert "渝医保发〔2023〕32号 第五条" in latex
