@@ -156,6 +156,18 @@ def test_named_levers_and_the_rest(claims: pd.DataFrame) -> None:
         decompose(claims, "jining", "chongqing", levers=["visit cap"])
     with pytest.raises(ValueError, match="only part"):
         decompose(claims, "jining", "chongqing", levers={"l3": "pools.general.rate.level3"})
+    # a lever on one cell is fine where that cell is all that differs there
+    chongqing = yibao.load_policy("chongqing")
+    reform = chongqing.replace({"pools.general.rate.level3": "0.55", "pools.general.annual_cap": 9})
+    d = decompose(claims, chongqing, reform, levers={"l3": "pools.general.rate.level3"})
+    assert [lv.name for lv in d.levers] == ["l3", "rest"]
+    assert d.levers[1].paths == ("pools.general.annual_cap",)
+    assert sum(_fen(d.table())) == _fund(claims, reform)["all"] - _fund(claims, chongqing)["all"]
+
+
+def test_identical_policies_have_no_lever_and_no_gap(claims: pd.DataFrame) -> None:
+    d = decompose(claims, "jining", yibao.load_policy("jining"))
+    assert d.levers == [] and d.table().empty and d.gap() == 0
 
 
 def test_several_versions_are_aligned_by_date(claims: pd.DataFrame) -> None:

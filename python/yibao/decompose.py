@@ -112,17 +112,24 @@ def _root_and_lever(
     return keys[0], _TOP_LEVEL.get(keys[0], keys[0])
 
 
-def _differing_roots(base: Policy, other: Policy) -> dict[str, str]:
-    """``{root path: default lever}`` of every part of the trees in which the two differ."""
-    roots: dict[str, str] = {}
+def _differences(base: Policy, other: Policy) -> dict[str, tuple[str, str]]:
+    """``{parameter path: (root path, default lever)}`` of every parameter that differs."""
+    found: dict[str, tuple[str, str]] = {}
     for day in _aligned_dates(base, other):
         tb, to = base.version_on(day).tree, other.version_on(day).tree
         pb, po = parameters(tb), parameters(to)
         for path in sorted({*pb, *po}):
             if path in pb and path in po and _same_value(pb[path][0], po[path][0]):
                 continue
-            root, lever = _root_and_lever(path, tb, to)
-            roots.setdefault(root, lever)
+            found.setdefault(path, _root_and_lever(path, tb, to))
+    return found
+
+
+def _differing_roots(base: Policy, other: Policy) -> dict[str, str]:
+    """``{root path: default lever}`` of every part of the trees in which the two differ."""
+    roots: dict[str, str] = {}
+    for root, lever in _differences(base, other).values():
+        roots.setdefault(root, lever)
     return roots
 
 
@@ -178,19 +185,24 @@ def _user_levers(
         for q in covered[i + 1 :]:
             if p == q or p.startswith(q + ".") or q.startswith(p + "."):
                 raise ValueError(f"levers overlap: {p!r} and {q!r} are switched by two levers")
-    rest = [
+
+    def inside(path: str, part: str) -> bool:
+        return path == part or path.startswith(part + ".")
+
+    uncovered = {
         root
-        for root in _differing_roots(base, other)
-        if not any(root == p or root.startswith(p + ".") for p in covered)
-    ]
-    partial = [
-        root for root in rest if any(p.startswith(root + ".") for p in covered)
-    ]  # e.g. a lever on pools.general.rate.level3 leaves the rest of pools.general.rate
+        for path, (root, _) in _differences(base, other).items()
+        if not any(inside(path, p) for p in covered)
+    }
+    # e.g. a lever on pools.general.rate.level3 while pools.general.rate.level2 differs too
+    partial = sorted(root for root in uncovered if any(inside(p, root) for p in covered))
     if partial:
         raise ValueError(
-            f"levers switch only part of {partial}; name the whole part (or let a lever cover "
-            "it) so that every difference belongs to exactly one lever"
+            f"levers switch only part of {partial}, where other parameters differ too; name "
+            "the whole part (or let a lever cover it) so that every difference belongs to "
+            "exactly one lever"
         )
+    rest = sorted(uncovered)
     if rest:
         if "rest" in names:
             raise ValueError("a lever named 'rest' is reserved for what the others leave out")
