@@ -36,8 +36,9 @@ def test_each_point_is_adjudicate_under_the_replaced_policy(
         assert row.capped == Decimal(int(out["capped"].sum())) / 100
         assert row.fund_paid + row.self_pay == row.eligible
         flags = yibao.compare(claims, {"x": policy.replace({"pools.general.annual_cap": row[0]})})
-        expected = int(flags.summary()["members_at_cap"].iloc[0])
-        assert row.members_at_cap == expected
+        summary = flags.summary().iloc[0]
+        assert row.members_at_cap == int(summary["members_at_cap"])
+        assert row.members_at_visit_cap == int(summary["members_at_visit_cap"])
 
 
 def test_a_grid_of_two_parameters(claims: pd.DataFrame) -> None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_sweep", "sweep"]
 
 _AT_CAP = int(_core.rule_annual_cap) | int(_core.rule_overall_cap)
+_AT_VISIT_CAP = int(_core.rule_visit_cap)
 _MONEY = ("eligible", "fund_paid", "self_pay", "capped")
 
 
@@ -93,8 +94,9 @@ def sweep(
         One row per point: a column per path (the value as given), ``eligible``,
         ``fund_paid``, ``self_pay`` and ``capped`` (exact decimal sums, yuan),
         ``members`` (members with claims), ``members_at_cap`` (members for whom an annual or
-        overall cap withheld payment) and ``share_at_cap`` (float). ``attrs["parameters"]``
-        lists the paths.
+        overall cap withheld payment), ``share_at_cap`` (float) and ``members_at_visit_cap``
+        (members for whom a per-visit cap did, as in :meth:`Comparison.summary
+        <yibao.compare.Comparison.summary>`). ``attrs["parameters"]`` lists the paths.
 
     Examples
     --------
@@ -113,6 +115,7 @@ def sweep(
     n_members = converted.n_members
     sums: dict[str, list[int]] = {name: [] for name in _MONEY}
     at_cap: list[int] = []
+    at_visit_cap: list[int] = []
     eligible = exact_sum(converted.arrays.eligible)
     for point in _progress(points, progress):
         changed = pol.replace(
@@ -123,12 +126,14 @@ def sweep(
         for name in _MONEY[1:]:
             sums[name].append(bounded_sum(converted, out[name]))
         at_cap.append(members_with(converted, rows_flagged(out["rule"], _AT_CAP)))
+        at_visit_cap.append(members_with(converted, rows_flagged(out["rule"], _AT_VISIT_CAP)))
     table = pd.DataFrame({path: [p[i] for p in points] for i, path in enumerate(paths)})
     for name, fen in sums.items():
         table[name] = fen_to_money(np.asarray(fen, dtype=np.int64))
     table["members"] = n_members
     table["members_at_cap"] = np.asarray(at_cap, dtype=np.int64)
     table["share_at_cap"] = table["members_at_cap"] / max(n_members, 1)
+    table["members_at_visit_cap"] = np.asarray(at_visit_cap, dtype=np.int64)
     table.attrs["parameters"] = paths
     return table
 
