@@ -58,10 +58,7 @@ def _walk(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, tuple[Any
             value = child["value"] if "value" in child else f"{MISSING_PREFIX}{child['missing']}"
             yield path, (value, str(child.get("source", "")))
         elif isinstance(child, Mapping):
-            if "missing" in child and not any(isinstance(v, Mapping) for v in child.values()):
-                yield path, (f"{MISSING_PREFIX}{child['missing']}", str(child.get("source", "")))
-            else:
-                yield from _walk(child, path)
+            yield from _walk(child, path)
         elif key != "source":
             yield path, (child, "")
 
