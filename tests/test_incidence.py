@@ -125,6 +125,12 @@ def test_bad_input(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     members, claims = data
     with pytest.raises(yibao.InputError, match="member_id"):
         incidence(members.iloc[1:], claims, NANCHANG, 2023)
+    bad = claims.head(20).copy()
+    bad["date"] = bad["date"].astype(str)
+    bad.loc[bad.index[7], "date"] = "2023-02-30"
+    with pytest.raises(yibao.InputError, match="date") as info:
+        incidence(members, bad, NANCHANG, 2023)
+    assert info.value.row == bad.index[7]
     copy = members.copy(deep=True), claims.copy(deep=True)
     incidence(members, claims, NANCHANG, 2023)
     pd.testing.assert_frame_equal(members, copy[0])

@@ -31,11 +31,13 @@ __all__ = [
     "adjudicate_converted",
     "bounded_sum",
     "convert_once",
+    "days_in_year",
     "exact_sum",
     "group_codes",
     "group_sums",
     "members_with",
     "rows_flagged",
+    "rows_of",
 ]
 
 _N_FLAG_CODES = int(_core.rule_codes_per_version)
@@ -72,10 +74,40 @@ def convert_once(
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=n_threads)
+    return _converted(claims.index, arrays, n_threads)
+
+
+def _converted(index: pd.Index, arrays: ClaimArrays, threads: int) -> Converted:
     codes, uniques = pd.factorize(arrays.member)
     largest = int(arrays.eligible.max()) if len(arrays.eligible) else 0
     fits = largest * len(arrays.eligible) <= _INT64_SAFE
-    return Converted(claims.index, arrays, n_threads, codes, len(uniques), fits)
+    return Converted(index, arrays, threads, codes, len(uniques), fits)
+
+
+def rows_of(converted: Converted, rows: np.ndarray) -> Converted:
+    """Only the rows marked in ``rows`` (a boolean mask), still converted."""
+    a = converted.arrays
+    subset = ClaimArrays(
+        member=a.member[rows],
+        day=a.day[rows],
+        level=a.level[rows],
+        eligible=a.eligible[rows],
+        status=a.status[rows],
+        service=a.service[rows],
+        prescriber=a.prescriber[rows],
+        tier=a.tier[rows],
+        institution=None if a.institution is None else a.institution[rows],
+    )
+    return _converted(converted.index[rows], subset, converted.threads)
+
+
+def days_in_year(converted: Converted, year: int) -> np.ndarray:
+    """A mask of the rows dated in calendar ``year`` (the kernel's days since 1970-01-01)."""
+    epoch = np.datetime64("1970-01-01", "D")
+    first = int((np.datetime64(f"{year:04d}-01-01", "D") - epoch).astype(np.int64))
+    last = int((np.datetime64(f"{year + 1:04d}-01-01", "D") - epoch).astype(np.int64))
+    day = converted.arrays.day
+    return np.asarray((day >= first) & (day < last))
 
 
 def adjudicate_converted(converted: Converted, policy: Policy) -> dict[str, np.ndarray]:

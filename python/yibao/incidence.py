@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._accounts_policy import AccountRules, account_rules, month_index
-from ._many import adjudicate_converted, convert_once
+from ._many import adjudicate_converted, convert_once, days_in_year, rows_of
 from ._money import Rounding, Unit, fen_to_money
 from .accounts import member_arrays, raw_credits
 from .adjudicate import as_policy
@@ -259,18 +259,16 @@ def incidence(
     }
     per_member = {k: _sum_by(np.repeat(np.arange(n), 12), v, n) for k, v in credits.items()}
 
-    dates = pd.to_datetime(claims["date"]) if "date" in claims.columns else None
-    if dates is None:
-        raise InputError("required column is missing", column="date")
-    in_year = (dates.dt.year == year).to_numpy()
-    rows = claims[in_year]
-    position = pd.Index(arrays.member_id).get_indexer(rows["member_id"].to_numpy())
+    # every claim validated (errors name its row); only those of the year adjudicated
+    converted = convert_once(claims, members, rounding=rounding, unit=unit, threads=threads)
+    in_year = days_in_year(converted, year)
+    converted = rows_of(converted, in_year)
+    position = pd.Index(arrays.member_id).get_indexer(claims["member_id"].to_numpy()[in_year])
     if (position < 0).any():
         pos = int(np.flatnonzero(position < 0)[0])
         raise InputError(
-            "claim of a member not in members", column="member_id", row=rows.index[pos]
+            "claim of a member not in members", column="member_id", row=converted.index[pos]
         )
-    converted = convert_once(rows, members, rounding=rounding, unit=unit, threads=threads)
     out = adjudicate_converted(converted, policy)
     per_member["outpatient_fund_paid"] = _sum_by(position, out["fund_paid"], n)
     per_member["spending"] = _sum_by(position, converted.arrays.eligible, n)
