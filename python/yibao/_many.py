@@ -13,6 +13,7 @@ otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -87,17 +88,12 @@ def _converted(index: pd.Index, arrays: ClaimArrays, threads: int) -> Converted:
 def rows_of(converted: Converted, rows: np.ndarray) -> Converted:
     """Only the rows marked in ``rows`` (a boolean mask), still converted."""
     a = converted.arrays
-    subset = ClaimArrays(
-        member=a.member[rows],
-        day=a.day[rows],
-        level=a.level[rows],
-        eligible=a.eligible[rows],
-        status=a.status[rows],
-        service=a.service[rows],
-        prescriber=a.prescriber[rows],
-        tier=a.tier[rows],
-        institution=None if a.institution is None else a.institution[rows],
-    )
+    # every per-row array of the conversion, whatever fields it has (None stays None)
+    columns: dict[str, Any] = {
+        f.name: None if getattr(a, f.name) is None else getattr(a, f.name)[rows]
+        for f in dataclasses.fields(a)
+    }
+    subset = ClaimArrays(**columns)
     return _converted(converted.index[rows], subset, converted.threads)
 
 
