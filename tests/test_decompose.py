@@ -207,6 +207,8 @@ reforms = st.fixed_dictionaries(
         "pools.general.annual_cap": st.sampled_from([500, 1500, 2000, 3000, 5000]),
         "pools.general.rate.level3": st.sampled_from(["0.40", "0.5", "0.55"]),
         "rounding": st.sampled_from(["half_up", "down", "half_even"]),
+        # a reform from a day in the claims' year: a second dated version
+        "effective": st.sampled_from(["2024-03-01", "2024-07-01"]),
     },
 )
 
@@ -216,7 +218,9 @@ def _policy(region: str, changes: dict[str, object]) -> yibao.Policy:
     if "pools.general.rate.level3" in changes and region == "jining":
         changes = dict(changes)  # a rate split by status: change one status only
         changes["pools.general.rate.in_service.level3"] = changes.pop("pools.general.rate.level3")
-    return policy.replace(changes) if changes else policy
+    changes = dict(changes)
+    effective = changes.pop("effective", None)
+    return policy.replace(changes, effective=effective) if changes else policy
 
 
 @settings(max_examples=15, deadline=None)
