@@ -118,7 +118,8 @@ class Incidence:
         ``spending_decile`` (or over all members).
 
         Returns one row per group: ``members``, ``share_losing`` (float), the exact mean
-        per member of each money column (rounded half-up to the fen), and the net gain's
+        per member of each money column (rounded to the fen, halves away from zero), and
+        the net gain's
         ``p10``, ``median`` and ``p90`` (members' own values, exact: the lower of two
         middle values). Also ``total_net_gain``, the exact sum.
         """

@@ -9,6 +9,7 @@ therefore exactly what :func:`yibao.adjudicate` gives under ``policy.replace({pa
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,7 @@ def sweep(
     values: Mapping[str, Iterable[Any]],
     *,
     members: pd.DataFrame | None = None,
-    effective: str | None = None,
+    effective: dt.date | str | None = None,
     rounding: Rounding | None = None,
     unit: Unit = "yuan",
     threads: int | None = None,
