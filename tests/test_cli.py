@@ -52,8 +52,9 @@ def test_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert str(out_dir.resolve()) in out
     html = (out_dir / "index.html").read_text("utf-8")
     assert "inner_mongolia" in html
+    assert "Why the largest gap" in html  # the decomposition of the largest regional gap
     if _has_matplotlib():
-        assert html.count("data:image/png;base64,") == 4
+        assert html.count("data:image/png;base64,") == 5
 
 
 def _has_matplotlib() -> bool:

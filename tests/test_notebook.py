@@ -51,4 +51,5 @@ def test_notebook_executes(tmp_path: Path) -> None:
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
     assert "Fund cost of the reform" in text
+    assert "Share of synthetic members who lose" in text
     assert "image/png" in text

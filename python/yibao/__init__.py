@@ -35,12 +35,16 @@ if _core_error is None:
     from .adjudicate import adjudicate
     from .compare import Comparison, compare
     from .curves import benefit_curve
+    from .decompose import Decomposition, decompose
     from .fund_impact import fund_impact
+    from .incidence import Incidence, incidence
     from .ledger import ledger
     from .lint import Finding, lint_policy
     from .naming import from_nhsa, to_nhsa
     from .policy import Policy, load_policy, regions
+    from .policy_diff import diff
     from .stream import adjudicate_parquet
+    from .sweep import sweep
 else:  # pragma: no cover
 
     def __getattr__(name: str) -> Any:
@@ -54,7 +58,9 @@ else:  # pragma: no cover
 __all__ = [
     "AmountOverflowError",
     "Comparison",
+    "Decomposition",
     "Finding",
+    "Incidence",
     "InputError",
     "MissingParameterError",
     "NoVersionInForceError",
@@ -67,12 +73,16 @@ __all__ = [
     "benefit_curve",
     "compare",
     "datasets",
+    "decompose",
+    "diff",
     "from_nhsa",
     "fund_impact",
+    "incidence",
     "ledger",
     "lint_policy",
     "load_policy",
     "memory",
     "regions",
+    "sweep",
     "to_nhsa",
 ]

@@ -225,6 +225,34 @@ class Policy:
             )
         return in_force[-1]
 
+    def as_of(self, day: dt.date | str) -> Policy:
+        """The policy as in force on ``day``: only the version in force then.
+
+        The version keeps its own effective date (claims before it still raise "no version in
+        force"); the account rules keep only the ``[[accounts]]`` entry in force in that month
+        (none if none was). Use it to compare two versions of one policy with
+        :func:`yibao.diff`, or to hold a policy fixed across a later version's start.
+
+        Examples
+        --------
+        >>> load_policy("ili").as_of("2024-06-30").versions
+        [Version(effective=2022-01-01)]
+        """
+        when = pd.Timestamp(day).date()
+        version = self.version_on(when)
+        accounts = self.accounts
+        if accounts is not None:
+            try:
+                accounts = accounts.in_force(when.strftime("%Y-%m"))
+            except PolicyError:
+                accounts = None  # no [[accounts]] entry in force that month
+        return Policy(
+            self._meta,
+            [Version(version.effective, copy.deepcopy(version.tree))],
+            origin=f"{self.origin} (as of {when})",
+            accounts=accounts,
+        )
+
     # -- reading --------------------------------------------------------------------------
     def describe(self) -> pd.DataFrame:
         """Every parameter of every version with its value, source and assumption."""

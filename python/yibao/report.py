@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .compare import Comparison
+    from .decompose import Decomposition
 
 __all__ = ["format_table", "write_report"]
 
@@ -146,11 +147,21 @@ def write_report(
     if by is not None:
         parts.append(f"<h3>By {esc(by)}</h3>")
         parts.append(_html_table(comparison.summary(by=by)))
+    gap = _largest_gap(comparison)
+    if gap is not None:
+        parts += _gap_section(gap)
     parts.append("<h2>Binding limits</h2>")
     binding = comparison.binding()
     parts.append(_html_table(binding[binding["members"] > 0]))
 
     plots = _plots(comparison, curves, by)
+    if plots is not None and gap is not None:
+        plots.append(
+            (
+                "Why the largest gap: contribution of each lever",
+                _figure_png(lambda ax: gap.plot(ax=ax)),
+            )
+        )
     if plots is None:
         parts.append(
             "<p class='skipped'>Plots left out: matplotlib is not installed "
@@ -200,3 +211,39 @@ def _plots(
         ("Binding limit per member", _figure_png(lambda ax: plots.plot_binding(comparison, ax=ax)))
     )
     return out
+
+
+def _largest_gap(comparison: Comparison) -> Decomposition | None:
+    """The decomposition of the largest gap in fund payment between two compared policies
+    (the highest against the lowest total); None with fewer than two policies."""
+    from .decompose import decompose
+    from .errors import YibaoError
+
+    if len(comparison.policies) < 2:
+        return None
+    totals = comparison.summary().set_index("policy")["fund_paid"]
+    low, high = totals.idxmin(), totals.idxmax()
+    if low == high:
+        return None
+    try:
+        return decompose(
+            comparison.input,
+            comparison.policies[str(low)],
+            comparison.policies[str(high)],
+            members=comparison.members,
+            **comparison._options,
+        )
+    except (YibaoError, ValueError):  # e.g. more levers than 2^k runs allow: leave it out
+        return None
+
+
+def _gap_section(gap: Decomposition) -> list[str]:
+    esc = html.escape
+    return [
+        f"<h2>Why the largest gap: {esc(gap.base.region)} → {esc(gap.other.region)}</h2>",
+        "<p>The gap in fund payment split into levers by exact Shapley values (every subset of "
+        "levers switched and adjudicated; the contributions add up to the gap to the fen, "
+        "whatever the order of the levers). See the documentation's Analysis page.</p>",
+        _html_table(gap.summary()),
+        _html_table(gap.table()),
+    ]

@@ -1,0 +1,121 @@
+"""yibao.sweep: each point equals yibao.adjudicate under policy.replace with that value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import yibao
+from yibao.datasets import synthetic
+from yibao.sweep import plot_sweep, sweep
+
+
+@pytest.fixture(scope="module")
+def claims() -> pd.DataFrame:
+    return synthetic(members=150, seed=5)[1]
+
+
+def _adjudicated(claims: pd.DataFrame, policy: yibao.Policy) -> pd.DataFrame:
+    return yibao.adjudicate(claims, policy, money="fen", threads=1)
+
+
+@pytest.mark.parametrize("region", ["jining", "chongqing", "ili"])
+def test_each_point_is_adjudicate_under_the_replaced_policy(
+    claims: pd.DataFrame, region: str
+) -> None:
+    policy = yibao.load_policy(region)
+    caps = [500, Decimal("1999.99"), 3000.5, "8000"]
+    table = sweep(claims, policy, {"pools.general.annual_cap": caps}, threads=1)
+    assert table["pools.general.annual_cap"].tolist() == caps
+    for row in table.itertuples(index=False):
+        out = _adjudicated(claims, policy.replace({"pools.general.annual_cap": row[0]}))
+        assert row.fund_paid == Decimal(int(out["fund_paid"].sum())) / 100
+        assert row.self_pay == Decimal(int(out["self_pay"].sum())) / 100
+        assert row.capped == Decimal(int(out["capped"].sum())) / 100
+        assert row.fund_paid + row.self_pay == row.eligible
+        flags = yibao.compare(claims, {"x": policy.replace({"pools.general.annual_cap": row[0]})})
+        summary = flags.summary().iloc[0]
+        assert row.members_at_cap == int(summary["members_at_cap"])
+        assert row.members_at_visit_cap == int(summary["members_at_visit_cap"])
+
+
+def test_a_grid_of_two_parameters(claims: pd.DataFrame) -> None:
+    values = {
+        "pools.general.deductible.in_service": [100, 200, 300],
+        "pools.general.rate.level3": ["0.5", "0.6"],
+    }
+    table = sweep(claims, "chongqing", values, threads=1)
+    assert len(table) == 6
+    assert table.attrs["parameters"] == list(values)
+    assert table.iloc[:, :2].values.tolist()[:2] == [[100, "0.5"], [100, "0.6"]]
+    point = yibao.load_policy("chongqing").replace(
+        {"pools.general.deductible.in_service": 300, "pools.general.rate.level3": "0.5"}
+    )
+    assert (
+        table["fund_paid"].iloc[4]
+        == Decimal(int(_adjudicated(claims, point)["fund_paid"].sum())) / 100
+    )
+    # a higher deductible never makes the fund pay more
+    by_rate = table.groupby("pools.general.rate.level3")["fund_paid"]
+    assert all(s.is_monotonic_decreasing for _, s in by_rate)
+
+
+def test_a_reform_from_a_date(claims: pd.DataFrame) -> None:
+    table = sweep(
+        claims, "jining", {"pools.general.annual_cap": [1000]}, effective="2024-07-01", threads=1
+    )
+    reform = yibao.load_policy("jining").replace(
+        {"pools.general.annual_cap": 1000}, effective="2024-07-01"
+    )
+    assert (
+        table["fund_paid"].iloc[0]
+        == Decimal(int(_adjudicated(claims, reform)["fund_paid"].sum())) / 100
+    )
+
+
+@pytest.mark.parametrize(
+    "values", [{}, {"pools.general.annual_cap": 2000}, {"pools.general.annual_cap": []}]
+)
+def test_bad_values(claims: pd.DataFrame, values: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        sweep(claims, "jining", values)  # type: ignore[arg-type]
+
+
+def test_bad_claims_name_the_row(claims: pd.DataFrame) -> None:
+    bad = claims.head(5).copy()
+    bad["level"] = bad["level"].astype("int64")
+    bad.loc[bad.index[2], "level"] = 7
+    with pytest.raises(yibao.InputError, match="level"):
+        sweep(bad, "jining", {"pools.general.annual_cap": [1]})
+
+
+def test_a_missing_parameter_is_named(claims: pd.DataFrame) -> None:
+    with pytest.raises(yibao.MissingParameterError):
+        sweep(claims, "inner_mongolia", {"overall_cap": [1]})
+
+
+def test_progress_bar(claims: pd.DataFrame) -> None:
+    pytest.importorskip("tqdm")
+    table = sweep(claims.head(50), "jining", {"pools.general.annual_cap": [1, 2]}, progress=True)
+    assert len(table) == 2
+
+
+def test_the_plot(claims: pd.DataFrame) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    one = sweep(claims, "jining", {"pools.general.annual_cap": [1000, 2000, 3000]}, threads=1)
+    assert len(plot_sweep(one).lines) == 1
+    two = sweep(
+        claims,
+        "jining",
+        {"pools.general.annual_cap": [1000, 2000], "pools.general.deductible.level1": [0, 100]},
+        threads=1,
+    )
+    assert len(plot_sweep(two, y="members_at_cap").lines) == 2
+    plt.close("all")
