@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 
 #include "arrays.hpp"
 #include "yibao/adjudicate.hpp"
@@ -160,11 +161,11 @@ void register_adjudicate(py::module_& m) {
           }),
           py::arg("status"), py::arg("service"), py::arg("tier"));
 
+  // The schema's rule codes as the core compiled them (tests/test_schema.py compares them
+  // with yibao._schema, so a stale build cannot go unnoticed).
   m.attr("rule_codes_per_version") = yibao::rule_codes_per_version;
-  m.attr("rule_deductible") = static_cast<int>(yibao::rule_deductible);
-  m.attr("rule_rate") = static_cast<int>(yibao::rule_rate);
-  m.attr("rule_visit_cap") = static_cast<int>(yibao::rule_visit_cap);
-  m.attr("rule_annual_cap") = static_cast<int>(yibao::rule_annual_cap);
-  m.attr("rule_overall_cap") = static_cast<int>(yibao::rule_overall_cap);
-  m.attr("rule_prescriber") = static_cast<int>(yibao::rule_prescriber);
+  m.attr("max_versions") = yibao::max_versions;
+  for (const auto& flag : yibao::rule_flags) {
+    m.attr(("rule_" + std::string(flag.name)).c_str()) = static_cast<int>(flag.bit);
+  }
 }

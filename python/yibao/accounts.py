@@ -17,18 +17,15 @@ import pandas as pd
 
 from . import _core
 from ._accounts_policy import AccountRules, account_rules, month_index, month_of
-from ._claims import TIER_CODES
 from ._money import Rounding, Unit, fen_to_money, to_fen
+from ._schema import CREDIT_FLAG_CODES, CREDIT_SUFFIXES, TIER_CODES
 from .errors import InputError, MissingParameterError, PolicyError
 
 __all__ = ["AccountRules", "account_credits", "account_rules", "supply"]
 
 Money = Literal["decimal", "float", "fen"]
-_FLAG_SUFFIXES = (
-    (_core.credit_provisional, " (provisional 暂定)"),
-    (_core.credit_true_up, " + true-up 补划差额"),
-)
-_N_FLAG_CODES = 8
+_FLAG_SUFFIXES = CREDIT_SUFFIXES
+_N_FLAG_CODES = CREDIT_FLAG_CODES
 _MONTH = pd.PeriodDtype("M")
 
 
