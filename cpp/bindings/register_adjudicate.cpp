@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,14 +41,12 @@ class Results {
             column(capped_),     column(ytd_),  out(rule_)};
   }
 
+  // The columns under the schema's output names (schema.hpp), in the schema's order.
   [[nodiscard]] py::dict dict() const {
+    const std::array<py::object, yibao::output_names.size()> columns{deductible_, fund_, self_pay_,
+                                                                     capped_,     ytd_,  rule_};
     py::dict d;
-    d["deductible"] = deductible_;
-    d["fund_paid"] = fund_;
-    d["self_pay"] = self_pay_;
-    d["capped"] = capped_;
-    d["ytd_fund_paid"] = ytd_;
-    d["rule"] = rule_;
+    for (std::size_t i = 0; i < columns.size(); ++i) d[yibao::output_names[i]] = columns[i];
     return d;
   }
 

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from ._schema import MONEY_COLUMNS, MONEY_OUTPUTS
+from ._schema import MONEY_COLUMNS, MONEY_OUTPUTS, STATUSES
 from .errors import YibaoError
 
 __all__ = ["build_parser", "main", "read_table", "write_table"]
@@ -302,7 +302,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     _print_table(binding, out)
 
     curves = []
-    for status in ("in_service", "retired"):
+    for status in STATUSES:
         part = benefit_curve(usable, level=3, status=status, year=args.year)
         part["curve"] = status
         curves.append(part)
