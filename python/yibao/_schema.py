@@ -104,6 +104,14 @@ REQUIRED_CLAIM_COLUMNS: Final = (
     "level",
     "eligible",
 )
+# What a missing optional column stands for.
+CLAIM_DEFAULTS: Final[dict[str, str]] = {
+    "service": "general",
+    "tier": "employer",
+}
+MEMBER_DEFAULTS: Final[dict[str, str]] = {
+    "tier": "employer",
+}
 # Every money column yibao reads or writes, so that files read back exactly.
 MONEY_COLUMNS: Final = (
     "eligible",

@@ -249,6 +249,10 @@ def _fields(entries: list[dict[str, Any]]) -> str:
     return "(\n" + "".join(rows) + ")"
 
 
+def _defaults(fields: list[dict[str, Any]]) -> str:
+    return _dict([(f["name"], f["default"]) for f in fields if "default" in f])
+
+
 def module(data: dict[str, Any]) -> str:
     levels, code = data["levels"], data["rule_code"]
     bits = int(code["flag_bits"])
@@ -299,6 +303,9 @@ def module(data: dict[str, Any]) -> str:
         f"CLAIM_FIELDS: Final = {_fields(data['claims'])}",
         f"MEMBER_FIELDS: Final = {_fields(data['members'])}",
         f"REQUIRED_CLAIM_COLUMNS: Final = {_tuple(required)}",
+        "# What a missing optional column stands for.",
+        f"CLAIM_DEFAULTS: Final[dict[str, str]] = {_defaults(data['claims'])}",
+        f"MEMBER_DEFAULTS: Final[dict[str, str]] = {_defaults(data['members'])}",
         "# Every money column yibao reads or writes, so that files read back exactly.",
         f"MONEY_COLUMNS: Final = {_tuple(money_inputs + [o['name'] for o in outputs if o['kind'] == 'money'])}",  # noqa: E501
         "",
