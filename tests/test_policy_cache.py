@@ -69,7 +69,7 @@ def test_changes_do_not_leak_to_the_next_caller() -> None:
     mine = yibao.load_policy("chongqing")
     # Nested parameter tables are shared, so they refuse every change ...
     general = mine.versions[0].tree["pools"]["general"]
-    with pytest.raises(TypeError, match="Policy.replace"):
+    with pytest.raises(TypeError, match=r"Policy\.replace"):
         general["rate"] = {"value": 1}
     with pytest.raises(TypeError):
         general["annual_cap"].clear()
@@ -96,9 +96,10 @@ def test_reforms_and_copies_are_plain_and_changeable() -> None:
     policy = yibao.load_policy("jining")
     reform = policy.replace({"pools.general.annual_cap": 3000})
     assert reform.versions[0].tree["pools"]["general"]["annual_cap"]["value"] == 3000
-    assert yibao.load_policy("jining").versions[0].tree["pools"]["general"]["annual_cap"][
-        "value"
-    ] == 2000  # 济宁 通知 二(一)3
+    assert (
+        yibao.load_policy("jining").versions[0].tree["pools"]["general"]["annual_cap"]["value"]
+        == 2000
+    )  # 济宁 通知 二(一)3
     for tree in (
         copy.deepcopy(policy.versions[0].tree),
         pickle.loads(pickle.dumps(policy)).versions[0].tree,
