@@ -41,7 +41,7 @@ def test_converted_once_equals_adjudicate() -> None:
     assert members_with(converted, capped) == hit
     assert converted.n_members == claims["member_id"].nunique()
     with pytest.raises(ValueError):
-        rows_flagged(out["rule"], 64)
+        rows_flagged(out["rule"], yibao._schema.RULE_CODES_PER_VERSION)
 
 
 def test_rows_of_a_year_keep_their_labels() -> None:

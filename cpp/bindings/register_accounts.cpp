@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <span>
+#include <string>
 
 #include "arrays.hpp"
 #include "casters.hpp"
@@ -53,13 +54,14 @@ void register_accounts(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("region", &AccountPolicy::region)
       .def_readwrite("versions", &AccountPolicy::versions)
-      .def("validate", [](const AccountPolicy& p) { validate(p); });
+      .def("validate", [](const AccountPolicy& p) { validate(p); })
+      .def("__copy__", [](const AccountPolicy& p) { return p; });
 
   m.attr("never") = never;
   m.attr("no_day") = no_day;
-  m.attr("credit_retired") = static_cast<int>(credit_retired);
-  m.attr("credit_provisional") = static_cast<int>(credit_provisional);
-  m.attr("credit_true_up") = static_cast<int>(credit_true_up);
+  for (const auto& flag : credit_flags) {
+    m.attr(("credit_" + std::string(flag.name)).c_str()) = static_cast<int>(flag.bit);
+  }
 
   m.def(
       "credit_accounts",

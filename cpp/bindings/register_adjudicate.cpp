@@ -6,8 +6,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "arrays.hpp"
 #include "yibao/adjudicate.hpp"
@@ -39,14 +41,12 @@ class Results {
             column(capped_),     column(ytd_),  out(rule_)};
   }
 
+  // The columns under the schema's output names (schema.hpp), in the schema's order.
   [[nodiscard]] py::dict dict() const {
+    const std::array<py::object, yibao::output_names.size()> columns{deductible_, fund_, self_pay_,
+                                                                     capped_,     ytd_,  rule_};
     py::dict d;
-    d["deductible"] = deductible_;
-    d["fund_paid"] = fund_;
-    d["self_pay"] = self_pay_;
-    d["capped"] = capped_;
-    d["ytd_fund_paid"] = ytd_;
-    d["rule"] = rule_;
+    for (std::size_t i = 0; i < columns.size(); ++i) d[yibao::output_names[i]] = columns[i];
     return d;
   }
 
@@ -160,11 +160,11 @@ void register_adjudicate(py::module_& m) {
           }),
           py::arg("status"), py::arg("service"), py::arg("tier"));
 
+  // The schema's rule codes as the core compiled them (tests/test_schema.py compares them
+  // with yibao._schema, so a stale build cannot go unnoticed).
   m.attr("rule_codes_per_version") = yibao::rule_codes_per_version;
-  m.attr("rule_deductible") = static_cast<int>(yibao::rule_deductible);
-  m.attr("rule_rate") = static_cast<int>(yibao::rule_rate);
-  m.attr("rule_visit_cap") = static_cast<int>(yibao::rule_visit_cap);
-  m.attr("rule_annual_cap") = static_cast<int>(yibao::rule_annual_cap);
-  m.attr("rule_overall_cap") = static_cast<int>(yibao::rule_overall_cap);
-  m.attr("rule_prescriber") = static_cast<int>(yibao::rule_prescriber);
+  m.attr("max_versions") = yibao::max_versions;
+  for (const auto& flag : yibao::rule_flags) {
+    m.attr(("rule_" + std::string(flag.name)).c_str()) = static_cast<int>(flag.bit);
+  }
 }

@@ -61,8 +61,13 @@ void register_policy(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("region", &Policy::region)
       .def_readwrite("versions", &Policy::versions)
-      .def("validate", [](const Policy& p) { validate(p); });
+      .def("validate", [](const Policy& p) { validate(p); })
+      // A copy of the tables (yibao.load_policy gives each caller its own).
+      .def("__copy__", [](const Policy& p) { return p; });
 
+  m.attr("n_levels") = n_levels;
+  m.attr("n_statuses") = n_statuses;
+  m.attr("n_tiers") = n_tiers;
   m.attr("n_services") = n_services;
   m.attr("max_pools") = max_pools;
 }

@@ -22,7 +22,7 @@ using detail::NotInOrder;
 constexpr std::size_t block_rows = 16384;
 // Rows of each thread's share whose order is checked before its first block is converted.
 constexpr std::size_t probe_rows = 64;
-constexpr std::int8_t pharmacy = 1;  // Service::pharmacy: its rows need a prescriber level
+constexpr auto pharmacy = static_cast<std::int8_t>(Service::pharmacy);  // needs a prescriber
 
 // A row that the general path must handle (it raises the error).
 struct GiveUp {};

@@ -36,9 +36,6 @@ struct MemberYear {
   Money fund_paid;  // over every pool: ytd_fund_paid and the overall cap
 };
 
-inline const char* const service_names[n_services] = {
-    "general", "pharmacy", "internet", "emergency", "day_surgery", "chronic", "special_drug"};
-
 // Thrown by a pass over rows assumed sorted at the first row that is not; caught by adjudicate.
 struct NotInOrder {};
 
@@ -260,10 +257,10 @@ class Adjudicator {
     const int level = by_source[static_cast<std::size_t>(choice.source)];
     // Row and fixed levels are valid already; only a missing prescriber level can fail here.
     if (level < 0 || level >= n_levels) {
-      throw InputError(
-          "a pharmacy row (外配处方) needs prescriber_level 0..3: its rules take the level of "
-          "the prescribing institution",
-          row_of(at_), "prescriber_level");
+      throw InputError(std::string("a pharmacy row (外配处方) needs prescriber_level ") +
+                           level_range +
+                           ": its rules take the level of the prescribing institution",
+                       row_of(at_), "prescriber_level");
     }
     from_prescriber |= choice.source == LevelSource::prescriber;
     return static_cast<std::size_t>(level == 0 ? version.level0_as : level);

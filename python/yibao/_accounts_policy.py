@@ -251,6 +251,15 @@ class AccountRules:
         state.pop("_compiled", None)
         return state
 
+    def _own_copy(self) -> AccountRules:
+        """Equal rules sharing only the read-only parameter trees (see ``Policy._own_copy``)."""
+        twin = object.__new__(AccountRules)
+        twin.__dict__.update(self.__dict__)
+        twin.versions = [AccountVersion(v.effective, v.tree) for v in self.versions]
+        core, labels = self._compiled
+        twin.__dict__["_compiled"] = (copy.copy(core), list(labels))
+        return twin
+
     @property
     def core(self) -> Any:
         """The compiled tables for ``yibao._core``."""
@@ -330,6 +339,11 @@ def account_rules(policy: Any) -> AccountRules:
 
 
 def _bundled(region: str) -> AccountRules:
+    from .policy import load_policy
+
+    carried = load_policy(region).accounts  # parsed once per process (policy.py)
+    if isinstance(carried, AccountRules):
+        return carried
     text = resources.files(_PACKAGE_POLICIES).joinpath(f"{region}.toml").read_text("utf-8")
     return AccountRules.from_toml(text, origin=f"{region}.toml")
 

@@ -15,28 +15,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _core
+from . import _core, _schema
 from ._money import Rounding, Unit, to_fen
 from .errors import AmountOverflowError, InputError
 
 __all__ = ["ClaimArrays", "claim_arrays"]
 
-STATUS_CODES = {"in_service": 0, "在职": 0, "retired": 1, "退休": 1}
-TIER_CODES = {
-    "employer": 0,
-    "随单位": 0,
-    "individual_1": 1,
-    "个人一档": 1,
-    "individual_2": 2,
-    "个人二档": 2,
-}
-SERVICE_CODES = {
-    name: code
-    for code, name in enumerate(
-        ("general", "pharmacy", "internet", "emergency", "day_surgery", "chronic", "special_drug")
-    )
-}
-REQUIRED = ("member_id", "date", "level", "eligible")
+# The vocabularies and required columns are the schema's (schema.toml); these names stay
+# importable from here for the modules that still import them from _claims.
+STATUS_CODES = _schema.STATUS_CODES
+TIER_CODES = _schema.TIER_CODES
+SERVICE_CODES = _schema.SERVICE_CODES
+REQUIRED = _schema.REQUIRED_CLAIM_COLUMNS
 # Amounts beyond 16 integer digits do not fit the settlement standard's decimal(18, 2), the
 # dtype of every money output (DESIGN §3): rejected before any computation.
 MAX_AMOUNT_FEN = 10**18 - 1

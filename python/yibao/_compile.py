@@ -16,6 +16,7 @@ from typing import Any
 
 from . import _core
 from ._claims import MAX_AMOUNT_FEN
+from ._schema import LEVEL_MAX, SERVICES
 from ._tree import (
     DIMENSIONS,
     LEAF_KEYS,
@@ -31,16 +32,6 @@ from .errors import PolicyError
 
 __all__ = ["SERVICES", "VERSION_KEYS", "check_change_path", "compile_version"]
 
-# Order of the core's Service enum (cpp/include/yibao/policy.hpp).
-SERVICES = (
-    "general",
-    "pharmacy",
-    "internet",
-    "emergency",
-    "day_surgery",
-    "chronic",
-    "special_drug",
-)
 POOL_KEYS: frozenset[str] = frozenset(
     {
         "deductible_mode",
@@ -235,9 +226,11 @@ def _level_choice(node: Mapping[str, Any], key: str, where: str) -> Any:
         return _core.LevelChoice(_core.LevelSource.row)
     if value == "prescriber":
         return _core.LevelChoice(_core.LevelSource.prescriber)
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= LEVEL_MAX:
         return _core.LevelChoice(_core.LevelSource.fixed, value)
-    raise PolicyError(f"{where}: {key} must be 'row', 'prescriber' or a level 1..3, got {value!r}")
+    raise PolicyError(
+        f"{where}: {key} must be 'row', 'prescriber' or a level 1..{LEVEL_MAX}, got {value!r}"
+    )
 
 
 def _missing_text(region: str, effective: dt.date, exc: Missing) -> str:

@@ -1,5 +1,255 @@
-# The compiled core is private; its API is typed loosely here and wrapped with full types by
-# the Python modules that use it (adjudicate.py, _compile.py, _money.py, accounts.py, ...).
-from typing import Any
+# Generated from python/yibao/schema.toml by python/yibao/_schemagen.py: do not edit.
+# The bindings of cpp/bindings/register_*.cpp, one section per file, by hand: change a binding,
+# change its lines here (tests/test_schema.py checks that every name here exists in the
+# compiled module and that every public name of the module is here). Amounts are int fen and
+# rates int millionths, as the casters convert them (cpp/bindings/casters.hpp).
+from typing import Any, ClassVar, overload
 
-def __getattr__(name: str) -> Any: ...
+import numpy as np
+import numpy.typing as npt
+
+_Array = npt.NDArray[Any]  # a C-contiguous array of the exact dtype the binding names
+
+# --- register_money.cpp ----------------------------------------------------------------------
+
+class Rounding:
+    half_up: ClassVar[Rounding]
+    half_even: ClassVar[Rounding]
+    down: ClassVar[Rounding]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+def fen_from_float64(
+    values: _Array, rounding: Rounding | None, column: str, threads: int = 1
+) -> npt.NDArray[np.int64]: ...
+def fen_from_decimal128(
+    words: _Array, scale: int, rounding: Rounding | None, column: str, threads: int = 1
+) -> npt.NDArray[np.int64]: ...
+def fen_from_int64(
+    values: _Array, fen_per_unit: int, column: str, threads: int = 1
+) -> npt.NDArray[np.int64]: ...
+def days_from_timestamps(
+    values: _Array, units_per_day: int, allow_missing: bool, column: str, threads: int = 1
+) -> npt.NDArray[np.int32]: ...
+def first_outside(values: _Array, low: int, high: int, threads: int = 1) -> int: ...
+def first_descending(values: _Array, threads: int = 1) -> int: ...
+def levels_from_int8(
+    values: _Array, missing: _Array | None, allow_missing: bool, column: str, threads: int = 1
+) -> npt.NDArray[np.int8]: ...
+
+# --- register_policy.cpp ---------------------------------------------------------------------
+
+class DeductibleMode:
+    cumulative: ClassVar[DeductibleMode]
+    per_visit: ClassVar[DeductibleMode]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class LevelSource:
+    row: ClassVar[LevelSource]
+    prescriber: ClassVar[LevelSource]
+    fixed: ClassVar[LevelSource]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class LevelChoice:
+    source: LevelSource
+    fixed_level: int
+    @overload
+    def __init__(self) -> None: ...
+    @overload
+    def __init__(self, source: LevelSource, fixed_level: int = 0) -> None: ...
+
+class Pool:
+    mode: DeductibleMode
+    threshold: list[list[int]]  # [status][level], fen
+    first_visit: list[int]  # [level]
+    later_visit: list[int]
+    rate: list[list[int]]  # [status][level], millionths
+    has_visit_cap: bool
+    visit_cap: list[int]
+    has_annual_cap: bool
+    annual_cap: list[list[int]]  # [tier][status]
+    def __init__(self) -> None: ...
+
+class ServiceRule:
+    pool: int
+    rate_level: LevelChoice
+    deductible_level: LevelChoice
+    cap_level: LevelChoice
+    missing: str
+    def __init__(self) -> None: ...
+
+class Version:
+    effective_day: int
+    rounding: Rounding
+    level0_as: int
+    pools: list[Pool]
+    services: list[ServiceRule]
+    has_overall_cap: bool
+    overall_cap: int
+    def __init__(self) -> None: ...
+
+class Policy:
+    region: str
+    versions: list[Version]
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+    def __copy__(self) -> Policy: ...
+
+max_pools: int
+
+# --- register_adjudicate.cpp -----------------------------------------------------------------
+
+class MoneyLayout:
+    fen64: ClassVar[MoneyLayout]
+    decimal128: ClassVar[MoneyLayout]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class FrameLabels:
+    def __init__(self, status: LabelTable, service: LabelTable, tier: LabelTable) -> None: ...
+
+def adjudicate(
+    policy: Policy,
+    member: _Array,
+    day: _Array,
+    level: _Array,
+    eligible: _Array,
+    status: _Array,
+    service: _Array,
+    prescriber: _Array,
+    tier: _Array,
+    institution: _Array | None,
+    threads: int = 1,
+    layout: MoneyLayout = ...,
+) -> dict[str, _Array]: ...
+def adjudicate_frame(
+    policy: Policy,
+    member: _Array,
+    date_ns: _Array,
+    level: _Array,
+    eligible: _Array,
+    status: list[tuple[Any, ...]],
+    service: list[tuple[Any, ...]] | None,
+    tier: list[tuple[Any, ...]] | None,
+    prescriber: _Array | None,
+    prescriber_missing: _Array | None,
+    institution: _Array | None,
+    rounding: Rounding | None,
+    max_fen: int,
+    labels: FrameLabels,
+    threads: int = 1,
+    layout: MoneyLayout = ...,
+) -> dict[str, _Array] | None: ...
+
+# --- register_labels.cpp ---------------------------------------------------------------------
+
+class LabelTable:
+    def __init__(self, labels: list[str], codes: list[int]) -> None: ...
+
+def label_codes(
+    chunks: list[tuple[Any, ...]], large: bool, table: LabelTable, column: str, threads: int = 1
+) -> npt.NDArray[np.int8]: ...
+def codes_present(codes: _Array, n_codes: int, threads: int = 1) -> npt.NDArray[np.uint8]: ...
+def recode(codes: _Array, table: _Array, threads: int = 1) -> _Array: ...
+
+# --- register_accounts.cpp -------------------------------------------------------------------
+
+class CreditFormula:
+    account: bool
+    fixed: int
+    base_rate: int
+    pension_rate: int
+    reference_rate: int
+    reference: int
+    has_provisional: bool
+    provisional: int
+    adjusted_from: int
+    missing: str
+    label: int
+    def __init__(self) -> None: ...
+
+class AgeBand:
+    min_age: int
+    formula: CreditFormula
+    def __init__(self, min_age: int, formula: CreditFormula) -> None: ...
+
+class AccountVersion:
+    effective_month: int
+    rounding: Rounding
+    bands: list[list[list[AgeBand]]]  # [status][tier]
+    def __init__(self) -> None: ...
+
+class AccountPolicy:
+    region: str
+    versions: list[AccountVersion]
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+    def __copy__(self) -> AccountPolicy: ...
+
+never: int
+no_day: int
+
+def credit_accounts(
+    policy: AccountPolicy,
+    birth: _Array,
+    retire: _Array,
+    tier: _Array,
+    base: _Array,
+    has_base: _Array,
+    pension: _Array,
+    has_pension: _Array,
+    first_month: int,
+    last_month: int,
+) -> dict[str, _Array]: ...
+def run_ledger(
+    payer: _Array,
+    member: _Array,
+    day: _Array,
+    due: _Array,
+    self_pay: _Array,
+    outside: _Array,
+    eligible: _Array,
+    account: _Array,
+    month: _Array,
+    credit: _Array,
+    opening: _Array,
+) -> dict[str, _Array]: ...
+
+# --- register_buffers.cpp --------------------------------------------------------------------
+
+def set_buffer_cache_limit(bytes: int) -> None: ...
+def buffer_cache_limit() -> int: ...
+def buffer_cache_bytes() -> int: ...
+
+# --- schema constants, bound from cpp/include/yibao/schema.hpp -------------------------
+# (tests/test_schema.py checks them against yibao._schema)
+
+rule_codes_per_version: int
+max_versions: int
+n_levels: int
+n_statuses: int
+n_tiers: int
+n_services: int
+rule_deductible: int
+rule_rate: int
+rule_visit_cap: int
+rule_annual_cap: int
+rule_overall_cap: int
+rule_prescriber: int
+credit_retired: int
+credit_provisional: int
+credit_true_up: int

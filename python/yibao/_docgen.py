@@ -23,13 +23,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from yibao._schema import RULE_LABEL_KEYS
+
 __all__ = ["generate", "index_page", "main", "on_pre_build", "region_page", "write_pages"]
 
 _HEADER = (
     "<!-- Generated from python/yibao/policies/{key}.toml by `python -m yibao._docgen`; "
     "do not edit by hand. -->\n"
 )
-_FLAG_NAMES = ("deductible", "rate", "visit_cap", "annual_cap", "overall_cap", "prescriber")
+_FLAG_NAMES = tuple(RULE_LABEL_KEYS.values())  # keys of [versions.rules], in flag order
 
 
 def _policy_data(key: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import pandas as pd
 from . import _core
 from ._claims import ClaimArrays, claim_arrays
 from ._money import Rounding, Unit
+from ._schema import RULE_CODES_PER_VERSION
 from .errors import InputError, PolicyError
 from .policy import Policy
 
@@ -41,7 +42,7 @@ __all__ = [
     "rows_of",
 ]
 
-_N_FLAG_CODES = int(_core.rule_codes_per_version)
+_N_FLAG_CODES = RULE_CODES_PER_VERSION
 _INT64_SAFE = 2**63 - 1
 
 
@@ -133,10 +134,10 @@ def adjudicate_converted(converted: Converted, policy: Policy) -> dict[str, np.n
 
 
 def rows_flagged(rule: np.ndarray, bits: int) -> np.ndarray:
-    """Rows whose kernel rule code (``version × 64 + flags``) has any of ``bits``."""
+    """Rows whose kernel rule code (version × codes per version + flags) has any of ``bits``."""
     if not 0 < bits < _N_FLAG_CODES or _N_FLAG_CODES & (_N_FLAG_CODES - 1):
         raise ValueError(f"flag bits {bits} outside the {_N_FLAG_CODES} flag codes")
-    # 64 is a power of two: the flags are the low bits of the code, whatever the version
+    # A power of two: the flags are the low bits of the code, whatever the version
     return np.asarray((rule & np.uint16(bits)) != 0)
 
 

@@ -8,27 +8,31 @@ every key below it, so ``annual_cap = {value = 2000}`` covers every tier and sta
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import tomllib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ._schema import LEVEL_KEYS, STATUSES, TIERS
 from .errors import PolicyError
 
 __all__ = [
     "DIMENSIONS",
+    "LEVELS",
+    "STATUSES",
+    "TIERS",
     "Missing",
     "dated_entries",
     "is_leaf",
     "iter_leaves",
     "parse_toml",
+    "read_only",
     "resolve",
 ]
 
-LEVELS = ("level1", "level2", "level3")
-STATUSES = ("in_service", "retired")
-TIERS = ("employer", "individual_1", "individual_2")
+LEVELS = LEVEL_KEYS  # the dimensions' keys are the schema's (schema.toml)
 DIMENSIONS: dict[str, tuple[str, ...]] = {"status": STATUSES, "level": LEVELS, "tier": TIERS}
 LEAF_KEYS = frozenset({"value", "missing", "source", "assumption", "note"})
 
@@ -65,6 +69,58 @@ def dated_entries(
             raise PolicyError(f"{origin}: {key}[{i}].effective must be a date (YYYY-MM-DD)")
         entries.append((effective, {k: v for k, v in entry.items() if k != "effective"}))
     return entries
+
+
+class _ReadOnlyDict(dict[str, Any]):
+    """A parameter table shared by every copy of a bundled policy: reading as a dict, any
+    change raises. Copies (``copy.deepcopy``, as ``Policy.replace`` makes) and pickles are
+    plain, changeable dicts."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "a bundled policy's parameters are shared and read-only: make a changed policy "
+            "with Policy.replace(...)"
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
+    __ior__ = _refuse
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))
+
+
+class _ReadOnlyList(list[Any]):
+    """A list inside a shared parameter table (see ``_ReadOnlyDict``)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a bundled policy's parameters are shared and read-only")
+
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = _refuse
+    sort = reverse = __iadd__ = __imul__ = _refuse
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(value, memo) for value in self]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
+
+
+def read_only(node: Any) -> Any:
+    """``node`` with every table and list in it read-only (leaves are immutable already)."""
+    if isinstance(node, dict):
+        return _ReadOnlyDict({key: read_only(value) for key, value in node.items()})
+    if isinstance(node, list):
+        return _ReadOnlyList(read_only(value) for value in node)
+    return node
 
 
 def is_leaf(node: object) -> bool:

@@ -17,18 +17,17 @@ import pandas as pd
 
 from . import _core
 from ._accounts_policy import AccountRules, account_rules, month_index, month_of
-from ._claims import TIER_CODES, _days, _ids
+from ._claims import _days, _ids
 from ._money import Rounding, Unit, fen_to_money, to_fen
+from ._schema import CREDIT_FLAG_CODES, CREDIT_SUFFIXES, MEMBER_DEFAULTS, TIER_CODES
 from .errors import InputError, MissingParameterError, PolicyError
 
 __all__ = ["AccountRules", "account_credits", "account_rules", "supply"]
 
 Money = Literal["decimal", "float", "fen"]
-_FLAG_SUFFIXES = (
-    (_core.credit_provisional, " (provisional 暂定)"),
-    (_core.credit_true_up, " + true-up 补划差额"),
-)
-_N_FLAG_CODES = 8
+_FLAG_SUFFIXES = CREDIT_SUFFIXES
+_N_FLAG_CODES = CREDIT_FLAG_CODES
+_DEFAULT_TIER = np.int8(TIER_CODES[MEMBER_DEFAULTS["tier"]])
 _MONTH = pd.PeriodDtype("M")
 
 
@@ -141,10 +140,12 @@ def member_arrays(
                 )
             lookup[i] = TIER_CODES[key]
         # A missing tier is the default, 随单位 (employer), as when the column is absent.
-        tier = np.where(codes < 0, np.int8(0), lookup[np.maximum(codes, 0)] if len(lookup) else 0)
+        tier = np.where(
+            codes < 0, _DEFAULT_TIER, lookup[np.maximum(codes, 0)] if len(lookup) else 0
+        )
         tier = tier.astype(np.int8)
     else:
-        tier = np.zeros(len(members), dtype=np.int8)
+        tier = np.full(len(members), _DEFAULT_TIER, dtype=np.int8)
     base, has_base = _optional_money(members, "base", rounding, unit)
     pension, has_pension = _optional_money(members, "pension", rounding, unit)
     return MemberArrays(

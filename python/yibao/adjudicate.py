@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -12,24 +13,23 @@ from . import _core
 from ._claims import claim_arrays
 from ._frame import adjudicate_frame
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
+from ._schema import (
+    MONEY_OUTPUTS,
+    OUTPUT_COLUMNS,
+    RULE_CODES_PER_VERSION,
+    RULE_FLAGS,
+    RULE_LABEL_KEYS,
+)
 from .errors import InputError, PolicyError
 from .policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "adjudicate", "as_policy"]
 
-OUTPUT_COLUMNS = ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid", "rule")
 Money = Literal["decimal", "float", "fen"]
 
-# RuleFlag bits of the core, in the order their labels are joined.
-_FLAGS = (
-    ("deductible", _core.rule_deductible),
-    ("rate", _core.rule_rate),
-    ("visit_cap", _core.rule_visit_cap),
-    ("annual_cap", _core.rule_annual_cap),
-    ("overall_cap", _core.rule_overall_cap),
-    ("prescriber", _core.rule_prescriber),
-)
-_N_FLAG_CODES = int(_core.rule_codes_per_version)
+# The core's rule flags, in the order their labels are joined (schema.toml).
+_FLAGS = RULE_FLAGS
+_N_FLAG_CODES = RULE_CODES_PER_VERSION
 
 
 def money_column(values: np.ndarray, money: Money) -> Any:
@@ -46,12 +46,23 @@ def as_policy(policy: str | Policy) -> Policy:
     raise TypeError(f"policy must be a region key, a policy file path or a Policy, got {policy!r}")
 
 
+def rule_label(labels: Mapping[str, str], flags: int) -> str:
+    """The ``rule`` label of a row decided by ``flags`` under a version's ``labels``.
+
+    >>> rule_label({"deductible": "CQ-4 deductible", "rate": "CQ-5 rate"}, 0b11)
+    'CQ-4 deductible + CQ-5 rate'
+    """
+    parts = [labels.get(RULE_LABEL_KEYS[name], name) for name, bit in _FLAGS if flags & bit]
+    return " + ".join(parts) if parts else "nothing eligible"
+
+
 def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categorical:
     """The ``rule`` labels, e.g. ``"CQ-4 deductible + CQ-5 rate"``, as a categorical.
 
-    The kernel's code per row is ``version × 64 + flags``; only the codes that occur are
-    given a label, so the categories list exactly the rules that decided some row. Finding
-    the codes and recoding the rows run in C++; only the few labels are made in Python.
+    The kernel's code per row is ``version × RULE_CODES_PER_VERSION + flags``; only the
+    codes that occur are given a label, so the categories list exactly the rules that
+    decided some row. Finding the codes and recoding the rows run in C++; only the few
+    labels are made in Python.
     """
     present = _core.codes_present(rule, len(policy.versions) * _N_FLAG_CODES, threads)
     labels_by_version = policy.rule_labels()
@@ -59,9 +70,7 @@ def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categ
     table = np.zeros(len(present), dtype=np.int16)
     for code in np.flatnonzero(present):
         version, flags = divmod(int(code), _N_FLAG_CODES)
-        labels = labels_by_version[version]
-        parts = [labels.get(name, name) for name, bit in _FLAGS if flags & bit]
-        label = " + ".join(parts) if parts else "nothing eligible"
+        label = rule_label(labels_by_version[version], flags)
         table[code] = categories.setdefault(label, len(categories))
     if len(categories) <= np.iinfo(np.int8).max:  # pandas' own code dtype for few categories
         table = table.astype(np.int8)
@@ -178,6 +187,33 @@ def adjudicate(
     >>> yibao.adjudicate(claims, "ili")["fund_paid"].tolist()
     [Decimal('0.00'), Decimal('50.38')]
     """
+    return adjudicate_with_codes(
+        claims,
+        policy,
+        members=members,
+        rounding=rounding,
+        unit=unit,
+        threads=threads,
+        money=money,
+    )[0]
+
+
+def adjudicate_with_codes(
+    claims: pd.DataFrame,
+    policy: str | Policy,
+    *,
+    members: pd.DataFrame | None = None,
+    rounding: Rounding | None = None,
+    unit: Unit = "yuan",
+    threads: int | None = None,
+    money: Money = "decimal",
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`adjudicate`'s frame, and the kernel's rule code of each row (uint16).
+
+    A code is ``version × RULE_CODES_PER_VERSION + flags``, the flags' bits as in
+    ``yibao._schema.RULE_FLAGS``: the structured form of the ``rule`` labels, for callers
+    that need what decided each row (``yibao.compare``) rather than its text.
+    """
     if money not in ("decimal", "float", "fen"):
         raise ValueError(f"money must be 'decimal', 'float' or 'fen', got {money!r}")
     if threads is not None and (
@@ -199,9 +235,9 @@ def adjudicate(
     if out is None:
         out = _adjudicate_arrays(claims, pol, members, rounding, unit, n_threads, layout)
     result = claims.copy(deep=False)
-    for name in ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid"):
+    for name in MONEY_OUTPUTS:
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)
     result["rule"] = pd.Series(
         _rule_column(pol, out["rule"], n_threads), index=claims.index, copy=False
     )
-    return result
+    return result, out["rule"]

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from . import errors as _errors
+from ._schema import CLAIM_FIELDS, MONEY_OUTPUTS, OUTPUT_COLUMNS
 from .errors import YibaoError
 
 __all__ = [
@@ -58,10 +59,10 @@ __all__ = [
 #: File names the pytest plugin collects (``fnmatch`` patterns).
 CASE_FILE_PATTERNS = ("*_cases.yaml", "*_cases.yml")
 #: Output columns a case may check; money columns are compared as exact decimals.
-MONEY_COLUMNS = ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid")
-EXPECTED_COLUMNS = (*MONEY_COLUMNS, "rule")
+MONEY_COLUMNS = MONEY_OUTPUTS
+EXPECTED_COLUMNS = OUTPUT_COLUMNS
 #: Claim columns holding amounts: integers and decimal strings there become Decimal.
-CLAIM_MONEY_COLUMNS = ("eligible", "total")
+CLAIM_MONEY_COLUMNS = tuple(f.name for f in CLAIM_FIELDS if f.type == "money")
 #: Errors a case may expect (``raises: {error: ...}``): yibao's exception hierarchy.
 ERROR_NAMES = tuple(_errors.__all__)
 

@@ -26,22 +26,12 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from ._schema import MONEY_COLUMNS, MONEY_OUTPUTS, STATUSES
 from .errors import YibaoError
 
 __all__ = ["build_parser", "main", "read_table", "write_table"]
 
-_MONEY_COLUMNS = (
-    "eligible",
-    "total",
-    "base",
-    "pension",
-    # yibao's own outputs, so that its files read back exactly
-    "deductible",
-    "fund_paid",
-    "self_pay",
-    "capped",
-    "ytd_fund_paid",
-)
+_MONEY_COLUMNS = MONEY_COLUMNS  # inputs and yibao's own outputs, so files read back exactly
 _ID_COLUMNS = ("member_id", "institution_id")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".csv.bz2")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -205,7 +195,7 @@ def adjudicate_in_chunks(
         Exactly what :func:`yibao.adjudicate` returns for the whole input.
     """
     from ._money import fen_to_money
-    from .adjudicate import OUTPUT_COLUMNS, adjudicate, as_policy
+    from .adjudicate import adjudicate, as_policy
 
     pol = as_policy(policy)
     kind = options.pop("money", "decimal")
@@ -222,7 +212,7 @@ def adjudicate_in_chunks(
     order = np.argsort(chunk_of_row, kind="stable")
     bounds = np.searchsorted(chunk_of_row[order], np.arange(chunk_of_row.max() + 2))
 
-    money = {c: np.empty(n, dtype=np.int64) for c in OUTPUT_COLUMNS[:5]}
+    money = {c: np.empty(n, dtype=np.int64) for c in MONEY_OUTPUTS}
     rule_codes = np.empty(n, dtype=np.int32)
     labels: dict[str, int] = {}
     bar = _Progress(n, progress, stream or sys.stderr)
@@ -312,7 +302,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     _print_table(binding, out)
 
     curves = []
-    for status in ("in_service", "retired"):
+    for status in STATUSES:
         part = benefit_curve(usable, level=3, status=status, year=args.year)
         part["curve"] = status
         curves.append(part)

@@ -23,7 +23,8 @@ import pandas as pd
 
 from ._claims import MAX_AMOUNT_FEN
 from ._money import fen_to_money, to_fen
-from .adjudicate import OUTPUT_COLUMNS, adjudicate, as_policy
+from ._schema import BINDINGS, MONEY_OUTPUTS, RULE_CODES_PER_VERSION, RULE_FLAGS
+from .adjudicate import adjudicate, adjudicate_with_codes, as_policy, rule_label
 from .errors import AmountOverflowError, MissingParameterError, NoVersionInForceError, PolicyError
 from .policy import Policy, regions
 
@@ -35,28 +36,15 @@ __all__ = [
     "Comparison",
     "binding_of_flags",
     "compare",
+    "flags_of_codes",
     "outpatient_regions",
     "rule_flags",
 ]
 
-# The core's rule flags (python/yibao/adjudicate.py, cpp/include/yibao/claims.hpp).
-FLAG_BITS: dict[str, int] = {
-    "deductible": 1,
-    "rate": 2,
-    "visit_cap": 4,
-    "annual_cap": 8,
-    "overall_cap": 16,
-    "prescriber": 32,
-}
+# The core's rule flags (schema.toml).
+FLAG_BITS: dict[str, int] = dict(RULE_FLAGS)
 
-BINDING_ORDER: tuple[str, ...] = (
-    "nothing eligible",
-    "deductible",
-    "rate",
-    "visit cap",
-    "annual cap",
-    "overall cap",
-)
+BINDING_ORDER: tuple[str, ...] = ("nothing eligible", *(name for name, _ in BINDINGS))
 """Binding limits from the least to the most restrictive (see :meth:`Comparison.binding`)."""
 
 _MONEY_SUMS = ("eligible", "deductible", "fund_paid", "self_pay", "capped")
@@ -168,12 +156,43 @@ def _missing_reason(policy: Policy) -> str:
 # --- rule flags -------------------------------------------------------------------------------
 
 
+def flags_of_codes(codes: np.ndarray) -> np.ndarray:
+    """The rule-flag bits of each row from the kernel's rule codes (the structured result).
+
+    >>> flags_of_codes(np.array([3, 256 + 5], dtype=np.uint16)).tolist()
+    [3, 5]
+    """
+    return np.asarray(np.asarray(codes) % RULE_CODES_PER_VERSION, dtype=np.uint8)
+
+
+def _labels_to_flags(policy: Policy) -> dict[str, int]:
+    """Every label the engine can give a row under ``policy`` → its flag bits.
+
+    The inverse of :func:`yibao.adjudicate.rule_label` over every set of flags of every
+    version; a label that two sets share (a policy giving two flags one text) stands for both.
+    """
+    every = 0
+    for _, bit in RULE_FLAGS:
+        every |= bit
+    by_label: dict[str, int] = {}
+    for labels in policy.rule_labels():
+        flags = every
+        while True:  # every subset of `every`, down to 0
+            label = rule_label(labels, flags)
+            by_label[label] = by_label.get(label, 0) | flags
+            if flags == 0:
+                break
+            flags = (flags - 1) & every
+    return by_label
+
+
 def rule_flags(rule: pd.Series, policy: Policy) -> np.ndarray:
-    """The core's rule-flag bits of each row, decoded from the ``rule`` labels.
+    """The core's rule-flag bits of each row, from the ``rule`` labels.
 
     Works on the categories (a handful of labels), never row by row: each label such as
-    ``"CQ-4 deductible + CQ-5 rate"`` maps back to its flags through the policy's
-    ``[versions.rules]`` table.
+    ``"CQ-4 deductible + CQ-5 rate"`` is looked up among the labels the engine makes under
+    the policy. (``yibao.compare`` itself reads the flags from the kernel's rule codes; this
+    is for a ``rule`` column kept without them.)
 
     Parameters
     ----------
@@ -188,21 +207,13 @@ def rule_flags(rule: pd.Series, policy: Policy) -> np.ndarray:
         ``uint8`` bits per row (``deductible=1, rate=2, visit_cap=4, annual_cap=8,
         overall_cap=16, prescriber=32``).
     """
-    by_label: dict[str, int] = {name: bit for name, bit in FLAG_BITS.items()}
-    for labels in policy.rule_labels():
-        for name, label in labels.items():
-            if name in FLAG_BITS:
-                by_label[label] = by_label.get(label, 0) | FLAG_BITS[name]
+    by_label = _labels_to_flags(policy)
     categorical = pd.Categorical(rule).remove_unused_categories()
     lookup = np.zeros(len(categorical.categories) + 1, dtype=np.uint8)
     for i, label in enumerate(categorical.categories):
-        bits = 0
-        if label != "nothing eligible":
-            for part in str(label).split(" + "):
-                if part not in by_label:
-                    raise ValueError(f"rule label {part!r} is not one of {policy.region}'s rules")
-                bits |= by_label[part]
-        lookup[i] = bits
+        if str(label) not in by_label:
+            raise ValueError(f"rule label {str(label)!r} is not one of {policy.region}'s rules")
+        lookup[i] = by_label[str(label)]
     codes = np.asarray(categorical.codes, dtype=np.int64)
     return np.asarray(lookup[codes])  # code -1 (missing) reads the trailing 0
 
@@ -211,11 +222,8 @@ def binding_of_flags(flags: np.ndarray) -> np.ndarray:
     """Index into :data:`BINDING_ORDER` of the most restrictive limit each flag set shows."""
     flags = np.asarray(flags)
     out = np.zeros(len(flags), dtype=np.int8)
-    out[(flags & FLAG_BITS["deductible"]) != 0] = 1
-    out[(flags & FLAG_BITS["rate"]) != 0] = 2
-    out[(flags & FLAG_BITS["visit_cap"]) != 0] = 3
-    out[(flags & FLAG_BITS["annual_cap"]) != 0] = 4
-    out[(flags & FLAG_BITS["overall_cap"]) != 0] = 5
+    for rank, (_, bit) in enumerate(BINDINGS, start=1):  # a later limit overrides
+        out[(flags & bit) != 0] = rank
     return out
 
 
@@ -287,9 +295,11 @@ def compare(
     named = _named_policies(policies)
     runs: dict[str, _Run] = {}
     for name, policy in named.items():
-        out = adjudicate(claims, policy, members=members, money="fen", **adjudicate_options)
-        flags = rule_flags(out["rule"], policy)
-        fen = {c: np.asarray(out[c].to_numpy(), dtype=np.int64) for c in OUTPUT_COLUMNS[:5]}
+        out, codes = adjudicate_with_codes(
+            claims, policy, members=members, money="fen", **adjudicate_options
+        )
+        flags = flags_of_codes(codes)
+        fen = {c: np.asarray(out[c].to_numpy(), dtype=np.int64) for c in MONEY_OUTPUTS}
         runs[name] = _Run(**fen, rule=pd.Categorical(out["rule"]), flags=flags)
     return Comparison(claims, named, runs, members, adjudicate_options)
 
@@ -344,7 +354,7 @@ class Comparison:
         for name, run in self._runs.items():
             frame = self.input.reset_index(drop=True).copy(deep=False)
             frame.insert(0, "policy", name)
-            for col in OUTPUT_COLUMNS[:5]:
+            for col in MONEY_OUTPUTS:
                 frame[col] = fen_to_money(getattr(run, col))
             frame["rule"] = run.rule.astype(str)
             frame["binding"] = _binding_categorical(binding_of_flags(run.flags))

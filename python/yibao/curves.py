@@ -18,8 +18,8 @@ import pandas as pd
 
 from ._claims import MAX_AMOUNT_FEN
 from ._money import fen_to_money
-from .adjudicate import adjudicate
-from .compare import _binding_categorical, _named_policies, binding_of_flags, rule_flags
+from .adjudicate import adjudicate_with_codes
+from .compare import _binding_categorical, _named_policies, binding_of_flags, flags_of_codes
 from .policy import Policy
 
 __all__ = ["DEFAULT_SPENDING", "benefit_curve", "default_year"]
@@ -189,7 +189,7 @@ def benefit_curve(
             tier=tier,
             year=default_year(pol) if year is None else int(year),
         )
-        out = adjudicate(claims, pol, money="fen", threads=1)
+        out, codes = adjudicate_with_codes(claims, pol, money="fen", threads=1)
         member = out["member_id"].to_numpy()
         sums = {
             col: np.zeros(len(fen), dtype=np.int64) for col in ("deductible", "fund_paid", "capped")
@@ -197,7 +197,7 @@ def benefit_curve(
         for col, total in sums.items():
             np.add.at(total, member, out[col].to_numpy(dtype=np.int64))
         binding = np.zeros(len(fen), dtype=np.int8)
-        np.maximum.at(binding, member, binding_of_flags(rule_flags(out["rule"], pol)))
+        np.maximum.at(binding, member, binding_of_flags(flags_of_codes(codes)))
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(fen > 0, sums["fund_paid"] / np.maximum(fen, 1), np.nan)
         frames.append(

@@ -83,6 +83,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._schema import SERVICE_CODES, SERVICES, STATUSES, TIERS
+
 __all__ = ["MONEY_DTYPE", "synthetic", "synthetic_claims"]
 
 MONEY_DTYPE = pd.ArrowDtype(pa.decimal128(18, 2))
@@ -98,7 +100,7 @@ _RETIRE_AGES = np.array([50.0, 55.0, 60.0])
 _RETIRE_AGE_P = np.array([0.25, 0.25, 0.50])
 _P_RETIRE_IN_YEAR = 0.03  # of in-service members
 _RETIRE_IN_YEAR_MARGIN_DAYS = 31
-_TIERS = ("employer", "individual_1", "individual_2")
+_TIERS = TIERS
 _TIER_P = np.array([0.85, 0.08, 0.07])
 _BASE = (6000.0, 0.40, 3600.0, 18000.0)  # median, sigma, min, max (yuan/month)
 _PENSION = (3500.0, 0.35, 1200.0, 15000.0)
@@ -106,9 +108,10 @@ _GAMMA_SHAPE = 2.0  # negative-binomial dispersion of visits
 _VISITS_IN_SERVICE = (3.0, 0.12)  # intercept at age 22, slope per year
 _VISITS_RETIRED = (10.0, 0.25)  # intercept at age 55, slope per year
 _LINES_P = np.array([0.93, 0.055, 0.015])  # 1, 2, 3 claim rows per visit
-_SERVICES = ("general", "pharmacy", "internet", "emergency")
+# The services drawn, with their shares; drawn as their codes in the schema's SERVICES.
 _SERVICE_P = np.array([0.85, 0.08, 0.04, 0.03])
-_GENERAL, _PHARMACY, _INTERNET, _EMERGENCY = 0, 1, 2, 3
+_DRAWN = ("general", "pharmacy", "internet", "emergency")
+_GENERAL, _PHARMACY, _INTERNET, _EMERGENCY = (SERVICE_CODES[s] for s in _DRAWN)
 _AGE_BANDS = np.array([45.0, 65.0])  # <45, 45-64, 65+
 _LEVEL_P_GENERAL = np.array(
     [
@@ -439,7 +442,9 @@ def _generate_claims(rng: np.random.Generator, m: _Members, year: int) -> _Claim
     del key
     nv = len(member)
 
-    service = _categorical(rng.random(nv), _SERVICE_P)
+    service = np.array([SERVICE_CODES[s] for s in _DRAWN], dtype=np.int8)[
+        _categorical(rng.random(nv), _SERVICE_P)
+    ]
     level = np.zeros(nv, dtype=np.int8)
     u = rng.random(nv)
     band = np.searchsorted(_AGE_BANDS, m.age[member], side="right")
@@ -588,8 +593,8 @@ def _claims_frame(c: _Claims, m: _Members, year: int) -> pd.DataFrame:
             "level": c.level,
             "eligible": _money(c.eligible_fen),
             "total": _money(c.total_fen),
-            "status": _strings(retired.view(np.int8), ("in_service", "retired")),
-            "service": _strings(c.service, _SERVICES),
+            "status": _strings(retired.view(np.int8), STATUSES),
+            "service": _strings(c.service, SERVICES),
             "prescriber_level": pd.arrays.IntegerArray(c.prescriber_level, ~pharmacy),
             "tier": _strings(m.tier[c.member], _TIERS),
             "institution_id": _institution_ids(c.institution),

@@ -18,13 +18,14 @@ import pandas as pd
 from ._accounts_policy import month_index
 from ._claims import _days
 from ._money import Rounding, Unit, fen_to_money, to_fen
+from ._schema import STATUSES
 from .accounts import member_arrays, raw_credits
 from .errors import AmountOverflowError, InputError
 
 __all__ = ["fund_impact"]
 
 Money = Literal["decimal", "float", "fen"]
-_STATUS = ("in_service", "retired")
+_STATUS = STATUSES
 _LIMIT = 2**62
 
 

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._schema import NHSA_FIELDS
+
 __all__ = ["NHSA_NAMES", "from_nhsa", "to_nhsa"]
 
-NHSA_NAMES: dict[str, str] = {
-    "eligible": "inscp_scp_amt",  # 符合政策范围金额
-    "deductible": "act_pay_dedc",  # 实际支付起付线
-    "fund_paid": "hifp_pay",  # 基本医疗保险统筹基金支出
-    "account_paid": "acct_pay",  # 个人账户支出
-    "cash_paid": "psn_cash_pay",  # 个人现金支出
-    "member_id": "psn_no",  # 人员编号
-}
+NHSA_NAMES: dict[str, str] = dict(NHSA_FIELDS)  # declared with each column in schema.toml
 
 
 def to_nhsa(frame: pd.DataFrame) -> pd.DataFrame:

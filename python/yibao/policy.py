@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -20,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._tree import dated_entries, is_leaf, iter_leaves, parse_toml
+from ._tree import dated_entries, is_leaf, iter_leaves, parse_toml, read_only
 from .errors import PolicyError
 
 __all__ = ["Policy", "load_policy", "regions"]
@@ -38,6 +39,11 @@ def regions() -> list[str]:
 def load_policy(region: str | Path) -> Policy:
     """Load a bundled policy by region key, or a policy file by path.
 
+    A bundled policy is parsed and compiled once per process; each call returns a policy of
+    its own whose parameter tables are shared and read-only (change them with
+    :meth:`Policy.replace`), so no caller can change a region's rules for another. A file is
+    read on every call.
+
     >>> load_policy("ili").versions[0].effective
     datetime.date(2022, 1, 1)
     """
@@ -50,8 +56,20 @@ def load_policy(region: str | Path) -> Policy:
         return Policy.from_toml(text, origin=str(path))
     if region not in regions():
         raise PolicyError(f"unknown region {region!r}; bundled regions: {', '.join(regions())}")
+    return _bundled(str(region))._own_copy()
+
+
+@functools.cache
+def _bundled(region: str) -> Policy:
+    """The bundled policy of ``region``, parsed and compiled once; never handed out itself."""
     text = resources.files(_PACKAGE_POLICIES).joinpath(f"{region}.toml").read_text("utf-8")
-    return Policy.from_toml(text, origin=f"{region}.toml")
+    policy = Policy.from_toml(text, origin=f"{region}.toml")
+    for v in policy.versions:
+        v.tree = read_only(v.tree)
+    if policy.accounts is not None:
+        for av in policy.accounts.versions:
+            av.tree = read_only(av.tree)
+    return policy
 
 
 class Version:
@@ -121,6 +139,18 @@ class Policy:
         state = dict(self.__dict__)
         state.pop("core", None)
         return state
+
+    def _own_copy(self) -> Policy:
+        """A policy equal to this one that shares only what cannot change: the read-only
+        parameter trees. Its attributes, version list and compiled tables are its own."""
+        twin = object.__new__(Policy)
+        twin.__dict__.update(self.__dict__)
+        twin._meta = dict(self._meta)
+        twin.versions = [Version(v.effective, v.tree) for v in self.versions]
+        twin.__dict__["core"] = copy.copy(self.core)  # a C++ copy: a few small tables
+        if self.accounts is not None:
+            twin.accounts = self.accounts._own_copy()
+        return twin
 
     # -- the core's tables ----------------------------------------------------------------
     @cached_property

@@ -72,18 +72,12 @@ struct MemberColumns {
   [[nodiscard]] std::size_t size() const { return birth.size(); }
 };
 
-enum CreditFlag : std::uint8_t {
-  credit_retired = 1U << 0,      // credited as retired (from the month after retirement)
-  credit_provisional = 1U << 1,  // the provisional amount (暂定)
-  credit_true_up = 1U << 2,      // includes the top-up of earlier provisional months (补划差额)
-};
-
 // Member-major outputs of n_members × n_months entries: entry i * n_months + k is member i
 // in month first_month + k.
 struct CreditColumns {
   std::span<std::int64_t> credit;   // fen
   std::span<std::uint16_t> label;   // CreditFormula::label
-  std::span<std::uint8_t> flags;    // CreditFlag bits
+  std::span<std::uint8_t> flags;    // CreditFlag bits (schema.hpp)
   std::span<std::uint8_t> version;  // index of the account version applied
 };
 

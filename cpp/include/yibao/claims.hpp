@@ -7,6 +7,7 @@
 
 #include "yibao/errors.hpp"
 #include "yibao/money.hpp"
+#include "yibao/schema.hpp"  // RuleFlag, rule_codes_per_version, max_versions
 
 namespace yibao {
 
@@ -36,21 +37,6 @@ struct ClaimColumns {
             institution.empty() ? institution : institution.subspan(first, n)};
   }
 };
-
-// Bits of a row's rule code: what decided the row (the Python layer turns them into the
-// policy's `rule` labels, e.g. "CQ-4 deductible + CQ-5 rate").
-enum RuleFlag : std::uint8_t {
-  rule_deductible = 1U << 0,   // part of the row went to the deductible
-  rule_rate = 1U << 1,         // the rate was applied to a positive amount
-  rule_visit_cap = 1U << 2,    // the per-visit cap withheld fund payment
-  rule_annual_cap = 1U << 3,   // the pool's annual cap withheld fund payment
-  rule_overall_cap = 1U << 4,  // the overall annual cap withheld fund payment
-  rule_prescriber = 1U << 5,   // levels taken from the prescribing institution
-};
-
-// rule code = version index × rule_codes_per_version + RuleFlag bits.
-inline constexpr std::uint16_t rule_codes_per_version = 64;
-inline constexpr std::size_t max_versions = 1000;
 
 // An output column of amounts: int64 fen, or Arrow's decimal128(·, 2) layout (two
 // little-endian 64-bit words per value), so exact results reach pandas without another pass.

@@ -8,26 +8,11 @@
 #include <vector>
 
 #include "yibao/money.hpp"
+#include "yibao/schema.hpp"  // levels, Status, Tier, Service (generated from schema.toml)
 
 namespace yibao {
 
-inline constexpr int n_levels = 4;    // institution level 0..3 (0 = unrated/基层)
-inline constexpr int n_statuses = 2;  // in_service 在职, retired 退休
-inline constexpr int n_tiers = 3;  // employer 随单位, individual_1 个人一档, individual_2 个人二档
-inline constexpr int n_services = 7;
 inline constexpr int max_pools = 4;
-
-enum class Status : std::int8_t { in_service = 0, retired = 1 };
-enum class Tier : std::int8_t { employer = 0, individual_1 = 1, individual_2 = 2 };
-enum class Service : std::int8_t {
-  general = 0,
-  pharmacy = 1,  // 定点零售药店 外配处方
-  internet = 2,
-  emergency = 3,
-  day_surgery = 4,
-  chronic = 5,  // 门诊慢特病
-  special_drug = 6,
-};
 
 enum class DeductibleMode : std::int8_t {
   // 起付线 counted cumulatively over the calendar year: a row pays
