@@ -95,9 +95,10 @@ def _shape(name: str, n: int) -> Any:
         "categorical": lambda: _labels(n, "category"),
         "decimal_objects": lambda: _with(n, eligible=lambda s: s.map(lambda v: Decimal(repr(v)))),
         "arrow_decimal": lambda: _with(
-            n, eligible=lambda s: s.map(lambda v: Decimal(repr(v))).astype(
+            n,
+            eligible=lambda s: s.map(lambda v: Decimal(repr(v))).astype(
                 pd.ArrowDtype(pa.decimal128(18, 2))
-            )
+            ),
         ),
         "int64_levels": lambda: _with(n, level=lambda s: s.astype("int64")),
         "nullable_levels": lambda: _with(
@@ -203,8 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         r["seconds"] for k, r in results.items() if k.endswith("/sorted") and "error" not in r
     )
     print(f"\n{n:,} Chongqing claims, best of {args.repeat}; ratio = time ÷ best sorted shape\n")
-    print("| shape | dtypes (member_id, date, level, eligible, status) | sorted | ratio "
-          "| unsorted | ratio |")
+    print(
+        "| shape | dtypes (member_id, date, level, eligible, status) | sorted | ratio "
+        "| unsorted | ratio |"
+    )
     print("|---|---|---:|---:|---:|---:|")
     for shape in args.shapes:
         s, u = results[f"{shape}/sorted"], results[f"{shape}/unsorted"]
@@ -220,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{method} on the read_parquet shape: {t:.3f}s = {t / y:.1f}x yibao's")
     out = HERE / "results" / "dtypes.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     out.write_text(json.dumps({"when": stamp, "claims": n, "results": results}, indent=2))
     print(f"\nwritten: {out}")
     return 0
