@@ -13,6 +13,7 @@
 
 #include "arrays.hpp"
 #include "decimal_objects.hpp"
+#include "string_objects.hpp"
 #include "yibao/adjudicate.hpp"
 #include "yibao/adjudicate_frame.hpp"
 
@@ -235,6 +236,13 @@ void register_adjudicate(py::module_& m) {
 
   m.def("fen_from_decimal_objects", &yibao::bindings::fen_from_decimal_objects, py::arg("values"),
         py::arg("decimal_type"));
+
+  m.def("run_codes", &yibao::bindings::run_codes<std::int64_t>, py::arg("offsets"),
+        py::arg("data"));
+  m.def("run_codes", &yibao::bindings::run_codes<std::int32_t>, py::arg("offsets"),
+        py::arg("data"));
+  m.def("string_chunk_from_objects", &yibao::bindings::string_chunk_from_objects,
+        py::arg("values"));
 
   py::class_<yibao::FrameLabels>(m, "FrameLabels")
       .def(

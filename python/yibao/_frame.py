@@ -77,20 +77,30 @@ def _values(arr: pa.Array, dtype: Any) -> np.ndarray:
     return out
 
 
+def _text_objects(series: pd.Series) -> pa.Array | None:
+    """An object column of str as one Arrow large_string array (bytes copied by the core),
+    or None if some value is not a str."""
+    if series.dtype != np.dtype(object):
+        return None
+    found = _core.string_chunk_from_objects(series.to_numpy())
+    if found is None:
+        return None
+    offsets, data = found
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.large_string(), len(series), buffers)
+
+
 # ---- ids ---------------------------------------------------------------------------------
 
 
 def _run_codes(arr: pa.Array) -> np.ndarray | None:
     """Codes of a text key column whose equal keys are adjacent (each member's rows together,
     as sorted claims have them): one code per run, in order. None if a key has two runs."""
-    n = len(arr)
-    starts = np.ones(n, dtype=bool)
-    if n > 1:
-        starts[1:] = pc.not_equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
-    runs = arr.filter(pa.array(starts))
-    if pc.count_distinct(runs).as_py() != len(runs):
-        return None
-    codes: np.ndarray = np.cumsum(starts, dtype=np.int64) - 1
+    _, offsets, data = arr.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    at = np.frombuffer(offsets, dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
+    text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    codes: np.ndarray | None = _core.run_codes(at, text)
     return codes
 
 
@@ -102,6 +112,8 @@ def _member(series: pd.Series, threads: int) -> np.ndarray | None:
         out: np.ndarray = series.to_numpy(dtype=np.int64)  # no copy for int64
         return out
     arr = _arrow(series)
+    if arr is None:
+        arr = _text_objects(series)
     if arr is not None and arr.null_count == 0:
         if pa.types.is_signed_integer(arr.type) or (
             pa.types.is_unsigned_integer(arr.type) and arr.type.bit_width < 64
@@ -146,6 +158,8 @@ def _date(series: pd.Series) -> _Spec | None:
             return None
         return ("ticks", series.to_numpy().view(np.int64), per_day)
     arr = _arrow(series)
+    if arr is None:
+        arr = _text_objects(series)  # ISO text
     if arr is None and dtype == np.dtype(object):
         try:  # datetime.date objects, ISO text: one conversion, bounded by the interpreter
             arr = pa.array(series.to_numpy(), from_pandas=True)
@@ -256,6 +270,11 @@ def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
     if found is not None:
         chunks, large = found
         return ("large" if large else "string", chunks)
+    text = _text_objects(series)
+    if text is not None:
+        _, offsets, data = text.buffers()
+        offsets_view = np.frombuffer(offsets, dtype=np.int64)
+        return ("large", [(offsets_view, np.frombuffer(data, dtype=np.uint8), None, 0)])
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         return ("codes", codes, _by_code(series.cat.categories, table))
