@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <unordered_set>
 
@@ -32,23 +33,23 @@ inline pybind11::object string_chunk_from_objects(const pybind11::array& values)
   pybind11::array_t<std::int64_t> offsets(static_cast<pybind11::ssize_t>(n + 1));
   std::int64_t* offset = offsets.mutable_data();
   offset[0] = 0;
-  for (std::size_t i = 0; i < n; ++i) {  // sizes first: the bytes go straight to their place
-    PyObject* object = objects[static_cast<pybind11::ssize_t>(i) * stride];
-    Py_ssize_t size = 0;
-    if (!PyUnicode_Check(object) || text_of(object, size) == nullptr) {
-      PyErr_Clear();
-      return pybind11::none();
-    }
-    offset[i + 1] = offset[i] + size;
-  }
-  pybind11::array_t<std::uint8_t> data(static_cast<pybind11::ssize_t>(offset[n]));
-  auto* bytes = data.mutable_data();
+  // One pass over the objects (shuffled rows put them anywhere in memory: a cache miss each),
+  // then one sequential copy of the bytes.
+  std::string bytes;
+  bytes.reserve(n * 12);
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* object = objects[static_cast<pybind11::ssize_t>(i) * stride];
     Py_ssize_t size = 0;
-    const char* text = text_of(object, size);
-    if (size > 0) std::memcpy(bytes + offset[i], text, static_cast<std::size_t>(size));
+    const char* text = PyUnicode_Check(object) ? text_of(object, size) : nullptr;
+    if (text == nullptr) {
+      PyErr_Clear();
+      return pybind11::none();
+    }
+    bytes.append(text, static_cast<std::size_t>(size));
+    offset[i + 1] = static_cast<std::int64_t>(bytes.size());
   }
+  pybind11::array_t<std::uint8_t> data(static_cast<pybind11::ssize_t>(bytes.size()));
+  if (!bytes.empty()) std::memcpy(data.mutable_data(), bytes.data(), bytes.size());
   return pybind11::make_tuple(offsets, data);
 }
 
