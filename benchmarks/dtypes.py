@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for shape in args.shapes:
         s, u = results[f"{shape}/sorted"], results[f"{shape}/unsorted"]
         dtypes = ", ".join(s["dtypes"].values()) if "dtypes" in s else s["error"]
-        cells = [f"{shape}", dtypes]
+        cells = [f"{shape}", f"`{dtypes}`"]
         for r in (s, u):
             cells += [f"{r['seconds']:.3f}", f"{r['seconds'] / best:.2f}x"]
         for r in (s, u):
