@@ -46,7 +46,11 @@ def decimal_loop(claims: pd.DataFrame, all_outputs: bool = False) -> list[Any]:
     prescribers = claims["prescriber_level"].tolist()
     statuses = claims["status"].tolist()
     tiers = claims["tier"].tolist()
-    amounts = [Decimal(repr(x)) for x in claims["eligible"].tolist()]
+    # Decimal objects (as pd.read_parquet gives decimal columns) as they are; floats through
+    # their shortest round-trip text.
+    amounts = [
+        x if isinstance(x, Decimal) else Decimal(repr(x)) for x in claims["eligible"].tolist()
+    ]
     out: list[Decimal] = []
     deductibles: list[Decimal] = []
     self_pays: list[Decimal] = []

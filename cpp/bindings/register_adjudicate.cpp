@@ -7,11 +7,14 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "arrays.hpp"
+#include "decimal_objects.hpp"
+#include "string_objects.hpp"
 #include "yibao/adjudicate.hpp"
 #include "yibao/adjudicate_frame.hpp"
 
@@ -66,10 +69,102 @@ std::span<const T> optional_in(const std::optional<Column<T>>& a) {
   return a ? in(*a) : std::span<const T>{};
 }
 
-std::vector<yibao::StringChunk<std::int64_t>> optional_chunks(
-    const std::optional<yibao::bindings::StringChunks<std::int64_t>>& chunks) {
-  return chunks ? chunks->spans() : std::vector<yibao::StringChunk<std::int64_t>>{};
+// A contiguous numpy array of integers (any width) or float64, as a typed span. The caller's
+// argument keeps the array alive.
+template <class T>
+bool try_span(const py::array& a, yibao::NumberSpan& out) {
+  if (!py::isinstance<py::array_t<T>>(a)) return false;
+  out = std::span<const T>(static_cast<const T*>(a.data()), static_cast<std::size_t>(a.size()));
+  return true;
 }
+
+yibao::NumberSpan numbers(const py::handle& values) {
+  const auto a = py::reinterpret_borrow<py::array>(values);
+  if (a.ndim() != 1 || !(a.flags() & py::array::c_style))
+    throw py::value_error("a column must be a contiguous 1-d array");
+  yibao::NumberSpan out;
+  if (try_span<std::int8_t>(a, out) || try_span<std::int16_t>(a, out) ||
+      try_span<std::int32_t>(a, out) || try_span<std::int64_t>(a, out) ||
+      try_span<std::uint8_t>(a, out) || try_span<std::uint16_t>(a, out) ||
+      try_span<std::uint32_t>(a, out) || try_span<std::uint64_t>(a, out) ||
+      try_span<double>(a, out))
+    return out;
+  throw py::type_error("a column of numbers must be integers or float64");
+}
+
+template <class T>
+std::span<const T> typed(const py::handle& values) {
+  const auto a = values.cast<Column<T>>();  // exact dtype (a cast would copy: refused)
+  if (a.ptr() != values.ptr()) throw py::type_error("column of the wrong dtype");
+  return {a.data(), static_cast<std::size_t>(a.size())};
+}
+
+std::span<const std::uint8_t> mask(const py::handle& values) {
+  if (values.is_none()) return {};
+  const auto a = py::reinterpret_borrow<py::array>(values);
+  if (a.itemsize() != 1 || a.ndim() != 1 || !(a.flags() & py::array::c_style))
+    throw py::type_error("a missing-value mask is one contiguous byte per row");
+  return {static_cast<const std::uint8_t*>(a.data()), static_cast<std::size_t>(a.size())};
+}
+
+// The frame's columns as the Python layer describes them (yibao/_frame.py): a tuple per
+// logical column naming its layout, holding the arrays it reads in place.
+class FrameArgs {
+ public:
+  yibao::LevelColumn level(const py::object& spec) {
+    if (spec.is_none()) return {};
+    const auto t = spec.cast<py::tuple>();  // (values, mask or None)
+    return {numbers(t[0]), mask(t[1])};
+  }
+
+  static yibao::DateColumn date(const py::tuple& t) {
+    const auto kind = t[0].cast<std::string>();
+    if (kind == "ticks") return {typed<std::int64_t>(t[1]), t[2].cast<std::int64_t>(), {}};
+    if (kind == "days") return {{}, 1, typed<std::int32_t>(t[1])};
+    throw py::value_error("dates are ('ticks', values, per_day) or ('days', values)");
+  }
+
+  static yibao::AmountColumn amounts(const py::tuple& t) {
+    const auto kind = t[0].cast<std::string>();
+    yibao::AmountColumn out;
+    if (kind == "yuan") {
+      out.yuan = typed<double>(t[1]);
+    } else if (kind == "decimal128") {
+      out.decimal128 = typed<std::uint64_t>(t[1]);
+      out.scale = t[2].cast<int>();
+    } else if (kind == "units") {
+      out.units = typed<std::int64_t>(t[1]);
+      out.fen_per_unit = t[2].cast<std::int64_t>();
+    } else {
+      throw py::value_error("amounts are ('yuan' | 'decimal128' | 'units', values, ...)");
+    }
+    return out;
+  }
+
+  yibao::LabelColumn labels(const py::object& spec) {
+    yibao::LabelColumn out;
+    if (spec.is_none()) return out;
+    const auto t = spec.cast<py::tuple>();
+    const auto kind = t[0].cast<std::string>();
+    if (kind == "large") {
+      out.large = large_.emplace_back(t[1].cast<py::list>()).spans();
+    } else if (kind == "string") {
+      out.small = small_.emplace_back(t[1].cast<py::list>()).spans();
+    } else if (kind == "codes") {
+      out.codes = numbers(t[1]);
+      const auto table = typed<std::int8_t>(t[2]);
+      out.by_code.assign(table.begin(), table.end());
+    } else {
+      throw py::value_error("labels are ('large' | 'string', chunks) or ('codes', codes, table)");
+    }
+    return out;
+  }
+
+ private:
+  // The chunks' typed views, alive for the call (std::deque: no moves as it grows).
+  std::deque<yibao::bindings::StringChunks<std::int64_t>> large_;
+  std::deque<yibao::bindings::StringChunks<std::int32_t>> small_;
+};
 
 }  // namespace
 
@@ -104,36 +199,22 @@ void register_adjudicate(py::module_& m) {
 
   m.def(
       "adjudicate_frame",
-      [](const yibao::Policy& policy, const Column<std::int64_t>& member,
-         const Column<std::int64_t>& date_ns, const Column<std::int8_t>& level,
-         const Column<double>& eligible, const py::list& status,
-         const std::optional<py::list>& service, const std::optional<py::list>& tier,
-         const std::optional<Column<std::int8_t>>& prescriber,
-         const std::optional<Column<bool>>& prescriber_missing,
+      [](const yibao::Policy& policy, const Column<std::int64_t>& member, const py::tuple& date,
+         const py::object& level, const py::tuple& eligible, const py::object& status,
+         const py::object& service, const py::object& tier, const py::object& prescriber,
          const std::optional<Column<std::int64_t>>& institution,
          std::optional<yibao::Rounding> rounding, std::int64_t max_fen,
          const yibao::FrameLabels& labels, std::size_t threads,
          yibao::MoneyColumn::Layout layout) -> py::object {
-        using Chunks = yibao::bindings::StringChunks<std::int64_t>;
-        const Chunks status_chunks(status);
-        std::optional<Chunks> service_chunks, tier_chunks;
-        if (service) service_chunks.emplace(*service);
-        if (tier) tier_chunks.emplace(*tier);
-        const auto missing =
-            prescriber_missing
-                ? std::span<const std::uint8_t>(
-                      reinterpret_cast<const std::uint8_t*>(prescriber_missing->data()),
-                      static_cast<std::size_t>(prescriber_missing->size()))
-                : std::span<const std::uint8_t>{};
+        FrameArgs args;
         const yibao::FrameColumns frame{in(member),
-                                        in(date_ns),
-                                        in(level),
-                                        in(eligible),
-                                        status_chunks.spans(),
-                                        optional_chunks(service_chunks),
-                                        optional_chunks(tier_chunks),
-                                        optional_in(prescriber),
-                                        missing,
+                                        FrameArgs::date(date),
+                                        args.level(level),
+                                        FrameArgs::amounts(eligible),
+                                        args.labels(status),
+                                        args.labels(service),
+                                        args.labels(tier),
+                                        args.level(prescriber),
                                         optional_in(institution),
                                         rounding ? &*rounding : nullptr,
                                         max_fen};
@@ -147,11 +228,20 @@ void register_adjudicate(py::module_& m) {
         if (!done) return py::none();
         return results.dict();
       },
-      py::arg("policy"), py::arg("member"), py::arg("date_ns"), py::arg("level"),
-      py::arg("eligible"), py::arg("status"), py::arg("service"), py::arg("tier"),
-      py::arg("prescriber"), py::arg("prescriber_missing"), py::arg("institution"),
-      py::arg("rounding"), py::arg("max_fen"), py::arg("labels"), py::arg("threads") = 1,
-      py::arg("layout") = yibao::MoneyColumn::Layout::decimal128);
+      py::arg("policy"), py::arg("member"), py::arg("date"), py::arg("level"), py::arg("eligible"),
+      py::arg("status"), py::arg("service"), py::arg("tier"), py::arg("prescriber"),
+      py::arg("institution"), py::arg("rounding"), py::arg("max_fen"), py::arg("labels"),
+      py::arg("threads") = 1, py::arg("layout") = yibao::MoneyColumn::Layout::decimal128);
+
+  m.def("fen_from_decimal_objects", &yibao::bindings::fen_from_decimal_objects, py::arg("values"),
+        py::arg("decimal_type"));
+
+  m.def("run_codes", &yibao::bindings::run_codes<std::int64_t>, py::arg("offsets"),
+        py::arg("data"));
+  m.def("run_codes", &yibao::bindings::run_codes<std::int32_t>, py::arg("offsets"),
+        py::arg("data"));
+  m.def("string_chunk_from_objects", &yibao::bindings::string_chunk_from_objects,
+        py::arg("values"));
 
   py::class_<yibao::FrameLabels>(m, "FrameLabels")
       .def(

@@ -139,14 +139,13 @@ def adjudicate(
 def adjudicate_frame(
     policy: Policy,
     member: _Array,
-    date_ns: _Array,
-    level: _Array,
-    eligible: _Array,
-    status: list[tuple[Any, ...]],
-    service: list[tuple[Any, ...]] | None,
-    tier: list[tuple[Any, ...]] | None,
-    prescriber: _Array | None,
-    prescriber_missing: _Array | None,
+    date: tuple[Any, ...],
+    level: Any,
+    eligible: tuple[Any, ...],
+    status: Any,
+    service: Any,
+    tier: Any,
+    prescriber: Any,
     institution: _Array | None,
     rounding: Rounding | None,
     max_fen: int,
@@ -154,6 +153,11 @@ def adjudicate_frame(
     threads: int = 1,
     layout: MoneyLayout = ...,
 ) -> dict[str, _Array] | None: ...
+def fen_from_decimal_objects(
+    values: _Array, decimal_type: type
+) -> npt.NDArray[np.int64] | None: ...
+def run_codes(offsets: _Array, data: _Array) -> npt.NDArray[np.int64] | None: ...
+def string_chunk_from_objects(values: _Array) -> tuple[_Array, _Array] | None: ...
 
 # --- register_labels.cpp ---------------------------------------------------------------------
 

@@ -228,9 +228,9 @@ def adjudicate_with_codes(
         raise ValueError(f"threads must be >= 1, got {threads}")
     layout = _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64
     out = None
-    if members is None and unit == "yuan" and isinstance(claims, pd.DataFrame):
+    if members is None and unit in ("yuan", "fen") and isinstance(claims, pd.DataFrame):
         out = adjudicate_frame(
-            claims, pol.core, rounding=rounding, threads=n_threads, layout=layout
+            claims, pol.core, rounding=rounding, threads=n_threads, layout=layout, unit=unit
         )
     if out is None:
         out = _adjudicate_arrays(claims, pol, members, rounding, unit, n_threads, layout)

@@ -1,45 +1,96 @@
-// The fast path for a sorted frame of the usual dtypes: conversion and adjudication in one
-// pass, block by block, so the converted columns never leave the cache (docs/performance.md).
-// The general path (convert every column, then yibao::adjudicate) stays the reference: this
-// one gives up, and the caller takes it, at the first row that is out of order or does not
-// convert, so every error is raised by the general path, worded and placed the same way.
+// One pass from a frame's columns, as the frame holds them, to the kernel's results:
+// conversion and adjudication block by block, so the converted columns never leave the cache
+// (docs/performance.md). Each logical column comes in any of the physical layouts below and
+// is read by its own reader (readers.hpp), dispatched once per block, not per row.
+// The general path (convert every column, then yibao::adjudicate) still words the errors:
+// this one gives up, and the caller takes the general path, at the first value that does
+// not convert, a policy error, or unsorted rows with sparse member ids.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "yibao/claims.hpp"
+#include "yibao/convert.hpp"
 #include "yibao/labels.hpp"
 #include "yibao/money.hpp"
 #include "yibao/policy.hpp"
 
 namespace yibao {
 
-// The claim columns as a pandas frame holds them (DESIGN §3), before any conversion.
+// An integer column of any width, signed or not, or float64 (whole numbers; NaN = missing),
+// as numpy holds it.
+using NumberSpan = std::variant<
+    std::span<const std::int8_t>, std::span<const std::int16_t>, std::span<const std::int32_t>,
+    std::span<const std::int64_t>, std::span<const std::uint8_t>, std::span<const std::uint16_t>,
+    std::span<const std::uint32_t>, std::span<const std::uint64_t>, std::span<const double>>;
+
+std::size_t rows_of(const NumberSpan& values);
+
+// Institution levels 0..3 (level, prescriber_level).
+struct LevelColumn {
+  NumberSpan values;
+  std::span<const std::uint8_t> missing;  // pandas' byte mask, 1 = missing; empty: none missing
+};
+
+// Service dates: datetime64 / Arrow timestamp ticks (`per_day` of them a day, NaT = INT64_MIN),
+// or Arrow date32 days since 1970-01-01 (when `ticks` is empty).
+struct DateColumn {
+  std::span<const std::int64_t> ticks;
+  std::int64_t per_day = ns_per_day;
+  std::span<const std::int32_t> days;
+};
+
+// Amounts: float64 yuan; Arrow decimal128 words (2 per value) at `scale`; or integers of
+// `fen_per_unit` fen each (100: yuan, 1: fen). Exactly one of the three is non-empty.
+struct AmountColumn {
+  std::span<const double> yuan;
+  std::span<const std::uint64_t> decimal128;
+  int scale = 2;
+  std::span<const std::int64_t> units;
+  std::int64_t fen_per_unit = 100;
+};
+
+// A label column (status, service, tier): Arrow string or large_string chunks read in place,
+// or integer codes (a categorical's, or a factorized column's; -1 = missing) and the label
+// code of each category (-1: not a label of the vocabulary). Absent: neither is given.
+struct LabelColumn {
+  std::vector<StringChunk<std::int64_t>> large;
+  std::vector<StringChunk<std::int32_t>> small;
+  NumberSpan codes;
+  std::vector<std::int8_t> by_code;
+
+  [[nodiscard]] bool present() const {
+    return !large.empty() || !small.empty() || rows_of(codes) > 0;
+  }
+};
+
+// The claim columns as a frame holds them (DESIGN §3), before any conversion.
 struct FrameColumns {
-  std::span<const std::int64_t> member;              // int64 ids
-  std::span<const std::int64_t> date_ns;             // datetime64[ns]
-  std::span<const std::int8_t> level;                // 0..3
-  std::span<const double> eligible;                  // float64 yuan
-  std::vector<StringChunk<std::int64_t>> status;     // Arrow large_string chunks
-  std::vector<StringChunk<std::int64_t>> service;    // empty: every row "general"
-  std::vector<StringChunk<std::int64_t>> tier;       // empty: every row "employer"
-  std::span<const std::int8_t> prescriber;           // empty: no prescriber on any row
-  std::span<const std::uint8_t> prescriber_missing;  // 1 = missing; empty: none missing
-  std::span<const std::int64_t> institution;         // institution keys; may be empty
-  const Rounding* rounding = nullptr;                // for amounts with more than 2 decimals
-  std::int64_t max_fen = 0;                          // the largest amount accepted
+  std::span<const std::int64_t> member;  // member keys (integers, or factorized codes)
+  DateColumn date;
+  LevelColumn level;
+  AmountColumn eligible;
+  LabelColumn status;
+  LabelColumn service;                        // absent: every row "general"
+  LabelColumn tier;                           // absent: every row "employer"
+  LevelColumn prescriber;                     // no values: no prescriber on any row
+  std::span<const std::int64_t> institution;  // institution keys; may be empty
+  const Rounding* rounding = nullptr;         // for amounts with more than 2 decimals
+  std::int64_t max_fen = 0;                   // the largest amount accepted
 };
 
 struct FrameLabels {
   LabelTable status, service, tier;
 };
 
-// Adjudicate `frame` into `out` if its rows are sorted by (member, date) and every value
-// converts; otherwise return false (the outputs are then unspecified). Errors of the policy
-// (a missing parameter, no version in force) also return false, for the general path to raise.
+// Adjudicate `frame` into `out` if every value converts and the rows are sorted by
+// (member, date) or have dense member ids; otherwise return false (the outputs are then
+// unspecified). Errors of the policy (a missing parameter, no version in force) also return
+// false, for the general path to raise.
 bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
                       const AdjudicationColumns& out, std::size_t threads = 1);
 
