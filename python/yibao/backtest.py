@@ -45,6 +45,7 @@ _AMOUNTS = (("deductible", "observed_deductible"), ("fund_paid", "observed_fund_
 _YIBAO = ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid")
 _CAP_FLAGS = ("visit_cap", "annual_cap", "overall_cap")
 _KINDS = ("", "deductible", "rate", "cap", "rate or cap", "other")
+_NOT_FIRST = "(not a first divergence)"  # the group of other rows in summaries
 Unpriced = Literal["set_aside", "raise"]
 
 
@@ -132,7 +133,7 @@ def _set_aside_unpriced(
             rows = in_v & (service == name)
             error = _probe(policy, day, str(name), prescriber=True)
             if isinstance(error, MissingParameterError):
-                reason = str(error).split(". ")[0].removeprefix("row 0: ")
+                reason = str(error).removeprefix("row 0: ").split(" (source")[0]
                 report.append(
                     {"step": "policy", "reason": f"{name}: {reason}", "rows": int(rows.sum())}
                 )
@@ -312,9 +313,12 @@ class Backtest:
             elif name == "rule":
                 out.append((name, self._out["rule"]))
             elif name == "attributed":
-                out.append((name, pd.Categorical.from_codes(self._kind, list(_KINDS))))
+                kinds = [k or _NOT_FIRST for k in _KINDS]
+                out.append((name, pd.Categorical.from_codes(self._kind, kinds)))
             elif name == "attributed_rule":
-                out.append((name, pd.Categorical(self._label)))
+                out.append(
+                    (name, pd.Categorical(np.where(self._label == "", _NOT_FIRST, self._label)))
+                )
             elif name in self._claims.columns:
                 out.append((name, self._claims[name]))
             else:

@@ -149,6 +149,7 @@ def _map(
     example: str,
     prefix: int | None = None,
     unknown: Literal["raise", "set_aside"] = "raise",
+    list_name: str | None = None,
 ) -> _Mapped:
     """Map a code column through its table, working on the few distinct codes.
 
@@ -175,8 +176,9 @@ def _map(
         if unknown == "raise":
             what = f"unknown {name} code {found!r}" if found is not None else f"missing {name}"
             raise InputError(
-                f"{what}: not in yibao's {name} table (nhsa.toml). Provinces extend the lists: "
-                f"map it with codes={{'{name}': {{'{found or 'CODE'}': {example}}}}} "
+                f"{what}: not in yibao's {list_name or name} table (nhsa.toml). Provinces extend "
+                f"the lists: map it with codes={{'{list_name or name}': "
+                f"{{'{found or 'CODE'}': {example}}}}} "
                 "(or 'set_aside' to leave such rows out)",
                 column=name,
                 row=series.index[pos],
@@ -470,7 +472,13 @@ def read_extract(
         present = np.zeros(n, dtype=bool)
         present[rows] = extract[PRESCRIBER_FIELD].iloc[rows].notna().to_numpy(dtype=bool)
         prescriber = _map(
-            extract, PRESCRIBER_FIELD, tables["hosp_lv"], present, report, example="1"
+            extract,
+            PRESCRIBER_FIELD,
+            tables["hosp_lv"],
+            present,
+            report,
+            example="1",
+            list_name="hosp_lv",
         ).integers(rows)
         out["prescriber_level"] = pd.array(prescriber, dtype="Int8")
         out["prescriber_level"][~present[rows]] = pd.NA
