@@ -42,6 +42,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Backtest", "backtest"]
 
 _AMOUNTS = (("deductible", "observed_deductible"), ("fund_paid", "observed_fund_paid"))
+# yibao's input columns (DESIGN §3) that an extract gives; tier only if the caller merged it in.
+_INPUTS = (
+    "member_id", "date", "level", "eligible", "status", "service", "institution_id",
+    "prescriber_level", "tier",
+)  # fmt: skip
 _YIBAO = ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid")
 _CAP_FLAGS = ("visit_cap", "annual_cap", "overall_cap")
 _KINDS = ("", "deductible", "rate", "cap", "rate or cap", "other")
@@ -119,7 +124,7 @@ def _set_aside_unpriced(
             }
         )
         out |= early
-    service = claims["service"].astype(str).to_numpy()
+    service_codes, service_names = pd.factorize(claims["service"])
     has_prescriber = (
         claims["prescriber_level"].notna().to_numpy(dtype=bool)
         if "prescriber_level" in claims.columns
@@ -129,8 +134,9 @@ def _set_aside_unpriced(
     for v in np.unique(version[~early]):
         day = policy.versions[int(v)].effective
         in_v = version == v
-        for name in np.unique(service[in_v]):
-            rows = in_v & (service == name)
+        for code in np.flatnonzero(np.bincount(service_codes[in_v], minlength=len(service_names))):
+            name = str(service_names[code])
+            rows = in_v & (service_codes == code)
             error = _probe(policy, day, str(name), prescriber=True)
             if isinstance(error, MissingParameterError):
                 reason = str(error).removeprefix("row 0: ").split(" (source")[0]
@@ -181,7 +187,8 @@ class Backtest:
 
     def __init__(
         self,
-        claims: pd.DataFrame,
+        source: pd.DataFrame,
+        kept: np.ndarray | None,
         adjudicated: pd.DataFrame,
         observed: Mapping[str, np.ndarray],
         policy: Policy,
@@ -191,17 +198,32 @@ class Backtest:
         self.policy = policy
         self.year_by = year_by
         self.set_aside = set_aside
-        self._claims = claims
-        self._out = adjudicated
+        self._source = source  # the extract's claims; rows `kept` (all if None) were priced
+        self._kept = kept
+        self._out = adjudicated  # yibao's inputs and outputs (money in fen) of the priced rows
         self._fen = {name: adjudicated[name].to_numpy(dtype=np.int64) for name in _YIBAO}
+        # eligible = fund_paid + self_pay on every row (DESIGN §3): no second conversion
+        self._eligible = self._fen["fund_paid"] + self._fen["self_pay"]
         self._observed = dict(observed)
         self._residual = {
             ours: self._observed[theirs] - self._fen[ours] for ours, theirs in _AMOUNTS
         }
         self._attribute()
 
+    @cached_property
+    def _claims(self) -> pd.DataFrame:
+        """The extract's claims of the priced rows (built only when asked for)."""
+        if self._kept is None:
+            return self._source
+        return self._source.iloc[self._kept]
+
+    def _source_column(self, name: str, rows: np.ndarray) -> pd.Series:
+        """``name`` of the extract's claims at priced positions ``rows``."""
+        at = rows if self._kept is None else self._kept[rows]
+        return self._source[name].iloc[at]
+
     def __repr__(self) -> str:
-        n = len(self._claims)
+        n = len(self._out)
         exact = int(self._exact.sum())
         return (
             f"<Backtest under {self.policy.region}: {n:,} rows, {exact:,} exact to the fen, "
@@ -210,9 +232,9 @@ class Backtest:
 
     # -- attribution ------------------------------------------------------------------------
     def _attribute(self) -> None:
-        n = len(self._claims)
+        n = len(self._out)
         self._exact = (self._residual["deductible"] == 0) & (self._residual["fund_paid"] == 0)
-        order, group = _adjudication_order(self._claims)
+        order, group = _adjudication_order(self._out)
         differs = ~self._exact[order]
         first = np.zeros(n, dtype=bool)
         if differs.any():
@@ -232,18 +254,22 @@ class Backtest:
 
     def _classify(self, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The kind (index into ``_KINDS``) and rule label of each first-divergence row."""
-        claims = self._claims
+        claims = self._out
         d_ded = self._residual["deductible"][rows]
-        eligible = _fen_of(claims["eligible"].iloc[rows])
+        eligible = self._eligible[rows]
         obs_ded = self._observed["observed_deductible"][rows]
         obs_fund = self._observed["observed_fund_paid"][rows]
         fund = self._fen["fund_paid"][rows]
         capped = self._fen["capped"][rows]
-        ratio = claims["observed_rate"].iloc[rows].tolist() if "observed_rate" in claims else None
+        ratio = (
+            self._source_column("observed_rate", rows).tolist()
+            if "observed_rate" in self._source.columns
+            else None
+        )
         days = claims["date"].to_numpy(dtype="datetime64[ns]")[rows]
         versions = _version_of(self.policy, days)
         labels_by_version = self.policy.rule_labels()
-        rule = self._out["rule"].astype(str).to_numpy()[rows]
+        rule = self._out["rule"].iloc[rows].astype(str).to_numpy()
         kinds = np.zeros(len(rows), dtype=np.int8)
         names: list[str] = []
         for i in range(len(rows)):
@@ -285,10 +311,11 @@ class Backtest:
         """Every adjudicated row, in replay order: the extract's columns, yibao's amounts,
         ``residual_deductible`` and ``residual_fund_paid`` (observed − yibao), ``exact``,
         ``first_divergence``, ``attributed`` (its kind) and ``attributed_rule``, ``month``."""
-        out = self._out.copy(deep=False)
+        out = self._claims.copy(deep=False)
         index = out.index
         for name in _YIBAO:
             out[name] = pd.Series(fen_to_money(self._fen[name], column=name), index=index)
+        out["rule"] = pd.Series(self._out["rule"].to_numpy(), index=index)
         for ours, _ in _AMOUNTS:
             out[f"residual_{ours}"] = pd.Series(
                 fen_to_money(self._residual[ours], column=ours), index=index
@@ -302,7 +329,10 @@ class Backtest:
 
     @cached_property
     def _month(self) -> pd.Categorical:
-        return pd.Categorical(self._claims["date"].dt.strftime("%Y-%m"))
+        months = self._out["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+        codes, uniques = pd.factorize(months.view(np.int64), sort=True)
+        names = np.asarray(uniques).astype("datetime64[M]").astype(str)
+        return pd.Categorical.from_codes(codes, categories=list(names))
 
     def _keys(self, by: str | Sequence[str] | None) -> list[tuple[str, Any]]:
         names = [] if by is None else [by] if isinstance(by, str) else list(by)
@@ -319,8 +349,10 @@ class Backtest:
                 out.append(
                     (name, pd.Categorical(np.where(self._label == "", _NOT_FIRST, self._label)))
                 )
-            elif name in self._claims.columns:
-                out.append((name, self._claims[name]))
+            elif name in self._out.columns:
+                out.append((name, self._out[name].to_numpy()))
+            elif name in self._source.columns:
+                out.append((name, self._claims[name].to_numpy()))
             else:
                 raise KeyError(f"summary by {name!r}: no such column")
         return out
@@ -344,7 +376,7 @@ class Backtest:
             ``residual_fund_paid`` of a row.
         """
         keys = self._keys(by)
-        n = len(self._claims)
+        n = len(self._out)
         if keys:
             frame = pd.DataFrame({name: values for name, values in keys})
             grouped = frame.groupby([k for k, _ in keys], observed=True, sort=True, dropna=False)
@@ -360,9 +392,8 @@ class Backtest:
         table["first_divergences"] = np.bincount(codes, weights=self._first, minlength=g).astype(
             np.int64
         )
-        eligible = _fen_of(self._claims["eligible"])
         sums = {
-            "eligible": eligible,
+            "eligible": self._eligible,
             "observed_fund_paid": self._observed["observed_fund_paid"],
             "fund_paid": self._fen["fund_paid"],
             "residual_fund_paid": self._residual["fund_paid"],
@@ -427,12 +458,6 @@ class Backtest:
         )
         ax.grid(True, axis="y", alpha=0.3)
         return ax
-
-
-def _fen_of(series: pd.Series) -> np.ndarray:
-    from ._money import to_fen
-
-    return to_fen(series, str(series.name))
 
 
 def backtest(
@@ -500,6 +525,7 @@ def backtest(
     claims = ext.claims
     observed = ext.observed_fen
     report = list(ext.set_aside.to_dict("records"))
+    kept = None
     if unpriced == "set_aside":
         aside = _set_aside_unpriced(claims, pol, report)
         if aside.all() and len(claims):
@@ -508,14 +534,17 @@ def backtest(
                 + "; ".join(r["reason"] for r in report if r["step"] == "policy")
             )
         if aside.any():
-            keep = ~aside
-            claims = claims[keep]
-            observed = {k: v[keep] for k, v in observed.items()}
+            kept = np.flatnonzero(~aside)
+            observed = {k: v[kept] for k, v in observed.items()}
     elif unpriced != "raise":
         raise ValueError(f"unpriced must be 'set_aside' or 'raise', got {unpriced!r}")
     for need in ("observed_deductible", "observed_fund_paid"):
         if need not in observed:
             raise InputError(f"the extract has no {need}", column=need)
-    out = adjudicate(claims, pol, threads=threads, money="fen")
+    # Only yibao's inputs go through adjudication (a narrow frame: cheap to filter and copy).
+    inputs = claims[[c for c in _INPUTS if c in claims.columns]]
+    if kept is not None:
+        inputs = inputs.iloc[kept]
+    out = adjudicate(inputs, pol, threads=threads, money="fen")
     set_aside = pd.DataFrame(report, columns=["step", "reason", "rows"])
-    return Backtest(claims, out, observed, pol, ext.year_by, set_aside)
+    return Backtest(claims, kept, out, observed, pol, ext.year_by, set_aside)

@@ -196,6 +196,16 @@ def _map(
     return _Mapped(codes, [e.value if e is not None else None for e in entries])
 
 
+def _amounts(frame: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
+    """int64 fen of ``rows``: the whole column converted at once (no gather of decimals),
+    unless a row that was set aside holds a bad amount; then only the kept rows, so an error
+    names a kept row."""
+    try:
+        return np.asarray(to_fen(frame[name], name)[rows])
+    except InputError:
+        return to_fen(frame[name].iloc[rows], name)
+
+
 def _times(frame: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
     """datetime64[ns] of ``rows``; an unreadable or missing time names the row."""
     series = frame[name].iloc[rows]
@@ -230,12 +240,9 @@ def _net_reversals(
     if not reversal.any():
         return np.arange(len(rows))
     if "init_setl_id" in frame.columns and "setl_id" in frame.columns:
-        key_rev = frame["init_setl_id"].to_numpy(dtype=object)[rows]
-        key_orig = frame["setl_id"].to_numpy(dtype=object)[rows]
-        by = "init_setl_id"
+        rev_field, orig_field = "init_setl_id", "setl_id"
     elif "mdtrt_id" in frame.columns:
-        key_rev = key_orig = frame["mdtrt_id"].to_numpy(dtype=object)[rows]
-        by = "mdtrt_id"
+        rev_field = orig_field = "mdtrt_id"
     else:
         pos = int(np.flatnonzero(reversal)[0])
         raise InputError(
@@ -245,12 +252,20 @@ def _net_reversals(
             row=frame.index[rows[pos]],
             position=int(rows[pos]),
         )
-    person = frame["psn_no"].to_numpy(dtype=object)[rows]
+    by = rev_field
+    # Only settlements whose key some reversal names are candidates: found with a vectorized
+    # isin, so that Python touches the few reversals and their settlements, never every row.
     rev = np.flatnonzero(reversal)
-    wanted = pd.Index(list(zip(person[rev], key_rev[rev], strict=True)))
-    candidates = np.flatnonzero(~reversal)
-    pairs = pd.Index(list(zip(person[candidates], key_orig[candidates], strict=True)))
-    candidates = candidates[pairs.isin(wanted)]
+    wanted = frame[rev_field].iloc[rows[rev]].dropna().unique()
+    named = frame[orig_field].iloc[rows].isin(wanted).to_numpy(dtype=bool)
+    candidates = np.flatnonzero(named & ~reversal)
+    both = np.concatenate([rev, candidates])
+    person = np.empty(len(rows), dtype=object)
+    person[both] = frame["psn_no"].iloc[rows[both]].to_numpy(dtype=object)
+    key_rev = np.empty(len(rows), dtype=object)
+    key_rev[rev] = frame[rev_field].iloc[rows[rev]].to_numpy(dtype=object)
+    key_orig = np.empty(len(rows), dtype=object)
+    key_orig[candidates] = frame[orig_field].iloc[rows[candidates]].to_numpy(dtype=object)
     open_settlements: dict[tuple[Any, Any], list[int]] = {}
     for i in candidates[np.argsort(settled[candidates], kind="stable")]:
         open_settlements.setdefault((person[i], key_orig[i]), []).append(int(i))
@@ -413,7 +428,7 @@ def read_extract(
     fen: dict[str, np.ndarray] = {}
     for name in _MONEY:
         if name in extract.columns:
-            fen[FIELDS[name].yibao] = to_fen(extract[name].iloc[rows], name)
+            fen[FIELDS[name].yibao] = _amounts(extract, name, rows)
     settled = _times(extract, "setl_time", rows)
     negative = (fen["eligible"] < 0) | (fen["observed_fund_paid"] < 0)
     if "total" in fen:
@@ -456,7 +471,7 @@ def read_extract(
     rows, settled = rows[order], settled[order]
     fen = {k: v[order] for k, v in fen.items()}
     index = extract.index[rows]
-    out: dict[str, Any] = {"member_id": extract["psn_no"].to_numpy()[rows]}
+    out: dict[str, Any] = {"member_id": extract["psn_no"].iloc[rows].array}
     service_date = _times(extract, "begndate", rows) if "begndate" in extract.columns else None
     day = settled if year_by == "settlement" else service_date
     assert day is not None
@@ -465,8 +480,10 @@ def read_extract(
     out["eligible"] = fen_to_money(fen["eligible"], column="inscp_scp_amt", index=index)
     out["status"] = status.categorical(rows)
     out["service"] = service.categorical(rows)
+    if "tier" in extract.columns:  # not a settlement field: enrolment data merged in
+        out["tier"] = extract["tier"].iloc[rows].array
     if "fixmedins_code" in extract.columns:
-        out["institution_id"] = extract["fixmedins_code"].to_numpy()[rows]
+        out["institution_id"] = extract["fixmedins_code"].iloc[rows].array
     if PRESCRIBER_FIELD in extract.columns:
         # Not a settlement field (e-prescription data): missing on rows that have no prescriber.
         present = np.zeros(n, dtype=bool)
@@ -488,14 +505,14 @@ def read_extract(
         if name.startswith("observed_"):
             out[name] = fen_to_money(values, column=name, index=index)
     if "pool_prop_selfpay" in extract.columns:
-        out["observed_rate"] = extract["pool_prop_selfpay"].to_numpy()[rows]
+        out["observed_rate"] = extract["pool_prop_selfpay"].iloc[rows].array
     out["settled_at"] = settled
     if service_date is not None:
         out["service_date"] = service_date
-    out["med_type"] = extract["med_type"].to_numpy()[rows]
+    out["med_type"] = extract["med_type"].iloc[rows].array
     for name in ("setl_id", "mdtrt_id"):
         if name in extract.columns:
-            out[name] = extract[name].to_numpy()[rows]
+            out[name] = extract[name].iloc[rows].array
     claims = pd.DataFrame(out, index=index)
     observed = {k: v for k, v in fen.items() if k.startswith("observed_")}
     return Extract(claims, report.frame(), year_by, observed)
