@@ -196,3 +196,25 @@ def test_synthetic_extract_is_deterministic_and_labelled() -> None:
     assert "SYNTHETIC" in (yibao.nhsa.synthetic_extract.__doc__ or "")
     assert set(a["insutype"]) == {"310", "390"}
     assert np.isin(["0", "1"], a["vali_flag"]).all()
+
+
+@pytest.mark.parametrize("page", ["docs/backtest.md", "docs/zh/backtest.md"])
+def test_the_docs_list_every_code_and_field(page: str) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / page).read_text("utf-8")
+    for name in yibao.nhsa.FIELDS:
+        assert f"`{name}`" in text, name
+    for table in ("med_type", "psn_type", "insutype", "hosp_lv", "dedc_hosp_lv"):
+        for key in CODES[table]:
+            shown = [f"`{key}`", f"`{int(key):02d}`"] if key.isdigit() else [f"`{key}`"]
+            in_range = table in ("med_type", "psn_type") and any(
+                f"`{a}`–`{b}`" in text
+                for a, b in (("21", "27"), ("14", "16"))
+                if key.isdigit() and int(a) <= int(key) <= int(b)
+            )
+            hosp_range = table == "hosp_lv" and any(
+                f"`{a:02d}`–`{b:02d}`" in text and a <= int(key) <= b
+                for a, b in ((1, 4), (5, 7), (8, 10))
+            )
+            assert in_range or hosp_range or any(s in text for s in shown), (table, key)
