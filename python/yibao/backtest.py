@@ -186,6 +186,26 @@ class Backtest:
     set_aside : pandas.DataFrame
         Rows left out (reading the extract, and rows the policy cannot price), netted
         reversals, and why: ``step``, ``reason``, ``rows``.
+
+    Examples
+    --------
+    Chongqing, in service, level 2: 300 pays the 200 deductible (渝医保发〔2023〕32号 第四条),
+    then 100 × 60% (第五条); the platform paid 70 at its ratio 0.7.
+
+    >>> import pandas as pd, yibao
+    >>> from decimal import Decimal as D
+    >>> raw = pd.DataFrame({"psn_no": "A", "insutype": "310", "psn_type": "1101",
+    ...     "setl_time": ["2024-03-01 09:00:00", "2024-03-02 09:00:00"], "med_type": "11",
+    ...     "hosp_lv": "05", "inscp_scp_amt": [D(300), D(100)], "act_pay_dedc": [D(200), D(0)],
+    ...     "hifp_pay": [D(70), D(60)], "pool_prop_selfpay": ["0.7", "0.6"]})
+    >>> bt = yibao.backtest(raw, "chongqing")
+    >>> line = bt.summary().iloc[0]
+    >>> int(line["rows"]), int(line["exact_rows"]), line["residual_fund_paid"]
+    (2, 1, Decimal('10.00'))
+    >>> bt.divergences()["attributed_rule"].tolist()
+    ['CQ-5 rate']
+    >>> bt.worst(1)["residual_fund_paid"].tolist()
+    [Decimal('10.00')]
     """
 
     def __init__(
