@@ -237,3 +237,13 @@ def test_plot_draws_the_monthly_residuals() -> None:
     ax = Figure().add_subplot()
     assert yibao.backtest(raw, "chongqing").plot(ax=ax) is ax
     assert len(ax.patches) >= 10
+
+
+def test_an_unreadable_ratio_leaves_rate_and_cap_apart() -> None:
+    raw = _one_member(
+        [{"inscp_scp_amt": Decimal("300"), "act_pay_dedc": Decimal("200"),
+          "hifp_pay": Decimal("70"), "pool_prop_selfpay": ""}]
+    )  # fmt: skip
+    assert yibao.backtest(raw, "chongqing").rows["attributed"].tolist() == ["rate or cap"]
+    raw["pool_prop_selfpay"] = [0.7]  # a float ratio, read through its shortest repr
+    assert yibao.backtest(raw, "chongqing").rows["attributed"].tolist() == ["rate"]

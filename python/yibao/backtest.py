@@ -168,6 +168,18 @@ def _set_aside_unpriced(
     return out
 
 
+def _ratio(value: Any) -> Decimal | None:
+    """The platform's ratio (5,4) as an exact decimal; None when absent or unreadable (the
+    attribution then cannot tell a rate from a cap). A float goes through its shortest repr."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        rate = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return rate if rate.is_finite() and 0 <= rate <= 1 else None
+
+
 def _group_sums(values: np.ndarray, codes: np.ndarray, groups: int, name: str) -> np.ndarray:
     """Exact per-group sums of int64 fen: an error, never a wrapped sum."""
     if len(values) and int(np.abs(values).max()) * len(values) >= 2**63:
@@ -303,11 +315,11 @@ class Backtest:
             elif capped[i] > 0:
                 k = "cap"
                 caps = [p for p in str(rule[i]).split(" + ") if p in caps] or caps
-            elif ratio is None or pd.isna(ratio[i]):
+            elif ratio is None or (rate := _ratio(ratio[i])) is None:
                 k = "rate or cap"
             else:
                 base = Decimal(int(eligible[i] - obs_ded[i]))
-                at_ratio = int((base * Decimal(str(ratio[i]))).quantize(0, ROUND_HALF_UP))
+                at_ratio = int((base * rate).quantize(0, ROUND_HALF_UP))
                 k = (
                     "cap"
                     if obs_fund[i] < at_ratio
