@@ -66,7 +66,8 @@ class Extract:
     ----------
     claims : pandas.DataFrame
         The kept rows in replay order, indexed by the caller's row labels: yibao's columns
-        (``member_id``, ``date``, ``level``, ``eligible``, ``status``, ``service``, and
+        (``member_id``, ``member_code`` (a dense integer per person), ``date``, ``level``,
+        ``eligible``, ``status``, ``service``, and
         ``institution_id``, ``total``, ``prescriber_level`` where the extract has them), the
         observed amounts (``observed_fund_paid``, ``observed_deductible``, ...,
         ``observed_rate``), and the platform's keys and codes (``settled_at``,
@@ -363,8 +364,8 @@ def read_extract(
     >>> import yibao
     >>> raw, planted = yibao.nhsa.synthetic_extract(200, seed=1, plant=False)
     >>> ext = yibao.nhsa.read_extract(raw, region="chongqing")
-    >>> list(ext.claims.columns[:6])
-    ['member_id', 'date', 'level', 'eligible', 'status', 'service']
+    >>> list(ext.claims.columns[:7])
+    ['member_id', 'member_code', 'date', 'level', 'eligible', 'status', 'service']
     >>> sorted(ext.set_aside["step"].unique())
     ['insu_admdvs', 'insutype', 'med_type', 'reversal', 'vali_flag']
     """
@@ -472,6 +473,8 @@ def read_extract(
     fen = {k: v[order] for k, v in fen.items()}
     index = extract.index[rows]
     out: dict[str, Any] = {"member_id": extract["psn_no"].iloc[rows].array}
+    # One dense integer per person, so that grouping by person never hashes the text ids again.
+    out["member_code"] = pd.factorize(out["member_id"])[0].astype(np.int64)
     service_date = _times(extract, "begndate", rows) if "begndate" in extract.columns else None
     day = settled if year_by == "settlement" else service_date
     assert day is not None
