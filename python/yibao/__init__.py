@@ -31,8 +31,10 @@ else:
 
 if _core_error is None:
     from . import datasets, memory
+    from . import nhsa as nhsa  # the settlement-extract reader (yibao.nhsa.read_extract)
     from .accounts import account_credits
     from .adjudicate import adjudicate
+    from .backtest import Backtest, backtest
     from .compare import Comparison, compare
     from .curves import benefit_curve
     from .decompose import Decomposition, decompose
@@ -57,6 +59,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "AmountOverflowError",
+    "Backtest",
     "Comparison",
     "Decomposition",
     "Finding",
@@ -70,6 +73,7 @@ __all__ = [
     "account_credits",
     "adjudicate",
     "adjudicate_parquet",
+    "backtest",
     "benefit_curve",
     "compare",
     "datasets",
@@ -82,6 +86,7 @@ __all__ = [
     "lint_policy",
     "load_policy",
     "memory",
+    "nhsa",
     "regions",
     "sweep",
     "to_nhsa",

@@ -7,6 +7,7 @@
     yibao compare IN --policy A --policy B       a comparison table (and a report)
     yibao policies list                          the bundled regions
     yibao policies show R                        every parameter with its source
+    yibao backtest EXTRACT --policy R            a settlement extract against a policy
 
 Money read from CSV is parsed as exact decimals (never floats); Parquet decimal columns are
 kept as they are. Exit status: 0 on success, 2 on a usage error, 1 on a yibao error (bad
@@ -486,6 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = psub.add_parser("show", help="every parameter with its source and assumption")
     show.add_argument("region", help="region key or policy .toml file")
     show.set_defaults(func=_cmd_policies_show)
+
+    from ._cli_backtest import add_backtest_command  # yibao backtest (issue 17)
+
+    add_backtest_command(sub)
     return parser
 
 
