@@ -1,6 +1,6 @@
 """Independent plain-Python ``decimal.Decimal`` reference for general-outpatient adjudication.
 
-Derived only from ``DESIGN.md`` (sections 3, 4 and 6), the regional seed texts and the lead's
+Derived only from ``docs/design.md`` (sections 3, 4 and 6), the regional source texts and the lead's
 written product decisions -- never from the engine's source -- so that the differential tests in
 ``test_differential.py`` compare two independent readings of the same rules.
 
@@ -59,7 +59,7 @@ def _d(text: str) -> Decimal:
 # Parameters.  Every value is hard-coded from the source text; the article is cited on the line.
 # --------------------------------------------------------------------------------------------
 
-# First day each region's rules are in force (DESIGN table; claims before it are an error).
+# First day each region's rules are in force (docs/design.md §1; claims before it are an error).
 START: Final[Mapping[Region, dt.date]] = {
     "chongqing": dt.date(2024, 1, 1),  # 渝医保发〔2023〕32号 第十四条 自2024年1月1日起施行
     "jining": dt.date(2023, 1, 1),  # 济宁通知 二(二) 2023年1月1日同步开始实施
@@ -248,7 +248,7 @@ def processing_order(claims: Sequence[Claim]) -> list[list[int]]:
 
 
 def _round_fen(x: Decimal) -> Decimal:
-    # DESIGN §4: rounded to the fen, half-up (四舍五入), once, before caps.
+    # docs/design.md §4: rounded to the fen, half-up (四舍五入), once, before caps.
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -359,7 +359,7 @@ def _level(value: object, what: str) -> int:
     lvl = int(as_float)
     if lvl != as_float or lvl not in (0, 1, 2, 3):
         raise ValueError(f"{what} must be 0..3, got {value!r}")
-    return 1 if lvl == 0 else lvl  # DESIGN §3/§6: level 0 -> level 1 (assumption)
+    return 1 if lvl == 0 else lvl  # docs/design.md §3/§6: level 0 -> level 1 (assumption)
 
 
 def _date(value: Any) -> dt.date:
@@ -370,7 +370,7 @@ def _date(value: Any) -> dt.date:
 
 
 def claims_from_frame(df: pd.DataFrame) -> list[Claim]:
-    """Normalise a claims DataFrame (DESIGN §3 columns) to :class:`Claim` tuples."""
+    """Normalise a claims DataFrame (docs/design.md §3 columns) to :class:`Claim` tuples."""
     n = len(df)
 
     def column(name: str, default: object = None) -> list[Any]:

@@ -1,9 +1,9 @@
 """Generators of claims tables: seeded ``random`` tables and Hypothesis strategies.
 
-Tables follow DESIGN §3: ``member_id, date, level, eligible, status, service, prescriber_level,
-tier, institution_id``; ``eligible`` holds exact ``Decimal`` yuan with cents. ``status`` is
-derived per row from a per-member retirement date (as of the service date), so some members
-retire in the middle of a year.
+Tables follow docs/design.md §3: ``member_id, date, level, eligible, status, service,
+prescriber_level, tier, institution_id``; ``eligible`` holds exact ``Decimal`` yuan with cents.
+``status`` is derived per row from a per-member retirement date (as of the service date),
+so some members retire in the middle of a year.
 """
 
 from __future__ import annotations

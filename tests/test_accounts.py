@@ -1,6 +1,6 @@
 """Monthly personal-account credits (个人账户计入), hand-computed from the articles cited.
 
-Conventions (DESIGN §7): age in full years on the first day of the month; credited as
+Conventions (docs/design.md §7): age in full years on the first day of the month; credited as
 retired from the month after the retirement month; each product rounded half-up to the
 fen once.
 """
@@ -399,7 +399,7 @@ def r2(x: Decimal) -> Decimal:
 
 
 def expected_credit(region: str, row: dict[str, Any], y: int, m: int) -> Decimal:
-    """DESIGN §7 written out once more, directly from the articles (not from the TOML)."""
+    """docs/design.md §7 written out once more, directly from the articles (not from the TOML)."""
     b = pd.Timestamp(row["birth_date"])
     age = y - b.year - (1 if (m < b.month or (m == b.month and b.day > 1)) else 0)
     retire = row.get("retire_date")

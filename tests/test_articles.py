@@ -122,7 +122,7 @@ def test_malformed_rows_are_reported() -> None:
         ("渝医保发〔2023〕32号 第12条 (起付标准、支付比例按处方开具医疗机构的等级)", ["第12条"]),
         ("内政办发〔2021〕82号 七(一) (2022年10月1日起启动实施)", ["七(一)"]),
         ("伊犁 第五条（三） (首次划入额度暂定80元/月)", ["第五条(三)"]),
-        ("DESIGN §4 (结算 16,2 金额)", []),
+        ("docs/design.md §4 (结算 16,2 金额)", []),
         ("济宁 通知 (no pharmacy rule)", []),
     ],
 )
@@ -211,7 +211,7 @@ def test_jining_employer_member_today() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="DESIGN §6b decision not yet in the engine: needs a tier rule in "
+    reason="docs/design.md §6b decision not yet in the engine: needs a tier rule in "
     "_accounts_policy.py (jining.toml [[articles]] 二(二)2)",
 )
 def test_jining_member_without_employer_gets_the_own_contribution_only() -> None:
@@ -221,7 +221,7 @@ def test_jining_member_without_employer_gets_the_own_contribution_only() -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="DESIGN §6b decision not yet in the engine: the shares are summed as rates and "
+    reason="docs/design.md §6b decision not yet in the engine: the shares are summed as rates and "
     "rounded once (jining.toml [[articles]] 二(二)2)",
 )
 def test_jining_own_and_employer_shares_rounded_apart() -> None:
@@ -231,7 +231,7 @@ def test_jining_own_and_employer_shares_rounded_apart() -> None:
 
 
 # The Ili decisions above are golden cases in tests/cases/ili_cases.yaml; the plain-Python
-# reference (tests/reference.py, written from DESIGN §6) must agree with them too.
+# reference (tests/reference.py, written from docs/design.md §6) must agree with them too.
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)

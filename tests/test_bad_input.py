@@ -858,7 +858,7 @@ def test_empty_claims_give_an_empty_result() -> None:
 
 def test_unsorted_and_duplicate_rows_are_claims_like_any_other() -> None:
     """Rows are processed by (member, date, input order) whatever their order in the frame;
-    identical rows are separate claim lines (both pay), as DESIGN §3 says."""
+    identical rows are separate claim lines (both pay), as docs/design.md §3 says."""
     claims = valid()
     doubled = pd.concat([claims, claims.rename(index=lambda s: s + "'")])
     got = yibao.adjudicate(doubled, "jining", money="fen")

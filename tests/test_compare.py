@@ -123,7 +123,7 @@ def _claims(rows: list[tuple[int, str, int, str, str]]) -> pd.DataFrame:
 
 
 def test_hand_checked_jining_and_chongqing() -> None:
-    # DESIGN §6 Jining example (累计补差), and a member who reaches the annual cap.
+    # docs/design.md §6 Jining example (累计补差), and a member who reaches the annual cap.
     claims = _claims(
         [
             (1, "2024-02-01", 1, "80", "in_service"),

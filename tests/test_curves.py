@@ -54,7 +54,7 @@ def test_chongqing_tier_caps(tier: str, status: str, cap: str) -> None:
 
 def test_ili_per_visit_deductible() -> None:
     # first visit of the year at level 2: (100 - 45) x 65% = 35.75;
-    # a later visit: (100 - 22.5) x 65% = 50.375 -> 50.38 (DESIGN §6 worked check)
+    # a later visit: (100 - 22.5) x 65% = 50.375 -> 50.38 (docs/design.md §6 worked check)
     p = _point("ili", 200, level=2, visits=2)
     assert p["deductible"] == D("67.50")
     assert p["fund_paid"] == D("86.13")

@@ -1,7 +1,7 @@
 """Determinism (issue 6, item 4): byte-identical output whatever the row order, the thread
 count and the amount dtype.
 
-The documented ordering rule (DESIGN §2, ``yibao.adjudicate``): rows are processed by
+The documented ordering rule (docs/design.md §2, ``yibao.adjudicate``): rows are processed by
 (member, service date, input order). Any reordering that keeps the relative order of each
 member's same-day rows gives, row for row, the same bytes; rows of one member on one day
 (one Ili visit, or successive lines of one day) are processed in input order by design,

@@ -1,6 +1,6 @@
 """Differential, property and invariant tests: the engine against ``tests/reference.py``.
 
-* Reference self-tests check the reference alone against hand-computed numbers (DESIGN §6).
+* Reference self-tests check the reference alone against hand-computed numbers (docs/design.md §6).
 * Differential tests compare ``yibao.adjudicate`` with the reference to the fen on seeded
   10,000-row tables and on Hypothesis-generated small tables, for every region.
 * Invariant tests check properties of the engine's output that hold whatever the rules' details.
@@ -283,7 +283,7 @@ def engine_outputs(
 
 
 def test_reference_jining_design_example() -> None:
-    # DESIGN §6 jining: 80 @L1 -> 80, 100 @L1 -> 20, 500 @L3 -> 200, later L2 -> none.
+    # docs/design.md §6 jining: 80 @L1 -> 80, 100 @L1 -> 20, 500 @L3 -> 200, later L2 -> none.
     df = table(
         [
             {"date": "2023-03-01", "level": 1, "eligible": "80"},
@@ -301,7 +301,7 @@ def test_reference_jining_design_example() -> None:
 
 
 def test_reference_ili_worked_check() -> None:
-    # DESIGN §6 ili: in_service, second visit of the year, level 2, eligible 100 -> 50.38.
+    # docs/design.md §6 ili: in_service, second visit of the year, level 2, eligible 100 -> 50.38.
     df = table(
         [
             {"date": "2022-05-01", "level": 2, "eligible": "30", "institution_id": 7},
@@ -553,7 +553,7 @@ def test_caller_frame_unchanged(
         assert df.index.equals(before.index)
 
 
-# ---- input representations allowed by DESIGN §3 give the same numbers ----------------------
+# ---- input representations allowed by docs/design.md §3 give the same numbers ---------------
 
 Variant = Callable[[pd.DataFrame], pd.DataFrame]
 

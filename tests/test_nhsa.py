@@ -1,7 +1,7 @@
 """Reading settlement extracts: codes, filters, reversal netting, replay order (issue 17).
 
-Field and code facts: /work/shared/nhsa-fields.md (public implementations of the 2207/5203
-interfaces and of the warehouse table setl_d); docs/backtest.md cites them.
+Field and code facts: docs/backtest.md, which cites their sources (public implementations of
+the 2207/5203 interfaces and of the warehouse table setl_d).
 """
 
 from __future__ import annotations

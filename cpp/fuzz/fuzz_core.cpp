@@ -285,7 +285,7 @@ void fuzz_adjudicate(Bytes& in) {
   for (std::size_t i = 0; i < n; ++i)
     version[i] = static_cast<std::uint8_t>(one.rule[i] / rule_codes_per_version);
 
-  // Invariants of every result (DESIGN §3, §6).
+  // Invariants of every result (docs/design.md §3, §6).
   std::vector<std::int64_t> fund_by_member_year(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     require(one.fund[i] + one.self_pay[i] == eligible[i]);

@@ -43,7 +43,7 @@ class Crediter {
       : policy_(policy), members_(members) {}
 
   // The member's status in `month`: retired from the month after the retirement month
-  // (济宁 通知 二(二)4 自次月起; DESIGN §7 for every region).
+  // (济宁 通知 二(二)4 自次月起; docs/design.md §7 for every region).
   [[nodiscard]] std::size_t status(std::size_t i, std::int32_t month) const {
     const std::int32_t retire = members_.retire[i];
     return retire != no_day && month > month_of_day(retire) ? 1 : 0;

@@ -30,7 +30,7 @@ struct PoolYear {
   std::int64_t visits = 0;
 };
 
-// A member's state for one calendar year; reset on 1 January (DESIGN §5).
+// A member's state for one calendar year; reset on 1 January (docs/design.md §5).
 struct MemberYear {
   std::array<PoolYear, max_pools> pools{};
   Money fund_paid;  // over every pool: ytd_fund_paid and the overall cap
@@ -324,7 +324,7 @@ class Adjudicator {
       visit->deductible_paid += deductible;
     }
 
-    // 支付比例, rounded once to the fen before any cap (DESIGN §4).
+    // 支付比例, rounded once to the fen before any cap (docs/design.md §4).
     const Money base = eligible - deductible;
     const Money rounded = apply_rate(base, pool.rate[status][rate_level], version.rounding);
 

@@ -119,7 +119,7 @@ TEST(Months, CivilRoundTripAndAge) {
 }
 
 // 第九条: 2% of base 6543.21 = 130.8642 → 130.86; retired from the month after retirement
-// (DESIGN §7); 115 from the month in which the member is 70 on its first day.
+// (docs/design.md §7); 115 from the month in which the member is 70 on its first day.
 TEST(Accounts, ChongqingRetirementAnd70thBirthday) {
   Members m;
   m.add(day(1964, 5, 20), day(2024, 3, 10), 0, 654321);  // retires 2024-03 at 59

@@ -51,7 +51,7 @@ TEST(Adjudicate, StateResetsOnFirstOfJanuary) {
 }
 
 TEST(Adjudicate, IliWorkedCheck) {
-  // DESIGN §6: second visit, level 2, in service: (100 − 22.5) × 65% = 50.375 → 50.38.
+  // docs/design.md §6: second visit, level 2, in service: (100 − 22.5) × 65% = 50.375 → 50.38.
   Table t;
   t.add(0, 19000, 1, 1000, 0, 1);   // first visit, level 1: all deductible (20)
   t.add(0, 19001, 2, 10000, 0, 2);  // second visit

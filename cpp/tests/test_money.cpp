@@ -63,7 +63,7 @@ TEST(Money, OverflowRaisesInsteadOfWrapping) {
 }
 
 TEST(Money, ApplyRateRoundsHalfUpToTheFen) {
-  // Ili worked check (DESIGN §6): (100 - 22.5) × 65% = 50.375 -> 50.38.
+  // Ili worked check (docs/design.md §6): (100 - 22.5) × 65% = 50.375 -> 50.38.
   const Money base = Money::from_fen(10000) - Money::from_fen(2250);
   EXPECT_EQ(yibao::apply_rate(base, Rate::from_ppm(650000), half_up).fen(), 5038);
   EXPECT_EQ(yibao::apply_rate(base, Rate::from_ppm(650000), half_even).fen(), 5038);
@@ -91,7 +91,7 @@ TEST(Money, FromDoubleGoesThroughShortestDecimal) {
 }
 
 // The native fast path of from_double must equal the reference path through the decimal
-// text on every input (DESIGN §4): exact cents of every magnitude, and arbitrary doubles.
+// text on every input (docs/design.md §4): exact cents of every magnitude, and arbitrary doubles.
 TEST(Money, FromDoubleFastPathEqualsTextPath) {
   std::mt19937_64 rng(20241122);
   std::uniform_int_distribution<std::int64_t> cents(-(std::int64_t{1} << 53),

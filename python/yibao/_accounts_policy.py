@@ -1,4 +1,4 @@
-"""Account rules: the ``[[accounts]]`` entries of a policy file as dated data (DESIGN §7).
+"""Account rules: the ``[[accounts]]`` entries of a policy file as dated data (docs/design.md §7).
 
 Each region's TOML file holds, besides the outpatient ``[[versions]]``, an independent
 array of ``[[accounts]]`` entries dated by the day they take effect (always the first of a

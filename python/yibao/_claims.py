@@ -1,4 +1,4 @@
-"""Claims frame → the kernel's columns (DESIGN §3): validation and dtype negotiation.
+"""Claims frame → the kernel's columns (docs/design.md §3): validation and dtype negotiation.
 
 Everything is vectorized; strings are factorized once and only their few distinct values
 are looked up in Python. Every error names the column, the row label and the value.
@@ -28,7 +28,7 @@ TIER_CODES = _schema.TIER_CODES
 SERVICE_CODES = _schema.SERVICE_CODES
 REQUIRED = _schema.REQUIRED_CLAIM_COLUMNS
 # Amounts beyond 16 integer digits do not fit the settlement standard's decimal(18, 2), the
-# dtype of every money output (DESIGN §3): rejected before any computation.
+# dtype of every money output (docs/design.md §3): rejected before any computation.
 MAX_AMOUNT_FEN = 10**18 - 1
 # datetime64 units the core floors to days directly.
 _UNITS_PER_DAY = {
@@ -430,7 +430,7 @@ def _status(
     retire = _days(table["retire_date"], "retire_date", allow_missing=True)
     by_member = pd.Series(retire, index=pd.Index(table["member_id"]))
     retire_day = by_member.reindex(claims["member_id"].to_numpy()).to_numpy(dtype=np.int64)
-    # Retired from the retirement date on (DESIGN §6): thresholds and caps change that day.
+    # Retired from the retirement date on (docs/design.md §6): thresholds and caps change that day.
     retired = (retire_day != np.iinfo(np.int32).min) & (day.astype(np.int64) >= retire_day)
     out: np.ndarray = retired.astype(np.int8)
     return out

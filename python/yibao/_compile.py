@@ -3,7 +3,7 @@
 Money becomes int fen and rates int millionths, exactly: a value with more precision than
 the core can hold is an error, never rounded. A pool with a missing parameter is not an
 error here: the services that use it are marked unusable, and the kernel raises
-``MissingParameterError`` only if a claim needs them (DESIGN §5).
+``MissingParameterError`` only if a claim needs them (docs/design.md §5).
 """
 
 from __future__ import annotations

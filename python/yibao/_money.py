@@ -1,4 +1,4 @@
-"""Amount columns to exact int64 fen, and back to exact decimals (DESIGN §3, §4).
+"""Amount columns to exact int64 fen, and back to exact decimals (docs/design.md §3, §4).
 
 Accepted inputs: pyarrow/pandas decimal columns, ``decimal.Decimal`` objects, integers
 (yuan, or fen with ``unit="fen"``), float64 (through each value's shortest round-trip

@@ -48,7 +48,7 @@ class Missing(Exception):
 
 
 def parse_toml(text: str, origin: str) -> dict[str, Any]:
-    """A policy file's text as a dict; floats are read as exact decimals (DESIGN §4)."""
+    """A policy file's text as a dict; floats are read as exact decimals (docs/design.md §4)."""
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:

@@ -1,4 +1,4 @@
-"""``yibao.account_credits``: monthly personal-account credits (个人账户计入, DESIGN §7).
+"""``yibao.account_credits``: monthly personal-account credits (个人账户计入, docs/design.md §7).
 
 The members table in, one row per member and month out, computed by the C++ core
 (``cpp/src/accounts.cpp``) under the account rules of the region's policy file
@@ -93,7 +93,7 @@ def _optional_money(
 def member_arrays(
     members: pd.DataFrame, *, rounding: Rounding | None = None, unit: Unit = "yuan"
 ) -> MemberArrays:
-    """Validate the members table (DESIGN §3) and convert it to the core's columns."""
+    """Validate the members table (docs/design.md §3) and convert it to the core's columns."""
     if not isinstance(members, pd.DataFrame):
         raise TypeError(f"members must be a pandas DataFrame, got {type(members).__name__}")
     for column in ("member_id", "birth_date"):

@@ -146,7 +146,7 @@ def adjudicate(
     Parameters
     ----------
     claims
-        One row per settled claim line or visit (DESIGN §3): ``member_id``, ``date``,
+        One row per settled claim line or visit (docs/design.md §3): ``member_id``, ``date``,
         ``level`` (0..3), ``eligible`` (政策范围内费用, yuan), ``status`` (``in_service`` /
         ``retired``, or 在职/退休; may come from ``members``), and optionally ``service``,
         ``prescriber_level``, ``tier`` and ``institution_id`` (required for ``ili``).

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Backtest", "backtest"]
 
 _AMOUNTS = (("deductible", "observed_deductible"), ("fund_paid", "observed_fund_paid"))
-# yibao's input columns (DESIGN §3) that an extract gives; tier only if the caller merged it in.
+# yibao's input columns (docs/design.md §3) that an extract gives; tier only if merged in.
 _INPUTS = (
     "member_id", "date", "level", "eligible", "status", "service", "institution_id",
     "prescriber_level", "tier",
@@ -241,7 +241,7 @@ class Backtest:
         self._kept = kept
         self._out = adjudicated  # yibao's inputs and outputs (money in fen) of the priced rows
         self._fen = {name: adjudicated[name].to_numpy(dtype=np.int64) for name in _YIBAO}
-        # eligible = fund_paid + self_pay on every row (DESIGN §3): no second conversion
+        # eligible = fund_paid + self_pay on every row (docs/design.md §3): no second conversion
         self._eligible = self._fen["fund_paid"] + self._fen["self_pay"]
         self._observed = dict(observed)
         self._residual = {

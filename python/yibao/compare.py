@@ -258,7 +258,7 @@ def compare(
     Parameters
     ----------
     claims
-        Claims as for :func:`yibao.adjudicate` (DESIGN §3).
+        Claims as for :func:`yibao.adjudicate` (docs/design.md §3).
     policies
         Region keys, :class:`~yibao.Policy` objects (e.g. reforms made with
         :meth:`~yibao.Policy.replace`), or a mapping ``{display name: policy}``. Names default

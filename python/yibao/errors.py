@@ -3,7 +3,7 @@
 ``InputError`` (a ``ValueError``) is raised for anything wrong in the claims or members:
 its message names the column, the row (the caller's index label) and the value or rule.
 ``PolicyError`` is raised for policy files and overrides; ``MissingParameterError`` when a
-claim needs a parameter that the source text does not give (DESIGN §5), naming what to
+claim needs a parameter that the source text does not give (docs/design.md §5), naming what to
 supply.
 """
 

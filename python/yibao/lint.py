@@ -17,7 +17,7 @@ rule                    severity  what it flags
                                   a higher deductible or a lower annual cap
 ``rate-by-level``       warning   a rate that increases with the institution level (the
                                   texts pay lower rates at higher levels)
-``no-source``           warning   a value without ``source`` (DESIGN §5: every number cites
+``no-source``           warning   a value without ``source`` (docs/design.md §5: every number cites
                                   its document and article)
 ======================  ========  ===========================================================
 

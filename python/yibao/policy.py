@@ -1,4 +1,4 @@
-"""Policies: regional rules as dated, referenced data (DESIGN §5).
+"""Policies: regional rules as dated, referenced data (docs/design.md §5).
 
 A policy is a TOML file under ``yibao/policies/``: metadata, then ``[[versions]]`` dated by
 the day they take effect. Each version holds benefit pools (deductible, rates, caps) and a

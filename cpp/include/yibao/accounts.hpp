@@ -1,5 +1,5 @@
 // Personal-account crediting (个人账户计入): one credit per member per month, under the
-// account rules in force on the first day of that month (DESIGN §7). The rules are data:
+// account rules in force on the first day of that month (docs/design.md §7). The rules are data:
 // the Python layer (python/yibao/_accounts_policy.py) expands each region's [[accounts]]
 // tables into these formulas. Columns in (one entry per member), columns out (member-major,
 // one entry per member and month).

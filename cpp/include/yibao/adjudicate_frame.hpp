@@ -68,7 +68,7 @@ struct LabelColumn {
   }
 };
 
-// The claim columns as a frame holds them (DESIGN §3), before any conversion.
+// The claim columns as a frame holds them (docs/design.md §3), before any conversion.
 struct FrameColumns {
   std::span<const std::int64_t> member;  // member keys (integers, or factorized codes)
   DateColumn date;

@@ -1,5 +1,5 @@
-// 最高支付限额 (caps): the rounded fund payment is compared with each cap in turn (DESIGN §4:
-// rounding happens before caps), per visit, then per pool and year, then overall per year.
+// 最高支付限额 (caps): the rounded fund payment is compared with each cap in turn (docs/design.md
+// §4: rounding happens before caps), per visit, then per pool and year, then overall per year.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Input columns to the kernel's representations, with the row of the first bad value in the
 // error, on `threads` threads (the result and the error are the same for any count):
-// amounts to int64 fen (DESIGN §3: exact decimals, integer fen or yuan, float64 through the
+// amounts to int64 fen (docs/design.md §3: exact decimals, integer fen or yuan, float64 through the
 // shortest round-trip decimal) and timestamps to days.
 #pragma once
 

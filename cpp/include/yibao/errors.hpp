@@ -40,7 +40,7 @@ class NoVersionInForce : public Error {
   using Error::Error;
 };
 
-// The claim needs a parameter the source text does not give (DESIGN §5).
+// The claim needs a parameter the source text does not give (docs/design.md §5).
 class MissingParameter : public Error {
   using Error::Error;
 };

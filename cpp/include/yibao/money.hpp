@@ -1,6 +1,6 @@
 // Exact money: amounts are whole fen (分, 0.01 yuan) in an int64; rates are whole
 // millionths. Arithmetic goes through Boost.Multiprecision's checked 128-bit integers, so
-// an overflow throws instead of wrapping (DESIGN §4). No binary floating point here: a
+// an overflow throws instead of wrapping (docs/design.md §4). No binary floating point here: a
 // float64 input is converted through its shortest round-trip decimal (see from_double).
 #pragma once
 
@@ -29,7 +29,7 @@ class Rate;
 // Two implementations of the money arithmetic. `boost_path` is the reference: Boost's checked
 // 128-bit integers. `native_path` uses compiler overflow builtins and plain integer division
 // on the hot loop; cpp/tests/test_money.cpp proves it equal to the reference on random and
-// edge inputs (DESIGN §4 allows a native fast path only on that condition).
+// edge inputs (docs/design.md §4 allows a native fast path only on that condition).
 namespace boost_path {
 Money add(Money a, Money b);
 Money subtract(Money a, Money b);
@@ -158,7 +158,7 @@ Int round_quotient(Int n, Int d, Rounding mode) {
 
 }  // namespace native_path
 
-// base × rate, rounded to the fen once (DESIGN §4: after the rate, before any cap).
+// base × rate, rounded to the fen once (docs/design.md §4: after the rate, before any cap).
 inline Money apply_rate(Money base, Rate rate, Rounding mode) {
   return native_path::apply_rate(base, rate, mode);
 }

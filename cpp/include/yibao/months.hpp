@@ -28,7 +28,7 @@ constexpr std::int32_t month_of_year(std::int32_t month) {  // 1..12
 
 // Age in full years (周岁) on the first day of `month` of someone born on `birth_day`: the
 // birthday counts once it has been reached, so a member born on the 1st is a year older
-// from that month, anyone else from the month after (DESIGN §7).
+// from that month, anyone else from the month after (docs/design.md §7).
 constexpr std::int32_t age_on_first_of(std::int32_t birth_day, std::int32_t month) {
   const CivilDate b = civil_from_days(birth_day);
   const std::int32_t y = year_of_month(month);
