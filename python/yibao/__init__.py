@@ -41,6 +41,7 @@ if _core_error is None:
     from .naming import from_nhsa, to_nhsa
     from .policy import Policy, load_policy, regions
     from .stream import adjudicate_parquet
+    from .views import float_view
 else:  # pragma: no cover
 
     def __getattr__(name: str) -> Any:
@@ -67,6 +68,7 @@ __all__ = [
     "benefit_curve",
     "compare",
     "datasets",
+    "float_view",
     "from_nhsa",
     "fund_impact",
     "ledger",
