@@ -33,7 +33,7 @@ if _core_error is None:
     from . import datasets, memory
     from .accounts import account_credits
     from .adjudicate import adjudicate
-    from .compare import Comparison, compare
+    from .compare import Comparison, compare, outpatient_regions
     from .curves import benefit_curve
     from .fund_impact import fund_impact
     from .ledger import ledger
@@ -75,6 +75,7 @@ __all__ = [
     "lint_policy",
     "load_policy",
     "memory",
+    "outpatient_regions",
     "regions",
     "to_nhsa",
 ]
