@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._progress import rows_progress
 from .adjudicate import adjudicate, as_policy
 from .errors import InputError
 from .policy import Policy
@@ -59,7 +60,7 @@ def adjudicate_parquet(
     policy: str | Policy,
     *,
     batch_rows: int = 1_000_000,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | bool | None = None,
     **options: Any,
 ) -> int:
     """Adjudicate a Parquet file of claims sorted by ``member_id`` into another Parquet file.
@@ -75,7 +76,8 @@ def adjudicate_parquet(
     batch_rows
         Rows read per batch; memory use is a few times one batch.
     progress
-        Called with the number of rows written so far, after each batch.
+        Called with the number of rows written so far, after each batch; ``True`` shows a
+        progress bar (tqdm) on stderr instead. Off by default.
     **options
         Passed to :func:`yibao.adjudicate` (``rounding``, ``threads``, ``unit``, ...).
 
@@ -88,6 +90,7 @@ def adjudicate_parquet(
         raise ValueError("batch_rows must be positive")
     pol = as_policy(policy)
     reader = pq.ParquetFile(Path(source))
+    progress, close_progress = rows_progress(progress, reader.metadata.num_rows)
     writer: pq.ParquetWriter | None = None
     held = pd.DataFrame()  # rows of the last member of the previous batch
     last_member: Any = None
@@ -124,4 +127,5 @@ def adjudicate_parquet(
             writer.close()
     if writer is None:  # an empty source still gives a readable (empty) destination
         pq.write_table(reader.schema_arrow.empty_table(), Path(destination))
+    close_progress()
     return written
