@@ -25,23 +25,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cases import CLAIM_MONEY_COLUMNS
+from .cases import MONEY_COLUMNS as MONEY_OUTPUTS
 from .errors import InputError
 
 __all__ = ["ClaimFile", "read_claim_file", "read_table", "write_table", "write_with_outputs"]
 
-# Columns read as exact amounts: the data contract's money columns and yibao's own outputs,
-# so that its files read back exactly.
-MONEY_COLUMNS = (
-    "eligible",
-    "total",
-    "base",
-    "pension",
-    "deductible",
-    "fund_paid",
-    "self_pay",
-    "capped",
-    "ytd_fund_paid",
-)
+# Columns read as exact amounts: the claims' and members' money columns and yibao's own
+# outputs, so that its files read back exactly.
+MONEY_COLUMNS = (*CLAIM_MONEY_COLUMNS, "base", "pension", *MONEY_OUTPUTS)
 LEVEL_COLUMNS = ("level", "prescriber_level")
 DATE_COLUMNS = ("date", "retire_date", "birth_date")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".csv.bz2")
