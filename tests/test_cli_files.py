@@ -32,14 +32,16 @@ def _run(*argv: str) -> None:
     assert main([*argv, "--quiet"]) == 0
 
 
-def test_csv_own_columns_round_trip_byte_for_byte(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bom", ["", "\ufeff"], ids=["utf-8", "utf-8 with BOM (Excel)"])
+def test_csv_own_columns_round_trip_byte_for_byte(tmp_path: Path, bom: str) -> None:
     src, dst = tmp_path / "claims.csv", tmp_path / "out.csv"
-    src.write_bytes(CSV.encode())
+    src.write_bytes((bom + CSV).encode())
     _run("adjudicate", str(src), str(dst), "--policy", "jining")
     got = dst.read_bytes().split(b"\r\n")
-    want = CSV.encode().split(b"\r\n")
+    want = (bom + CSV).encode().split(b"\r\n")
     assert len(got) == len(want)
     n_own = len(want[0].split(b","))
+    assert got[0].startswith(bom.encode() + b"member_id,")
     for line, original in zip(got, want, strict=True):
         assert line[: len(original)] == original  # the user's bytes, unchanged
     # yibao's columns follow: exact amounts, the same as the library's
