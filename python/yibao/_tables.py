@@ -80,7 +80,7 @@ class ClaimFile:
     path: Path
     frame: pd.DataFrame
     own: pa.Table
-    lines: list[bytes] | None  # CSV header + one line per record, when that holds
+    lines: pa.Array | None  # CSV header + one line per record (without \n), when that holds
     delimiter: str
 
     def error(self, exc: InputError) -> FileInputError:
@@ -147,7 +147,7 @@ def _text_to_date(text: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """ISO dates as dates when every value is one; otherwise the text, for yibao's own date
     reader (which names the row of a value it cannot read)."""
     try:
-        return pc.cast(text, pa.timestamp("s"))
+        return pc.cast(text, pa.timestamp("ns"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return text
 
@@ -174,12 +174,26 @@ def _typed(own: pa.Table, path: Path, lines: bool) -> pd.DataFrame:
     )
 
 
-def _record_lines(raw: bytes, rows: int) -> list[bytes] | None:
+def _split_lines(raw: pa.Buffer | bytes) -> pa.Array:
+    """The lines of a UTF-8 text without their ``\n`` (a ``\r`` stays); no last empty line."""
+    text = pa.array([pa.py_buffer(raw).to_pybytes().decode("utf-8")], pa.large_string())
+    lines = pc.list_flatten(pc.split_pattern(text, "\n"))
+    if len(lines) and lines[len(lines) - 1].as_py() == "":
+        lines = lines.slice(0, len(lines) - 1)
+    return lines
+
+
+def _record_lines(raw: bytes, rows: int) -> pa.Array | None:
     """The header and data lines, when the file has exactly one line per record."""
-    lines = raw.splitlines(keepends=True)
-    if len(lines) != rows + 1 or any(not line.strip(b"\r\n") for line in lines):
+    try:
+        lines = _split_lines(raw)
+    except UnicodeDecodeError:
         return None
-    if raw.count(b'"') and any(line.count(b'"') % 2 for line in lines):
+    if len(lines) != rows + 1:
+        return None
+    if pc.any(pc.equal(pc.utf8_rtrim(lines, "\r"), "")).as_py():
+        return None  # a blank line
+    if pc.any(pc.not_equal(pc.bit_wise_and(pc.count_substring(lines, '"'), 1), 0)).as_py():
         return None  # a quoted field runs over a line end
     return lines
 
@@ -290,7 +304,7 @@ def _csv_bytes(table: pa.Table, delimiter: str, header: bool = True) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _write_bytes(data: bytes, path: Path) -> None:
+def _write_bytes(data: bytes | pa.Buffer, path: Path) -> None:
     with pa.output_stream(str(path), compression="detect") as stream:
         stream.write(data)
 
@@ -321,13 +335,18 @@ def write_with_outputs(source: ClaimFile, outputs: pd.DataFrame, path: str | Pat
     )
     delimiter = _delimiter(path)
     if kind(path) == "csv" and source.lines is not None and source.delimiter == delimiter:
-        added = _csv_bytes(ours, delimiter).splitlines()
-        sep = delimiter.encode()
-        pieces = []
-        for line, extra in zip(source.lines, added, strict=True):
-            body = line.rstrip(b"\r\n")
-            pieces.append(body + sep + extra + (line[len(body) :] or b"\n"))
-        _write_bytes(b"".join(pieces), path)
+        # line by line in Arrow: the input line's text, the delimiter, yibao's fields, and the
+        # input line's own ending (\r\n or \n)
+        raw = pa.large_binary()  # the same bytes; slicing bytes, not characters, is cheap
+        lines = source.lines.cast(raw)
+        crlf = pc.ends_with(lines, b"\r")
+        body = pc.if_else(crlf, pc.binary_slice(lines, 0, -1), lines)
+        added = _split_lines(_csv_bytes(ours, delimiter)).cast(raw)
+        joined = pc.binary_join_element_wise(body, added, pa.scalar(delimiter.encode(), raw))
+        endings = pc.if_else(crlf, pa.scalar(b"\r\n", raw), pa.scalar(b"\n", raw))
+        ended = pc.binary_join_element_wise(joined, endings, pa.scalar(b"", raw))
+        one = pa.LargeListArray.from_arrays(pa.array([0, len(ended)], pa.int64()), ended)
+        _write_bytes(pc.binary_join(one, pa.scalar(b"", raw))[0].as_buffer(), path)
         return
     table = source.own
     for name in ours.column_names:
