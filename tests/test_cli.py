@@ -73,6 +73,7 @@ def test_adjudicate_file_round_trip(
     write_table(claims, src)
     # small chunks: several chunks of whole members, with progress
     argv = ["adjudicate", str(src), str(dst), "--policy", "ili", "--chunk-rows", "300"]
+    argv.append("--progress")
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "adjudicating" in captured.err

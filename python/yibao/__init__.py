@@ -1,11 +1,50 @@
 """yibao (医保): exact adjudication of Chinese employee outpatient mutual-aid claims.
 
->>> import yibao
+yibao decides, claim by claim and exactly to the fen, what a region's employee medical
+insurance fund pays for general-outpatient claims under its "outpatient mutual-aid"
+(门诊共济保障) rules: deductible (起付线), rates by hospital level, per-visit and annual caps,
+over pandas DataFrames of millions of claims. Every policy number cites its document and
+article; a value the text does not give is never invented (using it raises an error that
+names it).
+
+Main functions
+--------------
+adjudicate(claims, policy)
+    The claims with ``deductible``, ``fund_paid``, ``self_pay``, ``capped``,
+    ``ytd_fund_paid`` (exact ``decimal128(18, 2)``) and ``rule`` (what decided the row).
+compare(claims, policies), outpatient_regions()
+    The same claims under several regions or reforms; the regions that have rules.
+load_policy(key), regions(), Policy.replace(...)
+    The bundled regions, every parameter with its source; reforms as overrides.
+benefit_curve(...), account_credits(...), ledger(...), fund_impact(...)
+    One member's benefit by spending; personal-account credits; the account ledger.
+datasets.synthetic(...)
+    SYNTHETIC members and claims to try things on.
+float_view(frame)
+    A float copy of the money columns for ``describe()`` and plots (money stays exact).
+adjudicate_parquet(...), yibao.dask.adjudicate, yibao.spark.adjudicate
+    Files larger than memory; Dask; Spark and Hive tables.
+
+The ``yibao`` command (``python -m yibao``) runs the demo, adjudicates and compares files.
+
+Examples
+--------
+>>> import pandas as pd, yibao
 >>> yibao.regions()
 ['chongqing', 'ili', 'inner_mongolia', 'jining', 'nanchang']
+>>> claims = pd.DataFrame({"member_id": [1, 1], "date": ["2023-02-01", "2023-02-02"],
+...                        "level": [1, 1], "eligible": [80, 100], "status": "在职"})
+>>> out = yibao.adjudicate(claims, "jining")
+>>> out["fund_paid"].tolist(), out["self_pay"].tolist()
+([Decimal('0.00'), Decimal('56.00')], [Decimal('80.00'), Decimal('44.00')])
 """
 
 from __future__ import annotations
+
+import sys
+
+if sys.version_info < (3, 11):  # noqa: UP036 - a copy of the sources on an older Python
+    raise ImportError(f"yibao needs Python 3.11 or newer; this is Python {sys.version.split()[0]}")
 
 from typing import Any
 
@@ -35,7 +74,7 @@ if _core_error is None:
     from .accounts import account_credits
     from .adjudicate import adjudicate
     from .backtest import Backtest, backtest
-    from .compare import Comparison, compare
+    from .compare import Comparison, compare, outpatient_regions
     from .curves import benefit_curve
     from .decompose import Decomposition, decompose
     from .fund_impact import fund_impact
@@ -47,6 +86,7 @@ if _core_error is None:
     from .policy_diff import diff
     from .stream import adjudicate_parquet
     from .sweep import sweep
+    from .views import float_view
 else:  # pragma: no cover
 
     def __getattr__(name: str) -> Any:
@@ -79,6 +119,7 @@ __all__ = [
     "datasets",
     "decompose",
     "diff",
+    "float_view",
     "from_nhsa",
     "fund_impact",
     "incidence",
@@ -87,6 +128,7 @@ __all__ = [
     "load_policy",
     "memory",
     "nhsa",
+    "outpatient_regions",
     "regions",
     "sweep",
     "to_nhsa",

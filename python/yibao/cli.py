@@ -4,14 +4,17 @@
 
     yibao demo [--out DIR]                       synthetic data through every region
     yibao adjudicate IN OUT --policy R           CSV or Parquet in and out
-    yibao compare IN --policy A --policy B       a comparison table (and a report)
+    yibao compare IN [--policy A --policy B]     a comparison table (and a report);
+                                                 default: every region with outpatient rules
     yibao policies list                          the bundled regions
     yibao policies show R                        every parameter with its source
     yibao backtest EXTRACT --policy R            a settlement extract against a policy
 
 Money read from CSV is parsed as exact decimals (never floats); Parquet decimal columns are
-kept as they are. Exit status: 0 on success, 2 on a usage error, 1 on a yibao error (bad
-input, a missing parameter), with the message on stderr.
+kept as they are. Output files hold the input's own columns exactly as they were (a CSV line's
+bytes, a Parquet column's type), then yibao's columns. ``python -m yibao`` is the same
+command; ``yibao --version`` prints the version. Exit status: 0 on success, 2 on a usage
+error, 1 on a yibao error (bad input, a missing parameter), with the message on stderr.
 """
 
 from __future__ import annotations
@@ -19,149 +22,30 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
-from ._schema import MONEY_COLUMNS, MONEY_OUTPUTS, STATUSES
-from .errors import YibaoError
+from . import __version__
+from ._cli_backtest import add_backtest_command
+from ._progress import progress_bar
+from ._schema import MONEY_OUTPUTS, STATUSES
+from ._tables import (
+    read_claim_file,
+    read_table,
+    write_table,
+    write_with_outputs,
+)
+from .errors import InputError, YibaoError
 
 __all__ = ["build_parser", "main", "read_table", "write_table"]
 
-_MONEY_COLUMNS = MONEY_COLUMNS  # inputs and yibao's own outputs, so files read back exactly
-_ID_COLUMNS = ("member_id", "institution_id")
-_CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".csv.bz2")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
 _DEFAULT_CHUNK_ROWS = 1_000_000
 
 
-# --- files ------------------------------------------------------------------------------------
-
-
-def _kind(path: Path) -> str:
-    name = path.name.lower()
-    if name.endswith(_PARQUET_SUFFIXES):
-        return "parquet"
-    if name.endswith(_CSV_SUFFIXES):
-        return "csv"
-    raise ValueError(f"{path}: unknown file type; use .csv (or .csv.gz, .tsv) or .parquet")
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read claims or members from CSV or Parquet, with money as exact decimals.
-
-    CSV money columns (``eligible``, ``total``, ``base``, ``pension`` and yibao's outputs
-    ``deductible``, ``fund_paid``, ``self_pay``, ``capped``, ``ytd_fund_paid``) are parsed straight
-    into Arrow decimals (no float on the way); ``member_id`` and ``institution_id`` are read
-    as text so identifiers such as ``0012`` keep their form; ISO dates become datetimes.
-
-    Parameters
-    ----------
-    path
-        A ``.csv``/``.csv.gz``/``.tsv`` or ``.parquet`` file.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    import pyarrow as pa
-
-    path = Path(path)
-    if _kind(path) == "parquet":
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-    else:
-        import pyarrow.csv as csv
-
-        delimiter = "\t" if path.name.lower().endswith(".tsv") else ","
-        names = _csv_header(path, delimiter)
-        types: dict[str, Any] = {c: pa.decimal128(38, 10) for c in _MONEY_COLUMNS if c in names}
-        types.update({c: pa.string() for c in _ID_COLUMNS if c in names})
-        table = csv.read_csv(
-            path,
-            parse_options=csv.ParseOptions(delimiter=delimiter),
-            convert_options=csv.ConvertOptions(column_types=types),
-        )
-    return table.to_pandas(
-        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_decimal(t) else None,
-        date_as_object=False,
-    )
-
-
-def _csv_header(path: Path, delimiter: str) -> list[str]:
-    import pyarrow.csv as csv
-
-    reader = csv.open_csv(path, parse_options=csv.ParseOptions(delimiter=delimiter))
-    return list(reader.schema.names)
-
-
-def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a frame to CSV or Parquet; decimals stay exact (``12.30`` in CSV)."""
-    import pyarrow as pa
-
-    path = Path(path)
-    kind = _kind(path)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        pq.write_table(table, path)
-        return
-    import pyarrow.csv as csv
-
-    for i, field in enumerate(table.schema):
-        if pa.types.is_dictionary(field.type):
-            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
-    delimiter = "\t" if path.name.lower().endswith(".tsv") else ","
-    csv.write_csv(table, path, write_options=csv.WriteOptions(delimiter=delimiter))
-
-
-# --- progress ---------------------------------------------------------------------------------
-
-
-class _Progress:
-    """Rows done out of a total, on stderr (tqdm when installed)."""
-
-    def __init__(self, total: int, enabled: bool, stream: TextIO) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = enabled
-        self.stream = stream
-        self.start = time.perf_counter()
-        self._bar: Any = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-            except ImportError:
-                pass
-            else:
-                self._bar = tqdm(total=total, unit=" rows", unit_scale=True, file=stream)
-
-    def update(self, rows: int) -> None:
-        self.done += rows
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.update(rows)
-            return
-        elapsed = time.perf_counter() - self.start
-        pct = self.done / self.total if self.total else 1.0
-        end = "\r" if self.stream.isatty() else "\n"
-        self.stream.write(
-            f"adjudicating: {pct:6.1%} ({self.done:,} / {self.total:,} rows, {elapsed:.1f} s){end}"
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        elif self.enabled and self.stream.isatty():
-            self.stream.write("\n")
+# --- chunks -----------------------------------------------------------------------------------
 
 
 def adjudicate_in_chunks(
@@ -170,7 +54,7 @@ def adjudicate_in_chunks(
     *,
     members: pd.DataFrame | None = None,
     chunk_rows: int = _DEFAULT_CHUNK_ROWS,
-    progress: bool = True,
+    progress: bool = False,
     stream: TextIO | None = None,
     **options: Any,
 ) -> pd.DataFrame:
@@ -186,7 +70,7 @@ def adjudicate_in_chunks(
     chunk_rows
         About this many rows per chunk (a member with more rows makes a larger chunk).
     progress
-        Show progress on stderr when there is more than one chunk.
+        Show a progress bar (tqdm) on ``stream`` when there is more than one chunk.
     stream
         Where progress goes (default ``sys.stderr``).
 
@@ -216,8 +100,7 @@ def adjudicate_in_chunks(
     money = {c: np.empty(n, dtype=np.int64) for c in MONEY_OUTPUTS}
     rule_codes = np.empty(n, dtype=np.int32)
     labels: dict[str, int] = {}
-    bar = _Progress(n, progress, stream or sys.stderr)
-    try:
+    with progress_bar(n, progress, stream=stream) as bar:
         for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue
@@ -231,8 +114,6 @@ def adjudicate_in_chunks(
             )
             rule_codes[rows] = remap[rule.codes]
             bar.update(len(rows))
-    finally:
-        bar.close()
 
     result = claims.copy(deep=False)
     for col, values in money.items():
@@ -339,36 +220,59 @@ def _policy_arg(value: str) -> Any:
     return as_policy(value)
 
 
+def _show_progress(args: argparse.Namespace) -> bool:
+    """``--progress``/``--no-progress``, else on when stderr is a terminal."""
+    if getattr(args, "quiet", False):
+        return False
+    if args.progress is not None:
+        return bool(args.progress)
+    return sys.stderr.isatty()
+
+
 def _cmd_adjudicate(args: argparse.Namespace, out: TextIO) -> int:
-    claims = read_table(args.input)
+    from .adjudicate import OUTPUT_COLUMNS
+
+    source = read_claim_file(args.input, refuse=OUTPUT_COLUMNS)
     members = read_table(args.members) if args.members else None
     options: dict[str, Any] = {"threads": args.threads, "unit": args.unit}
     if args.rounding:
         options["rounding"] = args.rounding
     if args.float:
         options["money"] = "float"
-    result = adjudicate_in_chunks(
-        claims,
-        _policy_arg(args.policy),
-        members=members,
-        chunk_rows=args.chunk_rows,
-        progress=not args.quiet,
-        **options,
-    )
-    write_table(result, args.output)
+    try:
+        result = adjudicate_in_chunks(
+            source.frame,
+            _policy_arg(args.policy),
+            members=members,
+            chunk_rows=args.chunk_rows,
+            progress=_show_progress(args),
+            **options,
+        )
+    except InputError as exc:
+        raise source.error(exc) from None
+    write_with_outputs(source, result[list(OUTPUT_COLUMNS)], args.output)
     if not args.quiet:
         out.write(f"adjudicated {len(result):,} claims under {args.policy}; wrote {args.output}\n")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
-    from .compare import compare
+    from .compare import compare, outpatient_regions
     from .report import write_report
 
-    claims = read_table(args.input)
+    source = read_claim_file(args.input)
     members = read_table(args.members) if args.members else None
-    policies = {p: _policy_arg(p) for p in args.policy}
-    cmp = compare(claims, policies, members=members)
+    if args.policy:
+        policies = {p: _policy_arg(p) for p in args.policy}
+    else:  # every bundled region with general-outpatient rules, as the demo does
+        usable, skipped = outpatient_regions()
+        for key, reason in skipped.items():
+            out.write(f"Skipped {key}: {reason}.\n")
+        policies = {p: _policy_arg(p) for p in usable}
+    try:
+        cmp = compare(source.frame, policies, members=members)
+    except InputError as exc:
+        raise source.error(exc) from None
     summary = cmp.summary(by=args.by)
     columns = _SUMMARY_COLUMNS[:1] + ([args.by] if args.by else []) + _SUMMARY_COLUMNS[1:]
     _print_table(summary[columns], out)
@@ -425,14 +329,7 @@ def _cmd_policies_show(args: argparse.Namespace, out: TextIO) -> int:
 # --- parser -----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``yibao`` command."""
-    parser = argparse.ArgumentParser(
-        prog="yibao",
-        description="Exact adjudication of Chinese employee outpatient mutual-aid claims.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_demo(sub: Any) -> None:
     demo = sub.add_parser("demo", help="run synthetic data through every region with rules")
     demo.add_argument("--out", default="yibao-demo", help="report folder (default ./yibao-demo)")
     demo.add_argument("--members", type=int, default=2000, help="synthetic members (2000)")
@@ -440,9 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
     demo.set_defaults(func=_cmd_demo)
 
+
+def _add_adjudicate(sub: Any) -> None:
     adj = sub.add_parser("adjudicate", help="adjudicate a CSV/Parquet file of claims")
     adj.add_argument("input", help="claims file (.csv, .csv.gz, .tsv or .parquet)")
-    adj.add_argument("output", help="output file (.csv or .parquet)")
+    adj.add_argument("output", help="output file (.csv or .parquet): your columns, then yibao's")
     adj.add_argument("--policy", required=True, help="region key or policy .toml file")
     adj.add_argument("--members", help="member table file (status from retire_date, tier)")
     adj.add_argument("--threads", type=int, default=None, help="worker threads (all cores)")
@@ -465,22 +364,32 @@ def build_parser() -> argparse.ArgumentParser:
         default=_DEFAULT_CHUNK_ROWS,
         help="rows per chunk of whole members (1,000,000)",
     )
+    adj.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     adj.add_argument("--quiet", action="store_true", help="no progress or summary line")
     adj.set_defaults(func=_cmd_adjudicate)
 
+
+def _add_compare(sub: Any) -> None:
     cmp = sub.add_parser("compare", help="compare policies on the same claims")
     cmp.add_argument("input", help="claims file (.csv, .csv.gz, .tsv or .parquet)")
     cmp.add_argument(
         "--policy",
         action="append",
-        required=True,
-        help="region key or policy .toml file; repeat for each policy",
+        help="region key or policy .toml file; repeat for each policy "
+        "(default: every bundled region with outpatient rules)",
     )
     cmp.add_argument("--members", help="member table file")
     cmp.add_argument("--by", help="group column (e.g. status, tier, level)")
     cmp.add_argument("--report", metavar="DIR", help="also write an HTML report into DIR")
     cmp.set_defaults(func=_cmd_compare)
 
+
+def _add_policies(sub: Any) -> None:
     pol = sub.add_parser("policies", help="list the regions or show a policy's parameters")
     psub = pol.add_subparsers(dest="action", required=True, metavar="ACTION")
     psub.add_parser("list", help="the bundled regions").set_defaults(func=_cmd_policies_list)
@@ -488,9 +397,29 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("region", help="region key or policy .toml file")
     show.set_defaults(func=_cmd_policies_show)
 
-    from ._cli_backtest import add_backtest_command  # yibao backtest (issue 17)
 
-    add_backtest_command(sub)
+# The subcommands, in --help order. A subcommand in a module of its own adds itself with a
+# function that takes the subparsers object, calls ``add_parser`` and sets ``func`` (which
+# gets the parsed args and stdout, and returns the exit status); list that function here.
+SUBCOMMANDS: list[Callable[[Any], None]] = [
+    _add_demo,
+    _add_adjudicate,
+    _add_compare,
+    _add_policies,
+    add_backtest_command,  # yibao backtest (issue 17), in _cli_backtest.py
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``yibao`` command."""
+    parser = argparse.ArgumentParser(
+        prog="yibao",
+        description="Exact adjudication of Chinese employee outpatient mutual-aid claims.",
+    )
+    parser.add_argument("--version", action="version", version=f"yibao {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
     return parser
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._progress import PartitionTick
 from .adjudicate import adjudicate as _adjudicate
 from .adjudicate import as_policy
 from .policy import Policy
@@ -45,7 +46,18 @@ def _partition(part: pd.DataFrame, policy: Policy, options: dict[str, Any]) -> p
     return result
 
 
-def adjudicate(ddf: Any, policy: str | Policy, *, shuffle: bool = True, **options: Any) -> Any:
+def _partition_with_tick(
+    part: pd.DataFrame, policy: Policy, options: dict[str, Any], tick: PartitionTick
+) -> pd.DataFrame:
+    result = _partition(part, policy, options)
+    if len(part):  # not Dask's empty meta frame
+        tick()
+    return result
+
+
+def adjudicate(
+    ddf: Any, policy: str | Policy, *, shuffle: bool = True, progress: bool = False, **options: Any
+) -> Any:
     """Adjudicate a ``dask.dataframe.DataFrame`` of claims.
 
     Parameters
@@ -57,6 +69,10 @@ def adjudicate(ddf: Any, policy: str | Policy, *, shuffle: bool = True, **option
     shuffle
         Shuffle on ``member_id`` first (default). Pass ``False`` only if every member's
         rows are already in a single partition.
+    progress
+        Show a progress bar (tqdm, partitions done) on stderr while the result is computed
+        with the threaded or synchronous scheduler (on ``distributed``, use its dashboard or
+        ``distributed.progress``). Off by default.
     **options
         Passed to :func:`yibao.adjudicate` (``rounding``, ``unit``, ``money``...). Each
         partition runs single-threaded by default, since Dask supplies the parallelism.
@@ -78,4 +94,7 @@ def adjudicate(ddf: Any, policy: str | Policy, *, shuffle: bool = True, **option
     else:
         frame = ddf
     meta = _partition(frame._meta, pol, options)
+    if progress:
+        tick = PartitionTick(frame.npartitions, "adjudicating")
+        return frame.map_partitions(_partition_with_tick, pol, options, tick, meta=meta)
     return frame.map_partitions(_partition, pol, options, meta=meta)

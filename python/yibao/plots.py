@@ -6,10 +6,18 @@ drawing only; every number in a table stays an exact decimal.
 Each function takes an optional ``ax`` and returns the Axes it drew on, so plots compose
 into the caller's figures (or into :mod:`yibao.report`'s, which never touch pyplot's global
 state).
+
+Chinese labels (在职/退休, region names): the first plot adds an installed CJK font
+(Noto Sans CJK, Source Han Sans, WenQuanYi, ...; see :func:`use_cjk_font`) to matplotlib's
+font fallback, so they render; when none is installed and a plot has Chinese text, one
+warning says which package to install instead of a box per glyph.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +34,32 @@ __all__ = [
     "plot_fund",
     "plot_out_of_pocket",
     "require_matplotlib",
+    "use_cjk_font",
 ]
+
+# Fonts with the CJK Unified Ideographs, most common first on Linux, then macOS and Windows.
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "PingFang SC",
+    "Heiti SC",
+    "Hiragino Sans GB",
+    "Microsoft YaHei",
+    "SimHei",
+    "Arial Unicode MS",
+)
+_CJK_TEXT = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK_HINT = (
+    "no CJK font found: Chinese labels will show as boxes; install one (Debian/Ubuntu: "
+    "apt-get install fonts-noto-cjk, or fonts-wqy-zenhei) and restart Python"
+)
+_hinted = False
 
 _BINDING_COLORS = {
     "nothing eligible": "#d9d9d9",
@@ -49,10 +82,62 @@ def require_matplotlib() -> Any:
     return matplotlib
 
 
+@cache
+def _installed_cjk_font() -> str | None:
+    """The first of ``_CJK_FONTS`` that matplotlib's font manager knows, or None."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FONTS if name in installed), None)
+
+
+def use_cjk_font() -> str | None:
+    """Let matplotlib draw Chinese text with an installed CJK font; returns its name.
+
+    The font is appended to ``rcParams["font.family"]``, so Latin text keeps its font and
+    matplotlib falls back to the CJK font glyph by glyph (matplotlib >= 3.6). yibao's plots
+    call this themselves; call it once for your own plots of yibao's Chinese labels
+    (``out.groupby("status")...plot.bar()``). Returns None, changing nothing, when no CJK
+    font is installed.
+
+    Examples
+    --------
+    >>> from yibao.plots import use_cjk_font
+    >>> use_cjk_font() is None or isinstance(use_cjk_font(), str)
+    True
+    """
+    import matplotlib
+
+    name = _installed_cjk_font()
+    if name is not None:
+        family = matplotlib.rcParams["font.family"]
+        family = [family] if isinstance(family, str) else list(family)
+        if name not in family:
+            matplotlib.rcParams["font.family"] = [*family, name]
+    return name
+
+
+def _hint_if_cjk_missing(ax: Axes) -> None:
+    """Warn once when ``ax`` has Chinese text and no CJK font can draw it."""
+    global _hinted
+    if _hinted or _installed_cjk_font() is not None:
+        return
+    texts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    legend = ax.get_legend()
+    if legend is not None:
+        texts += [t.get_text() for t in legend.get_texts()]
+        texts.append(legend.get_title().get_text())
+    if any(_CJK_TEXT.search(text) for text in texts):
+        _hinted = True
+        warnings.warn(_CJK_HINT, UserWarning, stacklevel=3)
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.2)) -> Axes:
+    require_matplotlib()
+    use_cjk_font()
     if ax is not None:
         return ax
-    require_matplotlib()
     import matplotlib.pyplot as plt
 
     _, new = plt.subplots(figsize=figsize, layout="constrained")
@@ -126,6 +211,7 @@ def plot_benefit_curves(
     ax.legend(fontsize="small")
     if title:
         ax.set_title(title)
+    _hint_if_cjk_missing(ax)
     return ax
 
 
@@ -168,6 +254,7 @@ def plot_fund(comparison: Comparison, by: str | None = None, ax: Axes | None = N
     if by is not None:
         ax.legend(title=by, fontsize="small")
     ax.grid(True, axis="y", alpha=0.3)
+    _hint_if_cjk_missing(ax)
     return ax
 
 
@@ -221,6 +308,7 @@ def plot_out_of_pocket(
     ax.set_title("Member burden: distribution over members")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
+    _hint_if_cjk_missing(ax)
     return ax
 
 
@@ -257,4 +345,5 @@ def plot_binding(comparison: Comparison, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("share of members")
     ax.set_title("Which limit bound each member's year")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
+    _hint_if_cjk_missing(ax)
     return ax

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._progress import rows_progress
 from .adjudicate import adjudicate, as_policy
 from .errors import InputError
 from .policy import Policy
@@ -79,7 +80,7 @@ def adjudicate_parquet(
     policy: str | Policy,
     *,
     batch_rows: int = 1_000_000,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | bool | None = None,
     **options: Any,
 ) -> int:
     """Adjudicate a Parquet file of claims sorted by ``member_id`` into another Parquet file.
@@ -95,7 +96,8 @@ def adjudicate_parquet(
     batch_rows
         Rows read per batch; memory use is a few times one batch.
     progress
-        Called with the number of rows written so far, after each batch.
+        Called with the number of rows written so far, after each batch; ``True`` shows a
+        progress bar (tqdm) on stderr instead. Off by default.
     **options
         Passed to :func:`yibao.adjudicate` (``rounding``, ``threads``, ``unit``, ...).
 
@@ -111,6 +113,7 @@ def adjudicate_parquet(
     target = Path(destination)
     # Beside the destination (same file system: the rename is atomic), with the usual mode.
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    progress, close_progress = rows_progress(progress, reader.metadata.num_rows)
     writer: pq.ParquetWriter | None = None
     held = pd.DataFrame()  # rows of the last member of the previous batch
     last_member: Any = None
@@ -154,4 +157,6 @@ def adjudicate_parquet(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        close_progress()
     return written
