@@ -107,30 +107,42 @@ def days_in_year(converted: Converted, year: int) -> np.ndarray:
     return np.asarray((day >= first) & (day < last))
 
 
-def adjudicate_converted(converted: Converted, policy: Policy) -> dict[str, np.ndarray]:
-    """The kernel's outputs for ``policy``: int64 fen columns and the ``rule`` codes."""
-    a = converted.arrays
+def run_kernel(
+    arrays: ClaimArrays, policy: Policy, index: pd.Index, threads: int, layout: Any
+) -> dict[str, np.ndarray]:
+    """The kernel over converted columns; a row error names the caller's row label.
+
+    The one call of ``_core.adjudicate``: ``yibao.adjudicate``'s general path and every
+    converted-once run (sweeps, decompositions) go through it.
+    """
     try:
         out: dict[str, np.ndarray] = _core.adjudicate(
             policy.core,
-            a.member,
-            a.day,
-            a.level,
-            a.eligible,
-            a.status,
-            a.service,
-            a.prescriber,
-            a.tier,
-            a.institution,
-            converted.threads,
-            _core.MoneyLayout.fen64,
+            arrays.member,
+            arrays.day,
+            arrays.level,
+            arrays.eligible,
+            arrays.status,
+            arrays.service,
+            arrays.prescriber,
+            arrays.tier,
+            arrays.institution,
+            threads,
+            layout,
         )
     except (InputError, PolicyError) as exc:
         position = getattr(exc, "position", None)
         if position is not None and hasattr(exc, "at_row"):
-            raise exc.at_row(converted.index[position]) from None
+            raise exc.at_row(index[position]) from None
         raise
     return out
+
+
+def adjudicate_converted(converted: Converted, policy: Policy) -> dict[str, np.ndarray]:
+    """The kernel's outputs for ``policy``: int64 fen columns and the ``rule`` codes."""
+    return run_kernel(
+        converted.arrays, policy, converted.index, converted.threads, _core.MoneyLayout.fen64
+    )
 
 
 def rows_flagged(rule: np.ndarray, bits: int) -> np.ndarray:

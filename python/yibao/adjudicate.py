@@ -12,6 +12,7 @@ import pandas as pd
 from . import _core
 from ._claims import claim_arrays
 from ._frame import adjudicate_frame
+from ._many import run_kernel
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
 from ._schema import (
     MONEY_OUTPUTS,
@@ -20,7 +21,7 @@ from ._schema import (
     RULE_FLAGS,
     RULE_LABEL_KEYS,
 )
-from .errors import InputError, PolicyError
+from .errors import InputError
 from .policy import Policy, load_policy
 
 __all__ = ["OUTPUT_COLUMNS", "adjudicate", "as_policy"]
@@ -89,27 +90,7 @@ def _adjudicate_arrays(
 ) -> dict[str, np.ndarray]:
     """The general path: every column converted and checked (``_claims``), then the kernel."""
     arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=threads)
-    try:
-        out: dict[str, np.ndarray] = _core.adjudicate(
-            pol.core,
-            arrays.member,
-            arrays.day,
-            arrays.level,
-            arrays.eligible,
-            arrays.status,
-            arrays.service,
-            arrays.prescriber,
-            arrays.tier,
-            arrays.institution,
-            threads,
-            layout,
-        )
-    except (InputError, PolicyError) as exc:
-        position = getattr(exc, "position", None)
-        if position is not None and hasattr(exc, "at_row"):
-            raise exc.at_row(claims.index[position]) from None
-        raise
-    return out
+    return run_kernel(arrays, pol, claims.index, threads, layout)
 
 
 def _check_column_names(claims: pd.DataFrame) -> None:
