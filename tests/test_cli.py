@@ -55,6 +55,12 @@ def test_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "Why the largest gap" in html  # the decomposition of the largest regional gap
     if _has_matplotlib():
         assert html.count("data:image/png;base64,") == 5
+    # The back-test of a SYNTHETIC extract: its planted deviations (a month settled with another
+    # cap, an institution's level coded wrongly) are attributed to the annual cap and the rate.
+    assert "Back-test of a SYNTHETIC settlement extract" in out
+    assert "CQ-6 annual cap" in out and "CQ-5 rate" in out
+    page = (out_dir / "backtest" / "index.html").read_text("utf-8")
+    assert "SYNTHETIC extract" in page
 
 
 def _has_matplotlib() -> bool:
