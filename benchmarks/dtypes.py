@@ -32,18 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-CACHE = HERE / "results" / "cache"
-COLUMNS = [
-    "member_id",
-    "date",
-    "level",
-    "eligible",
-    "status",
-    "tier",
-    "service",
-    "prescriber_level",
-]
+from run import CACHE, COLUMNS, HERE  # the same claims file and columns as benchmarks/run.py
+
 LABELS = ("status", "tier", "service")
 
 
