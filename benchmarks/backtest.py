@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from run import _peak_bytes, _reset_peak, _rss_bytes  # the same memory probes as run.py
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "results" / "cache"
 CHUNK = 1_000_000
@@ -61,18 +63,6 @@ def _extract_path(n: int) -> Path:
     return path
 
 
-def _reset_peak() -> None:
-    with open("/proc/self/clear_refs", "w") as f:  # resets VmHWM to the current RSS
-        f.write("5")
-
-
-def _status(key: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 def measure_one(method: str, n: int, repeat: int) -> dict[str, float]:
     """Run in the child process: time ``method`` on the extract of about ``n`` rows."""
     import yibao
@@ -101,12 +91,12 @@ def measure_one(method: str, n: int, repeat: int) -> dict[str, float]:
     best, peak, result = float("inf"), 0, None
     for _ in range(repeat):
         result = None
-        before = _status("VmRSS:")
+        before = _rss_bytes()
         _reset_peak()
         start = time.perf_counter()
         result = calls[method]()
         best = min(best, time.perf_counter() - start)
-        peak = max(peak, _status("VmHWM:") - before)
+        peak = max(peak, _peak_bytes() - before)
     out: dict[str, float] = {"seconds": best, "peak_bytes": peak, "raw_rows": len(raw)}
     if ext is not None:
         out["rows"] = len(claims)  # type: ignore[arg-type]
