@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _core
+from ._arrow_input import ArrowStream, arrow_frame, arrow_table, is_arrow_claims, with_outputs
 from ._claims import claim_arrays
 from ._frame import adjudicate_frame
 from ._many import run_kernel
@@ -113,7 +115,7 @@ def _check_column_names(claims: pd.DataFrame) -> None:
 
 
 def adjudicate(
-    claims: pd.DataFrame,
+    claims: pd.DataFrame | ArrowStream,
     policy: str | Policy,
     *,
     members: pd.DataFrame | None = None,
@@ -121,7 +123,7 @@ def adjudicate(
     unit: Unit = "yuan",
     threads: int | None = None,
     money: Money = "decimal",
-) -> pd.DataFrame:
+) -> pd.DataFrame | pa.Table:
     """Adjudicate general-outpatient claims under a region's policy, exactly to the fen.
 
     Parameters
@@ -131,6 +133,9 @@ def adjudicate(
         ``level`` (0..3), ``eligible`` (政策范围内费用, yuan), ``status`` (``in_service`` /
         ``retired``, or 在职/退休; may come from ``members``), and optionally ``service``,
         ``prescriber_level``, ``tier`` and ``institution_id`` (required for ``ili``).
+        A pandas DataFrame, or Arrow data: a ``pyarrow.Table``, ``RecordBatch`` or
+        ``RecordBatchReader``, or any object with ``__arrow_c_stream__`` (a polars
+        DataFrame, a DuckDB relation), read in place by the same column readers.
     policy
         A region key (``"chongqing"``, ``"jining"``, ``"nanchang"``, ``"ili"``,
         ``"inner_mongolia"``), a policy file path, or a :class:`Policy`.
@@ -157,7 +162,9 @@ def adjudicate(
         (起付线), ``fund_paid`` (统筹基金支付), ``self_pay`` (``eligible - fund_paid``),
         ``capped`` (fund payment withheld by a cap), ``ytd_fund_paid`` (the member's fund
         payments this calendar year, this row included) and ``rule`` (what decided the row).
-        The caller's frame is not modified.
+        The caller's frame is not modified. For Arrow input, a ``pyarrow.Table``: the
+        input's columns as they came, then the same outputs (money as ``decimal128(18, 2)``,
+        or int64 / float64 for ``money="fen"`` / ``"float"``; ``rule`` dictionary-encoded).
 
     Examples
     --------
@@ -167,7 +174,27 @@ def adjudicate(
     ...                        "status": "in_service", "institution_id": ["A", "B"]})
     >>> yibao.adjudicate(claims, "ili")["fund_paid"].tolist()
     [Decimal('0.00'), Decimal('50.38')]
+
+    Arrow data in, a ``pyarrow.Table`` out (the input's columns as they were, then the
+    outputs; docs/data-contract.md, "Arrow input"):
+
+    >>> import pyarrow as pa
+    >>> table = yibao.adjudicate(pa.Table.from_pandas(claims), "ili")
+    >>> type(table).__name__, table["fund_paid"].to_pylist()
+    ('Table', [Decimal('0.00'), Decimal('50.38')])
     """
+    if is_arrow_claims(claims):  # Arrow in, Arrow out, through the same readers
+        table = arrow_table(claims)
+        result = adjudicate(
+            arrow_frame(table),
+            policy,
+            members=members,
+            rounding=rounding,
+            unit=unit,
+            threads=threads,
+            money=money,
+        )
+        return with_outputs(table, result)
     return adjudicate_with_codes(
         claims,
         policy,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._arrow_input import ArrowStream, arrow_frame, arrow_table, is_arrow_claims
 from ._claims import MAX_AMOUNT_FEN
 from ._money import fen_to_money, to_fen
 from ._schema import BINDINGS, MONEY_OUTPUTS, RULE_CODES_PER_VERSION, RULE_FLAGS
@@ -248,7 +249,7 @@ class _Run:
 
 
 def compare(
-    claims: pd.DataFrame,
+    claims: pd.DataFrame | ArrowStream,
     policies: str | Policy | Sequence[str | Policy] | Mapping[str, str | Policy],
     members: pd.DataFrame | None = None,
     **adjudicate_options: Any,
@@ -258,7 +259,8 @@ def compare(
     Parameters
     ----------
     claims
-        Claims as for :func:`yibao.adjudicate` (docs/design.md §3).
+        Claims as for :func:`yibao.adjudicate` (docs/design.md §3): a pandas frame or Arrow
+        data (read in place; :attr:`Comparison.claims` is then a pandas view of it).
     policies
         Region keys, :class:`~yibao.Policy` objects (e.g. reforms made with
         :meth:`~yibao.Policy.replace`), or a mapping ``{display name: policy}``. Names default
@@ -292,6 +294,8 @@ def compare(
     """
     if "money" in adjudicate_options:
         raise TypeError("compare() keeps exact fen internally; 'money' is not an option here")
+    if is_arrow_claims(claims):  # a pyarrow Table, polars, DuckDB: read in place, once
+        claims = arrow_frame(arrow_table(claims))
     named = _named_policies(policies)
     runs: dict[str, _Run] = {}
     for name, policy in named.items():
