@@ -33,7 +33,14 @@ import pyarrow as pa
 from ._schema import OUTPUT_COLUMNS
 from .errors import InputError
 
-__all__ = ["ArrowStream", "arrow_frame", "arrow_table", "is_arrow_claims", "with_outputs"]
+__all__ = [
+    "RULE_IN_FILES",
+    "ArrowStream",
+    "arrow_frame",
+    "arrow_table",
+    "is_arrow_claims",
+    "with_outputs",
+]
 
 
 class ArrowStream(Protocol):
@@ -69,14 +76,20 @@ def arrow_table(claims: Any) -> pa.Table:
         return pa.Table.from_batches([claims])
     if isinstance(claims, pa.RecordBatchReader):
         return claims.read_all()
+    if not hasattr(pa.RecordBatchReader, "from_stream"):
+        raise TypeError(f"reading an Arrow C stream needs pyarrow >= 15 (this is {pa.__version__})")
     return pa.RecordBatchReader.from_stream(claims).read_all()
+
+
+def _is_string_view(arrow_type: pa.DataType) -> bool:
+    return bool(getattr(pa.types, "is_string_view", lambda _: False)(arrow_type))  # pyarrow 16+
 
 
 def _column(values: pa.ChunkedArray) -> Any:
     """One column as pandas holds it for the readers: Arrow-backed, in place."""
     if pa.types.is_dictionary(values.type):
         return values.to_pandas().array  # a Categorical: categories mapped once, codes read
-    if pa.types.is_string_view(values.type):
+    if _is_string_view(values.type):
         values = values.cast(pa.large_string())
     return pd.arrays.ArrowExtensionArray(values)
 
@@ -100,15 +113,20 @@ def arrow_frame(table: pa.Table, first_row: int = 0) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def with_outputs(table: pa.Table, result: pd.DataFrame, *, rule_as_text: bool = False) -> pa.Table:
+# ``rule`` in a file written piece by piece: one type for every piece, whichever labels it has.
+RULE_IN_FILES = pa.dictionary(pa.int32(), pa.string())
+
+
+def with_outputs(
+    table: pa.Table, result: pd.DataFrame, *, rule_type: pa.DataType | None = None
+) -> pa.Table:
     """``table`` as it was, then the output columns of ``result`` (``yibao.adjudicate``'s
-    frame over it) as Arrow columns; ``rule_as_text`` gives ``rule`` as plain strings
-    (for a file written batch by batch, whose batches have different rule labels)."""
+    frame over it) as Arrow columns, ``rule`` cast to ``rule_type`` if given."""
     outputs = pa.Table.from_pandas(result[list(OUTPUT_COLUMNS)], preserve_index=False)
     out = table
     for name in OUTPUT_COLUMNS:
         column = outputs.column(name)
-        if name == "rule" and rule_as_text:
-            column = column.cast(pa.string())
+        if name == "rule" and rule_type is not None:
+            column = column.cast(rule_type)
         out = out.append_column(pa.field(name, column.type), column)
     return out

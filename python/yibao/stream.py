@@ -4,11 +4,17 @@ The file is read in record batches; every batch is adjudicated by the same kerne
 written out before the next is read, so memory stays bounded by the batch size whatever
 the file's size. A member's state (deductible paid, year-to-date fund, visits) must not be
 cut at a batch boundary: the rows of the last member of each batch are held back and
-adjudicated with the next batch, so each member is always adjudicated whole.
+adjudicated with the next batch, so each member is always adjudicated whole
+(``_member_batches.whole_members``, Arrow slices).
+
+The batches stay Arrow all the way (issue 15): each piece of whole members goes to the
+column readers as ``pd.ArrowDtype`` columns over its own buffers (``_arrow_input``), and the
+output is the piece's own columns, untouched, plus the outputs, written by pyarrow. No
+column goes through Python objects.
 
 The output goes to a temporary file beside the destination, renamed over it only when
 every row is written: a file found bad half-way leaves no partial output (issue 20). Each
-batch is indexed by the rows' numbers in the source file, so errors name the file row.
+piece is indexed by the rows' numbers in the source file, so errors name the file row.
 """
 
 from __future__ import annotations
@@ -19,59 +25,28 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._arrow_input import RULE_IN_FILES, arrow_frame, with_outputs
+from ._member_batches import whole_members
 from ._progress import rows_progress
 from .adjudicate import adjudicate, as_policy
-from .errors import InputError
 from .policy import Policy
 
 __all__ = ["adjudicate_parquet"]
 
 
-def _check_sorted(members: pd.Series, previous_last: Any) -> None:
-    """Member ids must not decrease: a member seen again later would lose its state.
-
-    ``members`` is indexed by file row; a missing id is named as such, not as unsorted.
-    """
-    missing = members.isna().to_numpy(dtype=bool)
-    if missing.any():
-        at = int(missing.argmax())
-        raise InputError(
-            f"missing member_id (value {members.iloc[at]!r})",
-            column="member_id",
-            row=members.index[at],
-            position=at,
-        )
-    if previous_last is not None and len(members) and members.iloc[0] < previous_last:
-        first = getattr(members.iloc[0], "item", lambda: members.iloc[0])()
-        last = getattr(previous_last, "item", lambda: previous_last)()
-        raise InputError(
-            f"member_id {first!r} follows {last!r}: adjudicate_parquet needs "
-            "the file sorted by member_id (then date); sort it, or use yibao.adjudicate",
-            column="member_id",
-            row=members.index[0],
-        )
-    if not members.is_monotonic_increasing:
-        bad = int((members.to_numpy()[1:] < members.to_numpy()[:-1]).argmax()) + 1
-        raise InputError(
-            "adjudicate_parquet needs the file sorted by member_id (then date)",
-            column="member_id",
-            row=members.index[bad],
-        )
-
-
-def _keep_decimals(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
-    """Read decimal columns as Arrow decimals (exact, zero-copy), never as Python objects."""
-    return pd.ArrowDtype(arrow_type) if pa.types.is_decimal(arrow_type) else None
-
-
-def _to_arrow(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
-    frame = frame.assign(rule=frame["rule"].astype(str))  # categories differ between batches
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    return table if schema is None else table.cast(schema)
+def _writer_options(schema: pa.Schema) -> dict[str, Any]:
+    """Parquet encodings that cost least for the claims (measured: docs/performance.md,
+    "Out of core"): decimal(18, 2) stored as INT64, as Spark writes it (pyarrow 16+), not
+    as 16-byte binaries; dictionary pages for every column but the money, whose values
+    hardly repeat (hashing them was a third of the writing)."""
+    money = {f.name for f in schema if pa.types.is_decimal(f.type) or pa.types.is_floating(f.type)}
+    options: dict[str, Any] = {"use_dictionary": [n for n in schema.names if n not in money]}
+    if int(pa.__version__.split(".")[0]) >= 16:
+        options["store_decimal_as_integer"] = True
+    return options
 
 
 def adjudicate_parquet(
@@ -89,8 +64,10 @@ def adjudicate_parquet(
     ----------
     source, destination
         Parquet files. The source must be sorted by ``member_id`` (ascending) and, within a
-        member, by date; the destination gets every input column plus the outputs of
-        :func:`yibao.adjudicate`, in the same row order.
+        member, by date; the destination gets every input column exactly as it was (the
+        same Arrow type) plus the outputs of :func:`yibao.adjudicate`, in the same row
+        order: money as ``decimal(18, 2)`` (stored as INT64, as Spark writes it) and
+        ``rule`` dictionary-encoded (pandas reads it as a categorical).
     policy
         Region key, policy file path or :class:`~yibao.Policy`.
     batch_rows
@@ -115,39 +92,22 @@ def adjudicate_parquet(
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
     progress, close_progress = rows_progress(progress, reader.metadata.num_rows)
     writer: pq.ParquetWriter | None = None
-    held = pd.DataFrame()  # rows of the last member of the previous batch
-    last_member: Any = None
-    read = written = 0
-
-    def flush(frame: pd.DataFrame) -> None:
-        nonlocal writer, written
-        if frame.empty:
-            return
-        table = _to_arrow(adjudicate(frame, pol, **options), writer.schema if writer else None)
-        if writer is None:
-            writer = pq.ParquetWriter(partial, table.schema)
-        writer.write_table(table)
-        written += len(frame)
-        if progress is not None:
-            progress(written)
-
+    written = 0
     try:
         try:
-            for batch in reader.iter_batches(batch_size=batch_rows):
-                frame = batch.to_pandas(types_mapper=_keep_decimals)
-                frame.index = pd.RangeIndex(read, read + len(frame))  # the rows' file numbers
-                read += len(frame)
-                if "member_id" not in frame.columns:
-                    raise InputError("required column is missing", column="member_id")
-                _check_sorted(frame["member_id"], last_member)
-                frame = pd.concat([held, frame]) if len(held) else frame
-                if frame.empty:
-                    continue
-                last_member = frame["member_id"].iloc[-1]
-                cut = int(frame["member_id"].searchsorted(last_member, side="left"))
-                held = frame.iloc[cut:]
-                flush(frame.iloc[:cut])
-            flush(held)
+            batches = reader.iter_batches(batch_size=batch_rows)
+            for first_row, piece in whole_members(batches):
+                result = adjudicate(arrow_frame(piece, first_row), pol, **options)
+                table = with_outputs(piece, result, rule_type=RULE_IN_FILES)
+                if writer is None:
+                    options_for_file = _writer_options(table.schema)
+                    writer = pq.ParquetWriter(partial, table.schema, **options_for_file)
+                elif table.schema != writer.schema:
+                    table = table.cast(writer.schema)
+                writer.write_table(table)
+                written += piece.num_rows
+                if progress is not None:
+                    progress(written)
         finally:
             if writer is not None:
                 writer.close()
