@@ -1,10 +1,15 @@
 """Out-of-core check: adjudicate a Parquet file of N claims (default 10^8) in bounded memory.
 
     python benchmarks/stream.py --claims 100000000 --dir /tmp/yibao-stream
+    python benchmarks/stream.py --claims 10000000 --floor --in-memory
 
 Writes the synthetic input in chunks (member ids offset per chunk, so the file stays sorted
 by member), then runs yibao.adjudicate_parquet in a fresh process and reports its wall time
-and peak resident memory (ru_maxrss of that process).
+and peak resident memory (ru_maxrss of that process). ``--floor`` also times Parquet alone in
+a fresh process: the same batches read and written with the same columns and encodings
+(the outputs' columns filled with a copy, no adjudication), the most any out-of-core run
+could reach. ``--in-memory`` times ``yibao.adjudicate`` on the whole file read into memory
+as a pyarrow Table (the call alone; the reading is reported apart).
 """
 
 from __future__ import annotations
@@ -46,8 +51,76 @@ def run(src: Path, dst: Path, batch_rows: int) -> None:
     start = time.perf_counter()
     rows = adjudicate_parquet(src, dst, yibao.load_policy("chongqing"), batch_rows=batch_rows)
     seconds = time.perf_counter() - start
+    _report(rows, seconds)
+
+
+def _report(rows: int, seconds: float, **more: float) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_bytes": peak}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_bytes": peak, **more}))
+
+
+def floor(src: Path, dst: Path, batch_rows: int) -> None:
+    """Parquet alone: read every batch, write it with output-shaped columns, same options."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from yibao._arrow_input import RULE_IN_FILES
+    from yibao._schema import OUTPUT_COLUMNS
+    from yibao.stream import _writer_options
+
+    start = time.perf_counter()
+    writer, rows = None, 0
+    for batch in pq.ParquetFile(src).iter_batches(batch_size=batch_rows):
+        table = pa.Table.from_batches([batch])
+        for name in OUTPUT_COLUMNS:
+            if name == "rule":
+                levels = batch.column("level").to_numpy(zero_copy_only=False)
+                codes = pa.array(levels % 4, pa.int32())
+                labels = pa.array(["a", "b", "c", "d"], pa.string())
+                column = pa.DictionaryArray.from_arrays(codes, labels).cast(RULE_IN_FILES)
+            else:
+                column = batch.column("eligible")
+            table = table.append_column(name, column)
+        if writer is None:
+            writer = pq.ParquetWriter(dst, table.schema, **_writer_options(table.schema))
+        writer.write_table(table)
+        rows += batch.num_rows
+    assert writer is not None
+    writer.close()
+    _report(rows, time.perf_counter() - start)
+
+
+def in_memory(src: Path) -> None:
+    import pyarrow.parquet as pq
+
+    import yibao
+
+    start = time.perf_counter()
+    table = pq.read_table(src)
+    read = time.perf_counter() - start
+    policy = yibao.load_policy("chongqing")
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        yibao.adjudicate(table, policy)
+        best = min(best, time.perf_counter() - start)
+    _report(table.num_rows, best, read_seconds=read)
+
+
+def _fresh(mode: str, src: Path, dst: Path, batch_rows: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--run", mode, str(src), str(dst)]
+    cmd += ["--batch-rows", str(batch_rows)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    result: dict[str, float] = json.loads(out)
+    return result
+
+
+def _line(what: str, result: dict[str, float]) -> str:
+    rate = result["rows"] / result["seconds"] / 1e6
+    return (
+        f"{what}: {result['rows']:,.0f} claims in {result['seconds']:.1f} s "
+        f"({rate:.2f} M claims/s), peak RSS {result['peak_rss_bytes'] / 2**30:.2f} GiB"
+    )
 
 
 def main() -> int:
@@ -57,10 +130,18 @@ def main() -> int:
     parser.add_argument("--claims", type=int, default=100_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/yibao-stream"))
     parser.add_argument("--batch-rows", type=int, default=2_000_000)
-    parser.add_argument("--run", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help="also time Parquet alone")
+    parser.add_argument("--in-memory", action="store_true", help="also time adjudicate in memory")
+    parser.add_argument("--run", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        run(args.run[0], args.run[1], args.batch_rows)
+        mode, src, dst = args.run[0], Path(args.run[1]), Path(args.run[2])
+        if mode == "stream":
+            run(src, dst, args.batch_rows)
+        elif mode == "floor":
+            floor(src, dst, args.batch_rows)
+        else:
+            in_memory(src)
         return 0
     args.dir.mkdir(parents=True, exist_ok=True)
     src, dst = args.dir / f"claims_{args.claims}.parquet", args.dir / "adjudicated.parquet"
@@ -71,21 +152,17 @@ def main() -> int:
             f"input written in {time.perf_counter() - start:.0f} s: {src} "
             f"({src.stat().st_size / 1e9:.1f} GB)"
         )
-    cmd = [
-        sys.executable,
-        __file__,
-        "--run",
-        str(src),
-        str(dst),
-        "--batch-rows",
-        str(args.batch_rows),
-    ]
-    result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-    print(
-        f"{result['rows']:,} claims in {result['seconds']:.0f} s "
-        f"({result['rows'] / result['seconds'] / 1e6:.2f} M claims/s), "
-        f"peak RSS {result['peak_rss_bytes'] / 2**30:.2f} GiB"
-    )
+    stream = _fresh("stream", src, dst, args.batch_rows)
+    print(_line("adjudicate_parquet", stream))
+    if args.floor:
+        alone = _fresh("floor", src, args.dir / "floor.parquet", args.batch_rows)
+        print(_line("Parquet alone (read + write)", alone))
+        print(f"  adjudicate_parquet / Parquet alone: {stream['seconds'] / alone['seconds']:.2f}x")
+    if args.in_memory:
+        memory = _fresh("memory", src, dst, args.batch_rows)
+        print(_line("yibao.adjudicate in memory (best of 3)", memory))
+        print(f"  reading the whole file first: {memory['read_seconds']:.1f} s")
+        print(f"  adjudicate_parquet / in memory: {stream['seconds'] / memory['seconds']:.2f}x")
     return 0
 
 

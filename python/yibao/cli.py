@@ -20,7 +20,6 @@ error, 1 on a yibao error (bad input, a missing parameter), with the message on 
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -80,6 +79,7 @@ def adjudicate_in_chunks(
     pandas.DataFrame
         Exactly what :func:`yibao.adjudicate` returns for the whole input.
     """
+    from ._member_batches import member_chunks
     from ._money import fen_to_money
     from .adjudicate import adjudicate, as_policy
 
@@ -91,21 +91,12 @@ def adjudicate_in_chunks(
     if n <= chunk_rows:
         return adjudicate(claims, pol, members=members, money=kind, **options)
 
-    codes, _ = pd.factorize(claims["member_id"], use_na_sentinel=False)
-    per_member = np.bincount(codes)
-    chunk_of_member = (np.cumsum(per_member) - per_member) // chunk_rows
-    chunk_of_row = chunk_of_member[codes]
-    order = np.argsort(chunk_of_row, kind="stable")
-    bounds = np.searchsorted(chunk_of_row[order], np.arange(chunk_of_row.max() + 2))
-
+    chunks = member_chunks(claims["member_id"], chunk_rows)
     money = {c: np.empty(n, dtype=np.int64) for c in MONEY_OUTPUTS}
     rule_codes = np.empty(n, dtype=np.int32)
     labels: dict[str, int] = {}
     with progress_bar(n, progress, stream=stream) as bar:
-        for lo, hi in itertools.pairwise(bounds):
-            if hi <= lo:
-                continue
-            rows = order[lo:hi]
+        for rows in chunks:
             part = adjudicate(claims.iloc[rows], pol, members=members, money="fen", **options)
             for col, target in money.items():
                 target[rows] = part[col].to_numpy(dtype=np.int64)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,6 +36,24 @@ from .adjudicate import adjudicate, as_policy
 from .policy import Policy
 
 __all__ = ["adjudicate_parquet"]
+
+
+_Item = TypeVar("_Item")
+
+
+def _read_ahead(items: Iterator[_Item], pool: Executor) -> Iterator[_Item]:
+    """``items``, each next one already being fetched in ``pool`` while this one is used."""
+    done = object()
+    coming = pool.submit(next, items, done)
+    while (item := coming.result()) is not done:
+        coming = pool.submit(next, items, done)
+        yield item  # type: ignore[misc]
+
+
+def _progressed(written: int, rows: int, progress: Callable[[int], None] | None) -> int:
+    if progress is not None:
+        progress(written + rows)
+    return written + rows
 
 
 def _writer_options(schema: pa.Schema) -> dict[str, Any]:
@@ -93,30 +112,40 @@ def adjudicate_parquet(
     progress, close_progress = rows_progress(progress, reader.metadata.num_rows)
     writer: pq.ParquetWriter | None = None
     written = 0
-    try:
+    writing: Future[None] | None = None  # the previous piece, being written
+    pending_rows = 0  # its rows
+    # Reading, adjudicating and writing overlap: the next piece is read and the previous one
+    # written (pyarrow, GIL released) while the kernel runs on this one.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="yibao-parquet") as io:
         try:
-            batches = reader.iter_batches(batch_size=batch_rows)
-            for first_row, piece in whole_members(batches):
-                result = adjudicate(arrow_frame(piece, first_row), pol, **options)
-                table = with_outputs(piece, result, rule_type=RULE_IN_FILES)
-                if writer is None:
-                    options_for_file = _writer_options(table.schema)
-                    writer = pq.ParquetWriter(partial, table.schema, **options_for_file)
-                elif table.schema != writer.schema:
-                    table = table.cast(writer.schema)
-                writer.write_table(table)
-                written += piece.num_rows
-                if progress is not None:
-                    progress(written)
+            try:
+                batches = reader.iter_batches(batch_size=batch_rows)
+                for first_row, piece in _read_ahead(whole_members(batches), io):
+                    result = adjudicate(arrow_frame(piece, first_row), pol, **options)
+                    table = with_outputs(piece, result, rule_type=RULE_IN_FILES)
+                    if writer is None:
+                        options_for_file = _writer_options(table.schema)
+                        writer = pq.ParquetWriter(partial, table.schema, **options_for_file)
+                    elif table.schema != writer.schema:
+                        table = table.cast(writer.schema)
+                    if writing is not None:
+                        writing.result()
+                        written = _progressed(written, pending_rows, progress)
+                    writing, pending_rows = io.submit(writer.write_table, table), table.num_rows
+                if writing is not None:
+                    writing.result()
+                    written = _progressed(written, pending_rows, progress)
+            finally:
+                if writing is not None:
+                    wait([writing])  # a write in flight ends before the file is closed
+                if writer is not None:
+                    writer.close()
+            if writer is None:  # an empty source still gives a readable (empty) destination
+                pq.write_table(reader.schema_arrow.empty_table(), partial)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         finally:
-            if writer is not None:
-                writer.close()
-        if writer is None:  # an empty source still gives a readable (empty) destination
-            pq.write_table(reader.schema_arrow.empty_table(), partial)
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    finally:
-        close_progress()
+            close_progress()
     return written
