@@ -3,9 +3,12 @@
 A member's state (deductible paid, year-to-date fund, visits) runs over the year, so a member
 must never be split between two calls of the kernel. The callers that cut claims into pieces
 take their cuts from here (review 2026-12 §2, "Python-level splitting of members across
-calls"): ``adjudicate_parquet`` (record batches of a file sorted by member, cut as they come)
-and the command line's chunks of a frame in memory (members in any order). Dask and Spark
-leave the cutting to their own shuffle on ``member_id`` (``yibao.dask``, ``yibao.spark``).
+calls"): ``adjudicate_parquet`` (record batches of a file sorted by member, cut as they come),
+the command line's chunks of a frame in memory (members in any order), and Dask, whose own
+shuffle on ``member_id`` does the cutting but loses the rows' order, so each row carries its
+input position through it (``numbered``) and each partition is put back in input order
+(``in_input_order``) before it is adjudicated: one member's rows of one day are paid in input
+order (issue 20).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import pyarrow.compute as pc
 
 from .errors import InputError
 
-__all__ = ["member_chunks", "whole_members"]
+__all__ = ["POSITION", "in_input_order", "member_chunks", "numbered", "whole_members"]
 
 _MEMBER = "member_id"
+POSITION = "__yibao_position__"  # a row's input position, through a shuffle
+# Room for 2**40 rows per input partition: (partition number, row in it) as one int64.
+_PARTITION_SHIFT = 40
 
 
 def _first(mask: pa.Array) -> int:
@@ -115,3 +121,24 @@ def member_chunks(members: pd.Series, chunk_rows: int) -> list[np.ndarray]:
     order = np.argsort(chunk_of_row, kind="stable")
     bounds = np.searchsorted(chunk_of_row[order], np.arange(chunk_of_row.max() + 2))
     return [order[lo:hi] for lo, hi in itertools.pairwise(bounds) if hi > lo]
+
+
+def numbered(part: pd.DataFrame, partition: int = 0) -> pd.DataFrame:
+    """``part`` with each row's input position (partition number, row in it) as a column.
+
+    >>> numbered(pd.DataFrame({"member_id": [5, 6]}), partition=1)[POSITION].tolist()
+    [1099511627776, 1099511627777]
+    """
+    position = (np.int64(partition) << _PARTITION_SHIFT) + np.arange(len(part), dtype=np.int64)
+    return part.assign(**{POSITION: position})
+
+
+def in_input_order(part: pd.DataFrame) -> pd.DataFrame:
+    """A shuffled partition of ``numbered`` rows back in input order, without the column.
+
+    >>> shuffled = numbered(pd.DataFrame({"member_id": [5, 6, 7]})).iloc[[2, 0, 1]]
+    >>> in_input_order(shuffled)["member_id"].tolist()
+    [5, 6, 7]
+    """
+    order = np.argsort(part[POSITION].to_numpy(), kind="stable")
+    return part.iloc[order].drop(columns=POSITION)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ._member_batches import POSITION, in_input_order, numbered
 from ._progress import PartitionTick
 from .adjudicate import adjudicate as _adjudicate
 from .adjudicate import as_policy
@@ -24,23 +24,16 @@ from .policy import Policy
 
 __all__ = ["adjudicate"]
 
-_POSITION = "__yibao_position__"
-# Room for 2**40 rows per input partition: (partition number, row in it) as one int64.
-_PARTITION_SHIFT = 40
-
 
 def _with_position(
     part: pd.DataFrame, partition_info: dict[str, Any] | None = None
 ) -> pd.DataFrame:
-    number = 0 if partition_info is None else int(partition_info["number"])
-    position = (np.int64(number) << _PARTITION_SHIFT) + np.arange(len(part), dtype=np.int64)
-    return part.assign(**{_POSITION: position})
+    return numbered(part, 0 if partition_info is None else int(partition_info["number"]))
 
 
 def _partition(part: pd.DataFrame, policy: Policy, options: dict[str, Any]) -> pd.DataFrame:
-    if _POSITION in part.columns:  # back in input order, which the shuffle does not keep
-        order = np.argsort(part[_POSITION].to_numpy(), kind="stable")
-        part = part.iloc[order].drop(columns=_POSITION)
+    if POSITION in part.columns:  # back in input order, which the shuffle does not keep
+        part = in_input_order(part)
     result = _adjudicate(part, policy, **options)
     result["rule"] = result["rule"].astype(str)  # categories differ between partitions
     return result
@@ -84,8 +77,8 @@ def adjudicate(
     """
     pol = as_policy(policy)
     options.setdefault("threads", 1)
-    if _POSITION in ddf.columns:
-        raise ValueError(f"claims must not have a column named {_POSITION!r} (used internally)")
+    if POSITION in ddf.columns:
+        raise ValueError(f"claims must not have a column named {POSITION!r} (used internally)")
     if shuffle:
         numbered = ddf.map_partitions(
             _with_position, meta=_with_position(ddf._meta), align_dataframes=False
