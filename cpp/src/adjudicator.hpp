@@ -164,6 +164,17 @@ class Adjudicator {
     pass(0, block.size(), row_base);
   }
 
+  // Rows [begin, end) of the caller's input, which the caller has found in processing order,
+  // the next rows after the previous call's: each row's results go to `use(claim, result)`
+  // instead of the caller's columns (yibao::totals sums them).
+  template <class Use>
+  void fold(std::size_t begin, std::size_t end, Use&& use) {
+    for (std::size_t row = begin; row < end; ++row) {
+      const ClaimRow claim = claim_at(claims_, row);
+      step(claim, row, [&](const RowResult& r) { use(claim, r); });
+    }
+  }
+
  private:
   // Rows [begin, end) of claims_, the caller's rows row_base + begin.., assumed in processing
   // order: each is checked against the one before it (a chunk's first against the previous

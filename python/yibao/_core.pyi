@@ -239,6 +239,22 @@ def set_buffer_cache_limit(bytes: int) -> None: ...
 def buffer_cache_limit() -> int: ...
 def buffer_cache_bytes() -> int: ...
 
+# --- register_totals.cpp ---------------------------------------------------------------------
+
+def totals(
+    policies: list[Policy],
+    member: _Array,
+    day: _Array,
+    level: _Array,
+    eligible: _Array,
+    status: _Array,
+    service: _Array,
+    prescriber: _Array,
+    tier: _Array,
+    institution: _Array | None,
+    threads: int = 1,
+) -> list[dict[str, int]]: ...
+
 # --- schema constants, bound from cpp/include/yibao/schema.hpp -------------------------
 # (tests/test_schema.py checks them against yibao._schema)
 
