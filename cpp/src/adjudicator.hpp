@@ -8,6 +8,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "day_order.hpp"
@@ -164,15 +165,12 @@ class Adjudicator {
     pass(0, block.size(), row_base);
   }
 
-  // Rows [begin, end) of the caller's input, which the caller has found in processing order,
-  // the next rows after the previous call's: each row's results go to `use(claim, result)`
-  // instead of the caller's columns (yibao::totals sums them).
+  // One claim, the caller's row `at`, next in processing order after the previous call's
+  // (the caller has checked the order): its results go to `use` instead of the caller's
+  // columns (yibao::totals sums them).
   template <class Use>
-  void fold(std::size_t begin, std::size_t end, Use&& use) {
-    for (std::size_t row = begin; row < end; ++row) {
-      const ClaimRow claim = claim_at(claims_, row);
-      step(claim, row, [&](const RowResult& r) { use(claim, r); });
-    }
+  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use) {
+    step(claim, at, std::forward<Use>(use));
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <span>
 #include <vector>
 
 #include "adjudicator.hpp"
@@ -16,47 +17,71 @@ using detail::Adjudicator;
 using detail::ClaimRow;
 using detail::RowResult;
 
-// Rows a thread takes under every policy before moving on: small enough that they are still
-// in cache when the next policy reads them, large enough that switching policies is rare.
-constexpr std::size_t rows_per_block = 2048;
-
 constexpr std::uint16_t at_cap_flags = rule_annual_cap | rule_overall_cap;
 constexpr std::uint16_t at_visit_cap_flags = rule_visit_cap;
+// Rule codes are version × rule_codes_per_version + flags: with a power of two, the flags
+// of several rows are the low bits of their codes OR-ed together.
+static_assert((rule_codes_per_version & (rule_codes_per_version - 1)) == 0);
 
-// The sums of one policy over a thread's rows, with the flags of the member being summed.
-class Sums {
- public:
-  void add(const ClaimRow& claim, const RowResult& r) {
-    if (claim.member != member_ || !open_) {
-      close();
-      member_ = claim.member;
-      open_ = true;
-    }
-    totals_.deductible += r.deductible.fen();
-    totals_.fund_paid += r.fund_paid.fen();
-    totals_.self_pay += r.self_pay.fen();
-    totals_.capped += r.capped.fen();
-    flags_ |= static_cast<std::uint16_t>(r.rule % rule_codes_per_version);
+// The sums of one policy over a thread's rows, and the flags of the member being summed.
+struct Sums {
+  [[gnu::always_inline]] void add(const RowResult& r) {
+    totals.deductible += r.deductible.fen();
+    totals.fund_paid += r.fund_paid.fen();
+    totals.self_pay += r.self_pay.fen();
+    totals.capped += r.capped.fen();
+    member_flags |= r.rule;
   }
 
-  // The sums, once the last row is in (a thread's rows end with a member's last row).
-  const Totals& finish() {
-    close();
-    return totals_;
+  // The member's last row is in: count the member at the caps its rows met.
+  void close_member() {
+    const auto flags = static_cast<std::uint16_t>(member_flags % rule_codes_per_version);
+    totals.members_at_cap += (flags & at_cap_flags) != 0 ? 1 : 0;
+    totals.members_at_visit_cap += (flags & at_visit_cap_flags) != 0 ? 1 : 0;
+    member_flags = 0;
   }
 
- private:
-  void close() {
-    totals_.members_at_cap += (flags_ & at_cap_flags) != 0 ? 1 : 0;
-    totals_.members_at_visit_cap += (flags_ & at_visit_cap_flags) != 0 ? 1 : 0;
-    flags_ = 0;
-  }
-
-  Totals totals_;
-  std::int64_t member_ = 0;
-  bool open_ = false;
-  std::uint16_t flags_ = 0;
+  Totals totals;
+  std::uint16_t member_flags = 0;
 };
+
+// Rows [begin, end) of `claims` (whole members, in processing order) under every live policy,
+// into `sums`. Row by row, every policy in turn: their branches mostly go the same way on one
+// row, so the later policies' are predicted from the first's, and the row is read once. A
+// policy that fails is recorded in `failed`, dropped, and the others go on.
+void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claims,
+              std::size_t begin, std::size_t end, std::vector<char>& live, std::vector<Sums>& sums,
+              std::vector<std::exception_ptr>& failed) {
+  static const AdjudicationColumns no_columns{};
+  const std::size_t n = policies.size();
+  std::vector<Adjudicator> kernels;
+  kernels.reserve(n);
+  for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
+  std::size_t row = begin, p = 0;
+  for (bool done = false; !done;) {
+    try {
+      for (; row < end; ++row, p = 0) {
+        const ClaimRow claim = detail::claim_at(claims, row);
+        if (p == 0 && row > begin && claim.member != claims.member[row - 1]) {
+          for (Sums& s : sums) s.close_member();
+        }
+        for (; p < n; ++p) {
+          if (live[p] == 0) continue;
+          Sums& into = sums[p];
+          kernels[p].fold(claim, row, [&into](const RowResult& r) { into.add(r); });
+        }
+      }
+      done = true;
+    } catch (...) {
+      failed[p] = std::current_exception();
+      live[p] = 0;
+      ++p;
+    }
+  }
+  if (end > begin) {
+    for (Sums& s : sums) s.close_member();
+  }
+}
 
 void check_sizes(const ClaimColumns& claims) {
   const std::size_t n = claims.size();
@@ -97,38 +122,18 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
     throw InputError("totals need the claims in processing order (by member, then day)", no_row,
                      "member");
   }
-  // Chunks of whole members; in each, every policy has its own kernel state and sums, and
-  // takes the chunk's rows a block at a time. A policy that fails stops there (in that chunk);
-  // the others go on, so that the error raised does not depend on the thread count.
+  // Chunks of whole members on threads; in each, every policy has its own kernel state and
+  // sums. A policy that fails stops there (in that chunk) and the others go on, so that the
+  // error raised does not depend on the thread count.
   const std::vector<std::size_t> bounds = member_chunks({}, claims.member, threads);
   const std::size_t n_chunks = bounds.size() - 1;
-  std::vector<std::vector<Totals>> sums(n_chunks, std::vector<Totals>(n_policies));
+  std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
   std::vector<std::vector<std::exception_ptr>> failed(n_chunks,
                                                       std::vector<std::exception_ptr>(n_policies));
-  static const AdjudicationColumns no_columns{};
   run_tasks(n_chunks, [&](std::size_t k) {
-    std::vector<Adjudicator> kernels;
-    kernels.reserve(n_policies);
-    for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
-    std::vector<Sums> chunk_sums(n_policies);
-    std::vector<bool> live(n_policies);
-    for (std::size_t p = 0; p < n_policies; ++p) live[p] = !invalid[p];
-    for (std::size_t begin = bounds[k]; begin < bounds[k + 1]; begin += rows_per_block) {
-      const std::size_t end = std::min(bounds[k + 1], begin + rows_per_block);
-      for (std::size_t p = 0; p < n_policies; ++p) {
-        if (!live[p]) continue;
-        Sums& into = chunk_sums[p];
-        try {
-          kernels[p].fold(begin, end, [&into](const ClaimRow& claim, const RowResult& r) {
-            into.add(claim, r);
-          });
-        } catch (...) {
-          failed[k][p] = std::current_exception();
-          live[p] = false;
-        }
-      }
-    }
-    for (std::size_t p = 0; p < n_policies; ++p) sums[k][p] = chunk_sums[p].finish();
+    std::vector<char> live(n_policies);
+    for (std::size_t p = 0; p < n_policies; ++p) live[p] = invalid[p] ? 0 : 1;
+    sum_rows(policies, claims, bounds[k], bounds[k + 1], live, sums[k], failed[k]);
   });
   // The first policy that fails raises; within it, the first chunk (processing order).
   for (std::size_t p = 0; p < n_policies; ++p) {
@@ -139,7 +144,7 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   }
   std::vector<Totals> out(n_policies);
   for (std::size_t k = 0; k < n_chunks; ++k) {
-    for (std::size_t p = 0; p < n_policies; ++p) out[p] += sums[k][p];
+    for (std::size_t p = 0; p < n_policies; ++p) out[p] += sums[k][p].totals;
   }
   return out;
 }

@@ -32,7 +32,7 @@ _MONEY = ("fund_paid", "self_pay", "capped")
 # Points adjudicated in one pass over the claims (each with its own kernel state): enough
 # that the claims are read once for many, few enough that a grid's policies are not all
 # built at once and a progress bar moves.
-_POINTS_PER_PASS = 16
+_POINTS_PER_PASS = 64
 
 
 def _points(values: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
