@@ -65,25 +65,21 @@ class RowRules {
   explicit RowRules(const Policy& policy) : policy_(policy) {}
 
   // The next rows belong to another member: nothing carries over.
-  void new_member() { year_start_ = next_year_start_ = 0; }
+  void new_member() { state_.forget(); }
 
-  // The first row of `day` for this member (the caller's row `at`): the year, the version in
-  // force and the day's visits change only when the day does.
+  // The first row of `day` for this member (the caller's row `at`): the version in force, the
+  // member's periods and the day's visits change only when the day does.
   void new_day(std::int32_t day, std::size_t at) {
-    if (day < year_start_ || day >= next_year_start_) {
-      const std::int32_t year = year_of_day(day);
-      year_start_ = days_from_civil_wide(year, 1, 1);
-      next_year_start_ = days_from_civil_wide(year + 1, 1, 1);
-      state_ = MemberYear{};
-    }
     visits_.clear();
-    if (day < version_from_ || day >= version_until_) {
+    const bool version_changed = day < version_from_ || day >= version_until_;
+    if (version_changed) {
       version_ = version_for(policy_, day, at);
       const auto& vs = policy_.versions;
       version_from_ = vs[version_].effective_day;
       version_until_ = version_ + 1 < vs.size() ? vs[version_ + 1].effective_day
                                                 : std::numeric_limits<std::int32_t>::max();
     }
+    state_.enter(day, policy_.versions[version_], version_changed);
   }
 
   // One claim, the caller's row `at`, after the rows before it in processing order.
@@ -152,7 +148,7 @@ class RowRules {
                              row_of(at_), "service");
     }
     const Pool& pool = version.pools[static_cast<std::size_t>(rule.pool)];
-    PoolYear& pool_year = state_.pools[static_cast<std::size_t>(rule.pool)];
+    PoolState& pool_state = state_.pools[static_cast<std::size_t>(rule.pool)];
 
     bool from_prescriber = false;
     const std::size_t rate_level =
@@ -170,15 +166,15 @@ class RowRules {
                              "(one member, one day, one institution)",
                          row_of(at_), "institution_id");
       }
-      visit = &visits_.at(*claim.institution, rule.pool, pool_year.visits);
+      visit = &visits_.at(*claim.institution, rule.pool, pool_state.visits);
     }
 
     // 起付线
     Money deductible;
-    if (pool.mode == DeductibleMode::cumulative) {
+    if (pool.period != DeductiblePeriod::visit) {
       deductible = deductible_part(eligible, pool.threshold[status][deductible_level],
-                                   pool_year.deductible_paid);
-      pool_year.deductible_paid += deductible;
+                                   pool_state.deductible_paid);
+      pool_state.deductible_paid += deductible;
     } else {
       const LevelMoney& thresholds = visit->first_of_year ? pool.first_visit : pool.later_visit;
       deductible = deductible_part(eligible, thresholds[deductible_level], visit->deductible_paid);
@@ -194,13 +190,13 @@ class RowRules {
     if (visit != nullptr && pool.has_visit_cap)
       caps.limit(pool.visit_cap[cap_level], visit->fund_paid, rule_visit_cap);
     if (pool.has_annual_cap)
-      caps.limit(pool.annual_cap[tier][status], pool_year.fund_paid, rule_annual_cap);
+      caps.limit(pool.annual_cap[tier][status], pool_state.fund_paid, rule_annual_cap);
     if (version.has_overall_cap)
       caps.limit(version.overall_cap, state_.fund_paid, rule_overall_cap);
     const Money fund = caps.paid();
 
     if (visit != nullptr) visit->fund_paid += fund;
-    pool_year.fund_paid += fund;
+    pool_state.fund_paid += fund;
     state_.fund_paid += fund;
 
     // Built-in invariants (cheap, every row): never a silently wrong number.
@@ -211,7 +207,7 @@ class RowRules {
     // A paid row never takes a cap's running total past the cap (issue 6, item 5).
     if (fund > Money{} &&
         ((visit != nullptr && pool.has_visit_cap && visit->fund_paid > pool.visit_cap[cap_level]) ||
-         (pool.has_annual_cap && pool_year.fund_paid > pool.annual_cap[tier][status]) ||
+         (pool.has_annual_cap && pool_state.fund_paid > pool.annual_cap[tier][status]) ||
          (version.has_overall_cap && state_.fund_paid > version.overall_cap))) {
       throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_) +
                              ": a cap is exceeded");
@@ -230,12 +226,9 @@ class RowRules {
 
   const Policy& policy_;
   std::size_t at_ = 0;  // the caller's row of the claim being adjudicated
-  MemberYear state_{};
+  MemberState state_;
   DayVisits visits_;
   std::size_t version_ = 0;
-  // The current member-year as the days [year_start_, next_year_start_) (empty: the next day
-  // opens one). int64: 1 January after the last int32 day is past the int32 range.
-  std::int64_t year_start_ = 0, next_year_start_ = 0;
   // The days on which version_ is in force, [from, until): most days need no search.
   std::int32_t version_from_ = 0, version_until_ = 0;
 };

@@ -13,7 +13,7 @@ namespace yibao {
 // Whether a pool's rules group rows into visits (by institution_id): the one place that says
 // so, for the rules below and for the drivers, which skip reading institutions otherwise.
 inline bool needs_visits(const Pool& pool) {
-  return pool.mode == DeductibleMode::per_visit || pool.has_visit_cap;
+  return pool.period == DeductiblePeriod::visit || pool.has_visit_cap;
 }
 
 inline bool needs_visits(const Policy& policy) {
