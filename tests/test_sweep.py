@@ -87,6 +87,17 @@ def test_unsorted_claims_are_ordered_once_and_give_the_same_points(region: str) 
     pd.testing.assert_frame_equal(table, in_order)
 
 
+def test_more_points_than_one_pass_holds(claims: pd.DataFrame) -> None:
+    # 64 points a pass: 150 points take three, and each point is still its own.
+    caps = list(range(0, 3000, 20))
+    table = sweep(claims, "ili", {"pools.general.annual_cap": caps}, threads=2)
+    assert len(table) == len(caps)
+    for i in (0, 63, 64, 127, 128, 149):
+        alone = sweep(claims, "ili", {"pools.general.annual_cap": [caps[i]]}, threads=1)
+        pd.testing.assert_frame_equal(table.iloc[[i]].reset_index(drop=True), alone)
+    assert table["fund_paid"].is_monotonic_increasing
+
+
 def test_an_error_in_unsorted_claims_names_the_callers_row() -> None:
     claims = gen.order_preserving_shuffle(gen.random_claims("chongqing", n_rows=400, seed=4), 9)
     claims.index = [f"claim-{i}" for i in range(len(claims))]
