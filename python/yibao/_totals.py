@@ -13,7 +13,8 @@ sorted pass.
 >>> claims = synthetic(members=20, seed=1)[1]
 >>> ordered = in_processing_order(convert_once(claims, threads=1))
 >>> jining = load_policy("jining")
->>> low, high = totals(ordered, [jining.replace({"pools.general.annual_cap": c}) for c in (1, 9000)])
+>>> points = [jining.replace({"pools.general.annual_cap": cap}) for cap in (1, 9000)]
+>>> low, high = totals(ordered, points)
 >>> low["fund_paid"] <= high["fund_paid"]
 True
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +62,7 @@ def in_processing_order(converted: Converted) -> Ordered:
         return Ordered(a, converted.index, None, converted.threads)
     # A stable sort: rows of one member and day keep their input order, as the kernel's do.
     order = np.lexsort((a.day, a.member))
-    columns = {
+    columns: dict[str, Any] = {
         f.name: None if getattr(a, f.name) is None else getattr(a, f.name)[order]
         for f in dataclasses.fields(a)
     }

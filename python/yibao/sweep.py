@@ -1,10 +1,12 @@
 """``yibao.sweep``: fund cost and member burden as a curve of one or more parameters.
 
 "What would the fund pay if Jining's cap were 1500, 2000, ..., 4000?" is one call: the
-claims are validated and converted once (``yibao._many``), then each value (or each point
-of a grid of several parameters) is a :meth:`Policy.replace <yibao.Policy.replace>` and one
-run of the kernel on the converted columns, summed exactly in fen. A point of the sweep is
-therefore exactly what :func:`yibao.adjudicate` gives under ``policy.replace({path: value})``.
+claims are validated and converted once (``yibao._many``) and put in processing order once;
+each value (or each point of a grid of several parameters) is a :meth:`Policy.replace
+<yibao.Policy.replace>`, and the points go through the kernel's own row step together, up to
+64 in one pass over the rows, summed exactly in fen with no per-row output
+(``yibao._totals``). A point of the sweep is therefore exactly what :func:`yibao.adjudicate`
+gives under ``policy.replace({path: value})``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import pandas as pd
 
 from ._many import convert_once, exact_sum
 from ._money import Rounding, Unit, fen_to_money
-from .adjudicate import as_policy
 from ._totals import in_processing_order, totals
+from .adjudicate import as_policy
 from .policy import Policy
 
 if TYPE_CHECKING:  # pragma: no cover
