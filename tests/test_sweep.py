@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
+from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import yibao
 from yibao.datasets import synthetic
 from yibao.sweep import plot_sweep, sweep
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:  # the plain-Python reference and the table strategies live here
+    sys.path.insert(0, _HERE)
+
+import reference as ref  # noqa: E402
+import strategies as gen  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +51,83 @@ def test_each_point_is_adjudicate_under_the_replaced_policy(
         summary = flags.summary().iloc[0]
         assert row.members_at_cap == int(summary["members_at_cap"])
         assert row.members_at_visit_cap == int(summary["members_at_visit_cap"])
+
+
+def _point_of_adjudicate(claims: pd.DataFrame, policy: yibao.Policy) -> dict[str, object]:
+    out = _adjudicated(claims, policy)
+    summary = yibao.compare(claims, {"x": policy}).summary().iloc[0]
+    return {
+        "fund_paid": Decimal(int(out["fund_paid"].sum())) / 100,
+        "self_pay": Decimal(int(out["self_pay"].sum())) / 100,
+        "capped": Decimal(int(out["capped"].sum())) / 100,
+        "members_at_cap": int(summary["members_at_cap"]),
+        "members_at_visit_cap": int(summary["members_at_visit_cap"]),
+    }
+
+
+@pytest.mark.parametrize("region", ["ili", "chongqing"])
+def test_unsorted_claims_are_ordered_once_and_give_the_same_points(region: str) -> None:
+    # Rows in random order, with same-day rows of one visit: the sweep puts them in the
+    # kernel's processing order once; each point must still be adjudicate's.
+    claims = gen.random_claims(region, n_rows=1500, n_members=60, seed=3)
+    assert not claims["member_id"].is_monotonic_increasing
+    policy = yibao.load_policy(region)
+    caps = [0, 300, 1500, 100_000]
+    table = sweep(claims, policy, {"pools.general.annual_cap": caps}, threads=2)
+    for cap, row in zip(caps, table.to_dict("records"), strict=True):
+        expected = _point_of_adjudicate(claims, policy.replace({"pools.general.annual_cap": cap}))
+        assert {k: row[k] for k in expected} == expected, cap
+    assert table["members_at_cap"].iloc[0] > 0
+    in_order = sweep(
+        claims.sort_values(["member_id", "date"], kind="stable"),
+        policy,
+        {"pools.general.annual_cap": caps},
+        threads=1,
+    )
+    pd.testing.assert_frame_equal(table, in_order)
+
+
+def test_more_points_than_one_pass_holds(claims: pd.DataFrame) -> None:
+    # 64 points a pass: 150 points take three, and each point is still its own.
+    caps = list(range(0, 3000, 20))
+    table = sweep(claims, "ili", {"pools.general.annual_cap": caps}, threads=2)
+    assert len(table) == len(caps)
+    for i in (0, 63, 64, 127, 128, 149):
+        alone = sweep(claims, "ili", {"pools.general.annual_cap": [caps[i]]}, threads=1)
+        pd.testing.assert_frame_equal(table.iloc[[i]].reset_index(drop=True), alone)
+    assert table["fund_paid"].is_monotonic_increasing
+
+
+def test_an_error_in_unsorted_claims_names_the_callers_row() -> None:
+    claims = gen.order_preserving_shuffle(gen.random_claims("chongqing", n_rows=400, seed=4), 9)
+    claims.index = [f"claim-{i}" for i in range(len(claims))]
+    bad = claims.copy()
+    label = bad.index[len(bad) // 2]
+    bad.loc[label, "date"] = pd.Timestamp("2023-06-30")  # before Chongqing's text takes effect
+    with pytest.raises(yibao.NoVersionInForceError) as expected:
+        yibao.adjudicate(bad, "chongqing")
+    with pytest.raises(yibao.NoVersionInForceError) as got:
+        sweep(bad, "chongqing", {"pools.general.annual_cap": [100, 200]}, threads=2)
+    assert got.value.row == expected.value.row == label
+    assert got.value.position == len(bad) // 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    caps=st.lists(st.integers(0, 400_000).map(gen.cents), min_size=1, max_size=4),
+)
+def test_points_equal_the_plain_python_reference(data: st.DataObject, caps: list[Decimal]) -> None:
+    # Jining's general-outpatient cap is one number (济宁 通知 二(一)3): the reference model
+    # reads it from ref.JN_CAP, so each point is the reference under that cap, summed.
+    claims = data.draw(gen.claim_tables("jining"), label="claims")
+    table = sweep(claims, "jining", {"pools.general.annual_cap": caps}, threads=1)
+    for cap, row in zip(caps, table.to_dict("records"), strict=True):
+        with mock.patch.object(ref, "JN_CAP", cap):
+            expected = ref.adjudicate(claims, "jining")
+        assert row["fund_paid"] == sum(expected["fund_paid"], Decimal(0)), cap
+        assert row["self_pay"] == sum(expected["self_pay"], Decimal(0)), cap
+        assert row["capped"] == sum(expected["capped"], Decimal(0)), cap
 
 
 def test_a_grid_of_two_parameters(claims: pd.DataFrame) -> None:

@@ -10,6 +10,7 @@ void register_adjudicate(py::module_& m);
 void register_labels(py::module_& m);
 void register_accounts(py::module_& m);
 void register_buffers(py::module_& m);
+void register_totals(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "yibao's compiled core (private: use the yibao package).";
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
   register_labels(m);
   register_accounts(m);
   register_buffers(m);
+  register_totals(m);
 }

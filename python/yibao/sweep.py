@@ -1,10 +1,12 @@
 """``yibao.sweep``: fund cost and member burden as a curve of one or more parameters.
 
 "What would the fund pay if Jining's cap were 1500, 2000, ..., 4000?" is one call: the
-claims are validated and converted once (``yibao._many``), then each value (or each point
-of a grid of several parameters) is a :meth:`Policy.replace <yibao.Policy.replace>` and one
-run of the kernel on the converted columns, summed exactly in fen. A point of the sweep is
-therefore exactly what :func:`yibao.adjudicate` gives under ``policy.replace({path: value})``.
+claims are validated and converted once (``yibao._many``) and put in processing order once;
+each value (or each point of a grid of several parameters) is a :meth:`Policy.replace
+<yibao.Policy.replace>`, and the points go through the kernel's own row step together, up to
+64 in one pass over the rows, summed exactly in fen with no per-row output
+(``yibao._totals``). A point of the sweep is therefore exactly what :func:`yibao.adjudicate`
+gives under ``policy.replace({path: value})``.
 """
 
 from __future__ import annotations
@@ -17,16 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import _core
-from ._many import (
-    adjudicate_converted,
-    bounded_sum,
-    convert_once,
-    exact_sum,
-    members_with,
-    rows_flagged,
-)
+from ._many import convert_once, exact_sum
 from ._money import Rounding, Unit, fen_to_money
+from ._totals import in_processing_order, totals
 from .adjudicate import as_policy
 from .policy import Policy
 
@@ -35,9 +30,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["plot_sweep", "sweep"]
 
-_AT_CAP = int(_core.rule_annual_cap) | int(_core.rule_overall_cap)
-_AT_VISIT_CAP = int(_core.rule_visit_cap)
-_MONEY = ("eligible", "fund_paid", "self_pay", "capped")
+_MONEY = ("fund_paid", "self_pay", "capped")
+# Points adjudicated in one pass over the claims (each with its own kernel state): enough
+# that the claims are read once for many, few enough that a grid's policies are not all
+# built at once and a progress bar moves.
+_POINTS_PER_PASS = 64
 
 
 def _points(values: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -113,40 +110,43 @@ def sweep(
     pol = as_policy(policy)
     paths, points = _points(values)
     converted = convert_once(claims, members, rounding=rounding, unit=unit, threads=threads)
-    n_members = converted.n_members
-    sums: dict[str, list[int]] = {name: [] for name in _MONEY}
-    at_cap: list[int] = []
-    at_visit_cap: list[int] = []
-    eligible = exact_sum(converted.arrays.eligible)
-    for point in _progress(points, progress):
-        changed = pol.replace(
-            dict(zip(paths, point, strict=True)), effective=effective, source="sweep"
-        )
-        out = adjudicate_converted(converted, changed)
-        sums["eligible"].append(eligible)
-        for name in _MONEY[1:]:
-            sums[name].append(bounded_sum(converted, out[name]))
-        at_cap.append(members_with(converted, rows_flagged(out["rule"], _AT_CAP)))
-        at_visit_cap.append(members_with(converted, rows_flagged(out["rule"], _AT_VISIT_CAP)))
+    ordered = in_processing_order(converted)
+    sums: list[dict[str, int]] = []
+    for first in _progress(range(0, len(points), _POINTS_PER_PASS), len(points), progress):
+        policies = [
+            pol.replace(dict(zip(paths, point, strict=True)), effective=effective, source="sweep")
+            for point in points[first : first + _POINTS_PER_PASS]
+        ]
+        sums.extend(totals(ordered, policies))
     table = pd.DataFrame({path: [p[i] for p in points] for i, path in enumerate(paths)})
-    for name, fen in sums.items():
-        table[name] = fen_to_money(np.asarray(fen, dtype=np.int64))
+    n_members = converted.n_members
+    eligible = exact_sum(converted.arrays.eligible)
+    table["eligible"] = fen_to_money(np.full(len(points), eligible, dtype=object))
+    for name in _MONEY:
+        table[name] = fen_to_money(np.asarray([point[name] for point in sums], dtype=object))
     table["members"] = n_members
-    table["members_at_cap"] = np.asarray(at_cap, dtype=np.int64)
+    table["members_at_cap"] = np.asarray([p["members_at_cap"] for p in sums], dtype=np.int64)
     table["share_at_cap"] = table["members_at_cap"] / max(n_members, 1)
-    table["members_at_visit_cap"] = np.asarray(at_visit_cap, dtype=np.int64)
+    table["members_at_visit_cap"] = np.asarray(
+        [p["members_at_visit_cap"] for p in sums], dtype=np.int64
+    )
     table.attrs["parameters"] = paths
     return table
 
 
-def _progress(points: list[tuple[Any, ...]], show: bool) -> Iterable[tuple[Any, ...]]:
+def _progress(passes: range, n_points: int, show: bool) -> Iterable[int]:
+    """The first point of each pass, with a bar that moves by the points of each pass."""
     if not show:
-        return points
+        yield from passes
+        return
     try:
         from tqdm.auto import tqdm
     except ImportError as exc:
         raise ImportError("progress=True needs tqdm: pip install tqdm") from exc
-    return tqdm(points, desc="sweep", unit="point")  # type: ignore[no-any-return]
+    with tqdm(total=n_points, desc="sweep", unit="point") as bar:
+        for first in passes:
+            yield first
+            bar.update(min(passes.step, n_points - first))
 
 
 def plot_sweep(

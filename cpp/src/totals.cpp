@@ -1,0 +1,171 @@
+#include "yibao/totals.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <span>
+#include <vector>
+
+#include "adjudicator.hpp"
+#include "yibao/errors.hpp"
+#include "yibao/parallel.hpp"
+
+namespace yibao {
+namespace {
+
+using detail::Adjudicator;
+using detail::ClaimRow;
+using detail::RowResult;
+
+constexpr std::uint16_t at_cap_flags = rule_annual_cap | rule_overall_cap;
+constexpr std::uint16_t at_visit_cap_flags = rule_visit_cap;
+// Rule codes are version × rule_codes_per_version + flags: with a power of two, the flags
+// of several rows are the low bits of their codes OR-ed together.
+static_assert((rule_codes_per_version & (rule_codes_per_version - 1)) == 0);
+
+// The sums of one policy over a thread's rows, and the flags of the member being summed.
+struct Sums {
+  [[gnu::always_inline]] void add(const RowResult& r) {
+    totals.deductible += r.deductible.fen();
+    totals.fund_paid += r.fund_paid.fen();
+    totals.self_pay += r.self_pay.fen();
+    totals.capped += r.capped.fen();
+    member_flags |= r.rule;
+  }
+
+  // The member's last row is in: count the member at the caps its rows met.
+  void close_member() {
+    const auto flags = static_cast<std::uint16_t>(member_flags % rule_codes_per_version);
+    totals.members_at_cap += (flags & at_cap_flags) != 0 ? 1 : 0;
+    totals.members_at_visit_cap += (flags & at_visit_cap_flags) != 0 ? 1 : 0;
+    member_flags = 0;
+  }
+
+  Totals totals;
+  std::uint16_t member_flags = 0;
+};
+
+// Rows [begin, end) of `claims` (whole members, in processing order) under every live policy,
+// into `sums`. Row by row, every policy in turn: their branches mostly go the same way on one
+// row, so the later policies' are predicted from the first's, and the row is read once. A
+// policy that fails is recorded in `failed`, dropped, and the others go on.
+void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claims,
+              std::size_t begin, std::size_t end, std::vector<char>& live, std::vector<Sums>& sums,
+              std::vector<std::exception_ptr>& failed) {
+  static const AdjudicationColumns no_columns{};
+  const std::size_t n = policies.size();
+  std::vector<Adjudicator> kernels;
+  kernels.reserve(n);
+  for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
+  std::size_t row = begin, p = 0;
+  for (bool done = false; !done;) {
+    try {
+      for (; row < end; ++row, p = 0) {
+        const ClaimRow claim = detail::claim_at(claims, row);
+        if (p == 0 && row > begin && claim.member != claims.member[row - 1]) {
+          for (Sums& s : sums) s.close_member();
+        }
+        for (; p < n; ++p) {
+          if (live[p] == 0) continue;
+          Sums& into = sums[p];
+          kernels[p].fold(claim, row, [&into](const RowResult& r) { into.add(r); });
+        }
+      }
+      done = true;
+    } catch (...) {
+      failed[p] = std::current_exception();
+      live[p] = 0;
+      ++p;
+    }
+  }
+  if (end > begin) {
+    for (Sums& s : sums) s.close_member();
+  }
+}
+
+void check_sizes(const ClaimColumns& claims) {
+  const std::size_t n = claims.size();
+  const bool ok =
+      claims.day.size() == n && claims.level.size() == n && claims.eligible.size() == n &&
+      claims.status.size() == n && claims.service.size() == n && claims.prescriber.size() == n &&
+      claims.tier.size() == n && (claims.institution.empty() || claims.institution.size() == n);
+  if (!ok) throw InputError("claim columns differ in length", no_row, "");
+}
+
+// Boundaries [0, ..., n] of at most `threads` chunks of whole members, checking on the way
+// that the rows are in processing order (InputError naming `member` otherwise). One plain
+// read of two columns: a small fraction of one pass of the row step.
+std::vector<std::size_t> member_chunks_in_order(const ClaimColumns& claims, std::size_t threads) {
+  const auto& member = claims.member;
+  const auto& day = claims.day;
+  const std::size_t n = claims.size();
+  std::vector<std::size_t> bounds{0};
+  std::size_t next_cut = 1;  // the next thread's share starts at or after row n * k / threads
+  for (std::size_t row = 1; row < n; ++row) {
+    if (member[row] < member[row - 1] ||
+        (member[row] == member[row - 1] && day[row] < day[row - 1])) {
+      throw InputError("totals need the claims in processing order (by member, then day)",
+                       detail::row_of(row), "member");
+    }
+    if (next_cut < threads && row >= n * next_cut / threads && member[row] != member[row - 1]) {
+      bounds.push_back(row);
+      while (next_cut < threads && row >= n * next_cut / threads) ++next_cut;
+    }
+  }
+  bounds.push_back(n);
+  return bounds;
+}
+
+}  // namespace
+
+Totals& Totals::operator+=(const Totals& other) {
+  deductible += other.deductible;
+  fund_paid += other.fund_paid;
+  self_pay += other.self_pay;
+  capped += other.capped;
+  members_at_cap += other.members_at_cap;
+  members_at_visit_cap += other.members_at_visit_cap;
+  return *this;
+}
+
+std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimColumns& claims,
+                           std::size_t threads) {
+  threads = std::clamp<std::size_t>(threads, 1, max_threads);
+  check_sizes(claims);
+  const std::size_t n_policies = policies.size();
+  // A policy's own error comes first, as adjudicate validates before it reads a row.
+  std::vector<std::exception_ptr> invalid(n_policies);
+  for (std::size_t p = 0; p < n_policies; ++p) {
+    try {
+      validate(*policies[p]);
+    } catch (...) {
+      invalid[p] = std::current_exception();
+    }
+  }
+  // Chunks of whole members on threads; in each, every policy has its own kernel state and
+  // sums. A policy that fails stops there (in that chunk) and the others go on, so that the
+  // error raised does not depend on the thread count.
+  const std::vector<std::size_t> bounds = member_chunks_in_order(claims, threads);
+  const std::size_t n_chunks = bounds.size() - 1;
+  std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
+  std::vector<std::vector<std::exception_ptr>> failed(n_chunks,
+                                                      std::vector<std::exception_ptr>(n_policies));
+  run_tasks(n_chunks, [&](std::size_t k) {
+    std::vector<char> live(n_policies);
+    for (std::size_t p = 0; p < n_policies; ++p) live[p] = invalid[p] ? 0 : 1;
+    sum_rows(policies, claims, bounds[k], bounds[k + 1], live, sums[k], failed[k]);
+  });
+  // The first policy that fails raises; within it, the first chunk (processing order).
+  for (std::size_t p = 0; p < n_policies; ++p) {
+    if (invalid[p]) std::rethrow_exception(invalid[p]);
+    for (std::size_t k = 0; k < n_chunks; ++k) {
+      if (failed[k][p]) std::rethrow_exception(failed[k][p]);
+    }
+  }
+  std::vector<Totals> out(n_policies);
+  for (std::size_t k = 0; k < n_chunks; ++k) {
+    for (std::size_t p = 0; p < n_policies; ++p) out[p] += sums[k][p].totals;
+  }
+  return out;
+}
+
+}  // namespace yibao
