@@ -1,6 +1,6 @@
 // The kernel's per-member state machine (internal to the core): one pass over claim rows in
-// processing order, shared by yibao::adjudicate (converted columns, adjudicate.cpp) and
-// yibao::adjudicate_frame (a frame's own columns, converted block by block, adjudicate_frame.cpp).
+// processing order, driven by yibao::adjudicate_frame (adjudicate_frame.cpp): sorted rows
+// block by block as they are converted (run_block), unsorted rows once placed (run_placed).
 #pragma once
 
 #include <algorithm>
@@ -36,7 +36,8 @@ struct MemberYear {
   Money fund_paid;  // over every pool: ytd_fund_paid and the overall cap
 };
 
-// Thrown by a pass over rows assumed sorted at the first row that is not; caught by adjudicate.
+// Thrown by a pass over rows assumed sorted at the first row that is not; caught by
+// adjudicate_frame, which then places the rows.
 struct NotInOrder {};
 
 inline std::int64_t row_of(std::size_t position) {
@@ -91,17 +92,6 @@ class Adjudicator {
  public:
   Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
       : policy_(policy), claims_(claims), out_(out) {}
-
-  // Rows [begin, end) of the caller's input, assumed in processing order (sorted by member
-  // and day; NotInOrder at the first row that is not), whole members only.
-  void run(std::size_t begin, std::size_t end) {
-    const auto& m = claims_.member;
-    const auto& d = claims_.day;
-    if (begin > 0 && begin < end &&
-        (m[begin] < m[begin - 1] || (m[begin] == m[begin - 1] && d[begin] < d[begin - 1])))
-      throw NotInOrder{};
-    pass(begin, end, 0);
-  }
 
   // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
   // rows taken by day (ties in input order), read from their records, and each row's results
@@ -386,11 +376,5 @@ class Adjudicator {
   // The days on which version_ is in force, [from, until): most rows need no search.
   std::int32_t version_from_ = 0, version_until_ = 0;
 };
-
-// Adjudicates placed rows (placement.hpp) into `out`, on `threads` threads.
-// `institution` is the caller's column (empty if none).
-void adjudicate_placed(const Policy& policy, MemberPlacement& placed,
-                       std::span<const std::int64_t> institution, const AdjudicationColumns& out,
-                       std::size_t threads);
 
 }  // namespace yibao::detail
