@@ -49,23 +49,25 @@ TEST(Labels, MapsArrowStringsToCodes) {
   const std::vector<std::int32_t> offsets{0, 7, 17, 23, 23};
   const std::vector<std::uint8_t> validity{0b0111};  // row 3 is null
   const yibao::LabelTable table{{"in_service", "retired", "退休"}, {0, 1, 1}};
+  const yibao::LabelMatcher matcher(table);
+  using Chunks = std::vector<yibao::StringChunk<std::int32_t>>;
   std::vector<std::int8_t> out(3);
-  yibao::label_codes<std::int32_t>(std::span(offsets).first(4), data, validity, 0, table, out, 0,
-                                   "status");
+  yibao::label_codes<std::int32_t>(Chunks{{std::span(offsets).first(4), data, validity, 0}},
+                                   matcher, out, "status");
   EXPECT_EQ(out, (std::vector<std::int8_t>{1, 0, 1}));
   std::vector<std::int8_t> four(4);
   try {
-    yibao::label_codes<std::int32_t>(offsets, data, validity, 0, table, four, 10, "status");
+    yibao::label_codes<std::int32_t>(Chunks{{offsets, data, validity, 0}}, matcher, four, "status");
     FAIL();
   } catch (const yibao::InputError& e) {
-    EXPECT_EQ(e.row(), 13);
+    EXPECT_EQ(e.row(), 3);
     EXPECT_EQ(e.column(), "status");
   }
   const std::vector<std::int32_t> unknown_offsets{0, 3};
   std::vector<std::int8_t> one(1);
-  EXPECT_THROW(
-      yibao::label_codes<std::int32_t>(unknown_offsets, data, {}, 0, table, one, 0, "status"),
-      yibao::InputError);
+  EXPECT_THROW(yibao::label_codes<std::int32_t>(Chunks{{unknown_offsets, data, {}, 0}}, matcher,
+                                                one, "status"),
+               yibao::InputError);
 }
 
 // Rows counted over chunks, on any number of threads; labels longer than 16 bytes and
@@ -89,7 +91,7 @@ TEST(Labels, ChunksThreadsAndLongLabels) {
       {std::span(offsets).subspan(cut), data, {}, 0}};
   for (std::size_t threads : {1, 2, 7}) {
     std::vector<std::int8_t> out(expected.size());
-    yibao::label_codes<std::int64_t>(chunks, table, out, "tier", threads);
+    yibao::label_codes<std::int64_t>(chunks, yibao::LabelMatcher(table), out, "tier", threads);
     EXPECT_EQ(out, expected);
   }
   // The first unknown value is the one reported, whatever the thread count.
@@ -102,7 +104,8 @@ TEST(Labels, ChunksThreadsAndLongLabels) {
   for (std::size_t threads : {1, 2, 7}) {
     std::vector<std::int8_t> out(expected.size());
     try {
-      yibao::label_codes<std::int64_t>(bad_chunks, table, out, "tier", threads);
+      yibao::label_codes<std::int64_t>(bad_chunks, yibao::LabelMatcher(table), out, "tier",
+                                       threads);
       FAIL();
     } catch (const yibao::InputError& e) {
       EXPECT_EQ(e.row(), 70000);

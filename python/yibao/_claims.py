@@ -124,31 +124,10 @@ def arrow_string_chunks(series: pd.Series) -> tuple[list[tuple[Any, ...]], bool]
     return chunks, large
 
 
-def _arrow_label_codes(
-    series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
-) -> np.ndarray | None:
-    """Fast path: Arrow-backed strings matched in place by the core; None if not applicable
-    or if any value needs the careful path (which also words the error)."""
-    found = arrow_string_chunks(series)
-    if found is None:
-        return None
-    chunks, large = found
-    try:
-        codes: np.ndarray = _core.label_codes(
-            chunks, large, _core.LabelTable(list(table), list(table.values())), column, threads
-        )
-    except InputError:
-        return None
-    return codes
-
-
 def _codes(
     series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
 ) -> np.ndarray:
     """Map a label column through ``table`` via its distinct values (no per-row Python)."""
-    fast = _arrow_label_codes(series, column, table, threads)
-    if fast is not None:
-        return fast
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if (codes < 0).any():
         pos = int(np.flatnonzero(codes < 0)[0])
