@@ -44,6 +44,28 @@ def test_converted_once_equals_adjudicate() -> None:
         rows_flagged(out["rule"], yibao._schema.RULE_CODES_PER_VERSION)
 
 
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense_ids", "sparse_ids"])
+def test_converted_once_unsorted_equals_adjudicate(sparse: bool) -> None:
+    # Unsorted rows are placed by member (sparse ids numbered first) and per-visit rules read
+    # the converted institution codes there too.
+    _, claims = synthetic(members=60, seed=3)
+    claims = claims.iloc[::-1]
+    if sparse:
+        claims = claims.assign(member_id=claims["member_id"] * 1_000_003 + 10**12)
+    out = adjudicate_converted(convert_once(claims, threads=2), yibao.load_policy("ili"))
+    expected = yibao.adjudicate(claims, "ili", money="fen", threads=2)
+    for name in ("deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid"):
+        np.testing.assert_array_equal(out[name], expected[name].to_numpy(), err_msg=name)
+
+
+def test_converted_once_words_bad_values() -> None:
+    _, claims = synthetic(members=20, seed=4)
+    claims = claims.astype({"level": "int64"})
+    claims.loc[claims.index[5], "level"] = 9
+    with pytest.raises(yibao.InputError, match=r"level is not an integer 0\.\.3 \(value 9\)"):
+        convert_once(claims)
+
+
 def test_rows_of_a_year_keep_their_labels() -> None:
     claims = synthetic(members=30, seed=3, year=2024)[1]
     two_years = pd.concat([claims, synthetic(members=30, seed=3, year=2025)[1]])

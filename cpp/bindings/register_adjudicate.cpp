@@ -1,4 +1,5 @@
-// yibao._core.adjudicate and adjudicate_frame: numpy/Arrow columns in, numpy columns out.
+// yibao._core.adjudicate_frame (the one route), convert_frame (the same readers, whole
+// columns out) and adjudicate (columns converted already): numpy/Arrow columns in, numpy out.
 // Arrays arrive with the exact dtypes (the Python layer negotiates them); the kernel then runs
 // without the GIL, which is safe because it reads only these buffers, kept alive by the
 // arguments, and writes only the freshly allocated outputs.
@@ -141,6 +142,28 @@ class FrameArgs {
     return out;
   }
 
+  // The frame as the Python layer describes it, its arrays kept alive by the arguments.
+  yibao::FrameColumns frame(const Column<std::int64_t>& member, const py::tuple& date,
+                            const py::object& level, const py::tuple& eligible,
+                            const py::object& status, const py::object& service,
+                            const py::object& tier, const py::object& prescriber,
+                            const std::optional<Column<std::int64_t>>& institution,
+                            const std::optional<yibao::Rounding>& rounding, std::int64_t max_fen) {
+    rounding_ = rounding;
+    return {in(member),
+            FrameArgs::date(date),
+            this->level(level),
+            FrameArgs::amounts(eligible),
+            labels(status),
+            labels(service),
+            labels(tier),
+            this->level(prescriber),
+            optional_in(institution),
+            rounding_ ? &*rounding_ : nullptr,
+            max_fen,
+            nullptr};
+  }
+
   yibao::LabelColumn labels(const py::object& spec) {
     yibao::LabelColumn out;
     if (spec.is_none()) return out;
@@ -164,6 +187,7 @@ class FrameArgs {
   // The chunks' typed views, alive for the call (std::deque: no moves as it grows).
   std::deque<yibao::bindings::StringChunks<std::int64_t>> large_;
   std::deque<yibao::bindings::StringChunks<std::int32_t>> small_;
+  std::optional<yibao::Rounding> rounding_;
 };
 
 }  // namespace
@@ -204,34 +228,64 @@ void register_adjudicate(py::module_& m) {
          const py::object& service, const py::object& tier, const py::object& prescriber,
          const std::optional<Column<std::int64_t>>& institution,
          std::optional<yibao::Rounding> rounding, std::int64_t max_fen,
-         const yibao::FrameLabels& labels, std::size_t threads,
-         yibao::MoneyColumn::Layout layout) -> py::object {
+         const yibao::FrameLabels& labels, std::size_t threads, yibao::MoneyColumn::Layout layout) {
         FrameArgs args;
-        const yibao::FrameColumns frame{in(member),
-                                        FrameArgs::date(date),
-                                        args.level(level),
-                                        FrameArgs::amounts(eligible),
-                                        args.labels(status),
-                                        args.labels(service),
-                                        args.labels(tier),
-                                        args.level(prescriber),
-                                        optional_in(institution),
-                                        rounding ? &*rounding : nullptr,
-                                        max_fen};
+        const yibao::FrameColumns frame =
+            args.frame(member, date, level, eligible, status, service, tier, prescriber,
+                       institution, rounding, max_fen);
         Results results(static_cast<std::size_t>(member.size()), layout);
         const yibao::AdjudicationColumns columns = results.columns();
-        bool done = false;
         {
           py::gil_scoped_release release;
-          done = yibao::adjudicate_frame(policy, frame, labels, columns, threads);
+          yibao::adjudicate_frame(policy, frame, labels, columns, threads);
         }
-        if (!done) return py::none();
         return results.dict();
       },
       py::arg("policy"), py::arg("member"), py::arg("date"), py::arg("level"), py::arg("eligible"),
       py::arg("status"), py::arg("service"), py::arg("tier"), py::arg("prescriber"),
       py::arg("institution"), py::arg("rounding"), py::arg("max_fen"), py::arg("labels"),
       py::arg("threads") = 1, py::arg("layout") = yibao::MoneyColumn::Layout::decimal128);
+
+  m.def(
+      "convert_frame",
+      [](const Column<std::int64_t>& member, const py::tuple& date, const py::object& level,
+         const py::tuple& eligible, const py::object& status, const py::object& service,
+         const py::object& tier, const py::object& prescriber,
+         const std::optional<Column<std::int64_t>>& institution,
+         std::optional<yibao::Rounding> rounding, std::int64_t max_fen,
+         const yibao::FrameLabels& labels, std::size_t threads) {
+        FrameArgs args;
+        const yibao::FrameColumns frame =
+            args.frame(member, date, level, eligible, status, service, tier, prescriber,
+                       institution, rounding, max_fen);
+        const auto n = static_cast<std::size_t>(member.size());
+        auto day = yibao::bindings::new_column<std::int32_t>(n);
+        auto fen = yibao::bindings::new_column<std::int64_t>(n);
+        std::array<Column<std::int8_t>, 5> codes{yibao::bindings::new_column<std::int8_t>(n),
+                                                 yibao::bindings::new_column<std::int8_t>(n),
+                                                 yibao::bindings::new_column<std::int8_t>(n),
+                                                 yibao::bindings::new_column<std::int8_t>(n),
+                                                 yibao::bindings::new_column<std::int8_t>(n)};
+        const yibao::ConvertedColumns converted{out(day),      out(fen),      out(codes[0]),
+                                                out(codes[1]), out(codes[2]), out(codes[3]),
+                                                out(codes[4])};
+        {
+          py::gil_scoped_release release;
+          yibao::convert_frame(frame, labels, converted, threads);
+        }
+        py::dict d;
+        d["day"] = day;
+        d["eligible"] = fen;
+        d["level"] = codes[0];
+        d["status"] = codes[1];
+        d["service"] = codes[2];
+        d["prescriber"] = codes[3];
+        d["tier"] = codes[4];
+        return d;
+      },
+      py::arg("member"), py::arg("date"), py::arg("level"), py::arg("eligible"), py::arg("status"),
+      py::arg("service"), py::arg("tier"), py::arg("prescriber"), py::arg("institution"),
+      py::arg("rounding"), py::arg("max_fen"), py::arg("labels"), py::arg("threads") = 1);
 
   m.def("fen_from_decimal_objects", &yibao::bindings::fen_from_decimal_objects, py::arg("values"),
         py::arg("decimal_type"));

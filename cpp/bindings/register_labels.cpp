@@ -21,17 +21,6 @@ namespace {
 using yibao::bindings::Column;
 using yibao::bindings::in;
 
-template <class Offset>
-Column<std::int8_t> codes(const py::list& chunks, const yibao::LabelTable& table,
-                          const std::string& column, std::size_t threads) {
-  const yibao::bindings::StringChunks<Offset> strings(chunks);
-  auto out = yibao::bindings::new_column<std::int8_t>(strings.rows());
-  const std::span<std::int8_t> dst(out.mutable_data(), strings.rows());
-  py::gil_scoped_release release;
-  yibao::label_codes<Offset>(strings.spans(), table, dst, column, threads);
-  return out;
-}
-
 template <class Out>
 Column<Out> recode(const Column<std::uint16_t>& codes, const Column<Out>& table,
                    std::size_t threads) {
@@ -52,15 +41,6 @@ void register_labels(py::module_& m) {
              return yibao::LabelTable{std::move(labels), std::move(codes)};
            }),
            py::arg("labels"), py::arg("codes"));
-  m.def(
-      "label_codes",
-      [](const py::list& chunks, bool large, const yibao::LabelTable& table,
-         const std::string& column, std::size_t threads) {
-        return large ? codes<std::int64_t>(chunks, table, column, threads)
-                     : codes<std::int32_t>(chunks, table, column, threads);
-      },
-      py::arg("chunks"), py::arg("large"), py::arg("table"), py::arg("column"),
-      py::arg("threads") = 1);
   m.def(
       "codes_present",
       [](const Column<std::uint16_t>& codes, std::size_t n_codes, std::size_t threads) {

@@ -105,22 +105,4 @@ void register_money(py::module_& m) {
         return yibao::first_descending(src, threads);
       },
       py::arg("values"), py::arg("threads") = 1);
-
-  m.def(
-      "levels_from_int8",
-      [](const Column<std::int8_t>& in, const std::optional<Column<bool>>& missing,
-         bool allow_missing, const std::string& column, std::size_t threads) {
-        auto out = new_column<std::int8_t>(static_cast<std::size_t>(in.size()));
-        auto src = yibao::bindings::in(in);
-        const auto mask = missing ? std::span<const std::uint8_t>(
-                                        reinterpret_cast<const std::uint8_t*>(missing->data()),
-                                        static_cast<std::size_t>(missing->size()))
-                                  : std::span<const std::uint8_t>{};
-        auto dst = yibao::bindings::out(out);
-        py::gil_scoped_release release;
-        yibao::levels_from_int8(src, mask, allow_missing, dst, column, threads);
-        return out;
-      },
-      py::arg("values"), py::arg("missing"), py::arg("allow_missing"), py::arg("column"),
-      py::arg("threads") = 1);
 }

@@ -2,13 +2,18 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "adjudicator.hpp"
 #include "placement.hpp"
 #include "readers.hpp"
+#include "rules/visits.hpp"
+#include "yibao/adjudicate.hpp"
 #include "yibao/convert.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
@@ -32,8 +37,12 @@ constexpr std::size_t block_rows = 16384;
 constexpr std::size_t probe_rows = 64;
 constexpr auto pharmacy = static_cast<std::int8_t>(Service::pharmacy);  // needs a prescriber
 
-// A row that the general path must handle (it raises the error).
-struct GiveUp {};
+// A block holds a bad value: the pass stops, and FrameConverter::throw_first_bad() names
+// the frame's first bad row (a second scan, only on this rare path).
+struct BadValue {};
+const char* const pharmacy_needs_prescriber =
+    "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
+    "institution's level";
 
 // The rows [first, last) of a chunked string column, as views into its buffers.
 template <class Offset>
@@ -74,17 +83,33 @@ class LabelReader {
   [[nodiscard]] const ChunkedStrings<std::int64_t>& large() const { return large_; }
 
   // Rows [first, last) into `out`: in place from Arrow buffers, or through the codes.
+  // BadValue at a missing or unknown label.
   void read(std::size_t first, std::size_t last, std::span<std::int8_t> out) const {
-    if (large_.rows() > 0) {
-      label_codes<std::int64_t>(large_.slice(first, last), matcher_, out, name_);
-    } else if (small_.rows() > 0) {
-      label_codes<std::int32_t>(small_.slice(first, last), matcher_, out, name_);
-    } else if (column_.present()) {
-      if (detail::read_codes(column_, first, last - first, out.data())) throw GiveUp{};
-    } else {
-      std::fill(out.begin(), out.end(), std::int8_t{0});  // the column's default
+    try {
+      if (large_.rows() > 0) {
+        label_codes<std::int64_t>(large_.slice(first, last), matcher_, out, name_);
+      } else if (small_.rows() > 0) {
+        label_codes<std::int32_t>(small_.slice(first, last), matcher_, out, name_);
+      } else if (column_.present()) {
+        if (detail::read_codes(column_, first, last - first, out.data())) throw BadValue{};
+      } else {
+        std::fill(out.begin(), out.end(), std::int8_t{0});  // the column's default
+      }
+    } catch (const Error&) {
+      throw BadValue{};
     }
   }
+
+  // Whether rows [first, last) hold a bad label (read into `out`).
+  bool bad(std::size_t first, std::size_t last, std::span<std::int8_t> out) const {
+    try {
+      read(first, last, out.first(last - first));
+    } catch (const BadValue&) {
+      return true;
+    }
+    return false;
+  }
+  [[nodiscard]] const std::string& name() const { return name_; }
 
  private:
   const LabelColumn& column_;
@@ -92,13 +117,6 @@ class LabelReader {
   ChunkedStrings<std::int64_t> large_;
   ChunkedStrings<std::int32_t> small_;
   std::string name_;
-};
-
-// Where a thread's block of converted rows goes.
-struct Converted {
-  std::span<std::int32_t> day;
-  std::span<std::int64_t> fen;
-  std::span<std::int8_t> level, status, service, prescriber, tier;
 };
 
 // Converted columns of n rows, in memory from the buffer cache: fresh pages for a thread's
@@ -115,13 +133,13 @@ class ConvertedMemory {
                 codes.subspan(3 * n, n),
                 codes.subspan(4 * n, n)};
   }
-  [[nodiscard]] const Converted& columns() const { return columns_; }
+  [[nodiscard]] const ConvertedColumns& columns() const { return columns_; }
 
  private:
   Scratch<std::int32_t> day_;
   Scratch<std::int64_t> fen_;
   Scratch<std::int8_t> codes_;  // level, status, service, prescriber, tier
-  Converted columns_;
+  ConvertedColumns columns_;
 };
 
 template <class T>
@@ -141,8 +159,152 @@ class FrameConverter {
                !frame.eligible.yuan.empty() && holds<std::int8_t>(frame.level.values) &&
                frame.level.missing.empty() && holds<std::int8_t>(frame.prescriber.values)) {}
 
-  // Rows [first, last) of the frame converted into `block`, as the kernel's columns.
-  ClaimColumns convert(std::size_t first, std::size_t last, const Converted& block) const {
+  // Rows [first, last) of the frame converted into `block`, as the kernel's columns;
+  // BadValue if one of them holds a bad value.
+  ClaimColumns convert(std::size_t first, std::size_t last, const ConvertedColumns& block) const {
+    const std::size_t n = last - first;
+    if (frame_.converted != nullptr) {
+      ClaimColumns rows = frame_.converted->rows(first, n);
+      rows.member = frame_.member.subspan(first, n);
+      return rows;
+    }
+    try {
+      return read(first, last, block);
+    } catch (const Error&) {  // an amount that does not convert (e.g. needs rounding)
+      throw BadValue{};
+    }
+  }
+
+  // Whether row `row` (> 0) comes after row - 1 in processing order.
+  [[nodiscard]] bool follows(std::size_t row) const {
+    const auto m = frame_.member;
+    return m[row - 1] < m[row] || (m[row - 1] == m[row] && day_at(row - 1) <= day_at(row));
+  }
+
+  // Whether every row is in processing order (after throw_first_bad(): every date valid).
+  [[nodiscard]] bool in_order() const {
+    for (std::size_t row = 1; row < frame_.member.size(); ++row) {
+      if (!follows(row)) return false;
+    }
+    return true;
+  }
+
+  // Throws the error of the frame's first bad value: the first bad row of the first column
+  // that has one, in the schema's column order, as converting column by column would meet
+  // them; returns if no value is bad. A block at a time, branch-free, then row by row in
+  // the first bad block.
+  void throw_first_bad() const {
+    if (frame_.converted != nullptr) return;
+    const std::size_t n = frame_.member.size();
+    std::vector<std::int32_t> day(block_rows);
+    std::vector<std::int64_t> fen(block_rows);
+    std::vector<std::int8_t> codes(block_rows), service(block_rows), prescriber(block_rows);
+    first_bad(
+        n,
+        [&](std::size_t first, std::size_t m) {
+          return detail::read_days(frame_.date, first, m, day.data());
+        },
+        [&](std::size_t row) {
+          const bool missing =
+              frame_.date.ticks.empty()
+                  ? frame_.date.days[row] == missing_day
+                  : frame_.date.ticks[row] == std::numeric_limits<std::int64_t>::min();
+          throw InputError(missing ? "missing date" : "date out of range", row_of(row), "date");
+        });
+    check_levels(frame_.level, false, "level", codes);
+    first_bad(
+        n, [&](std::size_t first, std::size_t m) { return fen_bad(first, m, fen.data()); },
+        [&](std::size_t row) { throw_amount(row); });
+    for (const LabelReader* reader : {&status_, &service_}) {
+      first_bad(
+          n, [&](std::size_t first, std::size_t m) { return reader->bad(first, first + m, codes); },
+          [&](std::size_t row) {
+            throw InputError("not a label of the vocabulary", row_of(row), reader->name());
+          });
+    }
+    if (rows_of(frame_.prescriber.values) > 0) {
+      check_levels(frame_.prescriber, true, "prescriber_level", codes);
+    }
+    first_bad(
+        n,
+        [&](std::size_t first, std::size_t m) {
+          (void)service_.bad(first, first + m, service);
+          if (rows_of(frame_.prescriber.values) == 0) {
+            std::fill_n(prescriber.begin(), m, std::int8_t{-1});
+          } else {
+            (void)detail::read_levels(frame_.prescriber, true, first, m, prescriber.data());
+          }
+          bool bad = false;
+          for (std::size_t i = 0; i < m; ++i) bad |= (service[i] == pharmacy) & (prescriber[i] < 0);
+          return bad;
+        },
+        [&](std::size_t row) {
+          throw InputError(pharmacy_needs_prescriber, row_of(row), "prescriber_level");
+        });
+    first_bad(
+        n, [&](std::size_t first, std::size_t m) { return tier_.bad(first, first + m, codes); },
+        [&](std::size_t row) {
+          throw InputError("not a label of the vocabulary", row_of(row), "tier");
+        });
+  }
+
+ private:
+  static std::int64_t row_of(std::size_t row) { return static_cast<std::int64_t>(row); }
+
+  // Calls word(row) (which throws) at the first row of [0, n) for which bad(row, 1) holds,
+  // looking a block at a time first.
+  template <class Bad, class Word>
+  static void first_bad(std::size_t n, Bad bad, Word word) {
+    for (std::size_t first = 0; first < n; first += block_rows) {
+      const std::size_t m = std::min(n - first, block_rows);
+      if (!bad(first, m)) continue;
+      for (std::size_t row = first; row < first + m; ++row) {
+        if (bad(row, 1)) word(row);
+      }
+      throw std::logic_error("yibao: a bad block without a bad row");
+    }
+  }
+
+  void check_levels(const LevelColumn& column, bool allow_missing, const char* name,
+                    std::vector<std::int8_t>& out) const {
+    first_bad(
+        frame_.member.size(),
+        [&](std::size_t first, std::size_t m) {
+          return detail::read_levels(column, allow_missing, first, m, out.data());
+        },
+        [&](std::size_t row) {
+          // Bad even when missing values are allowed: a value outside 0..3; else a missing one.
+          const bool present = detail::read_levels(column, true, row, 1, out.data());
+          throw InputError(
+              present ? "level is not an integer 0..3" : "missing level; expected an integer 0..3",
+              row_of(row), name);
+        });
+  }
+
+  bool fen_bad(std::size_t first, std::size_t m, std::int64_t* out) const {
+    try {
+      return detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, m, out);
+    } catch (const Error&) {
+      return true;
+    }
+  }
+
+  [[noreturn]] void throw_amount(std::size_t row) const {
+    std::int64_t fen = 0;
+    try {
+      (void)detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, row, 1, &fen);
+    } catch (const OverflowError& e) {
+      throw OverflowError(e.what(), row_of(row), "eligible");
+    } catch (const Error& e) {
+      throw InputError(e.what(), row_of(row), "eligible");
+    }
+    if (fen < 0) throw InputError("eligible amount is negative", row_of(row), "eligible");
+    throw OverflowError(
+        "eligible amount does not fit decimal(18, 2), at most 16 integer digits of yuan",
+        row_of(row), "eligible");
+  }
+
+  ClaimColumns read(std::size_t first, std::size_t last, const ConvertedColumns& block) const {
     const std::size_t n = last - first;
     auto part = [n](auto v) { return v.first(n); };
     // The three label columns together where they can be (all large_string, one chunk each
@@ -173,27 +335,21 @@ class FrameConverter {
                                        : frame_.institution.subspan(first, n)};
   }
 
-  // Whether row `row` (> 0) comes after row - 1 in processing order.
-  [[nodiscard]] bool follows(std::size_t row) const {
-    const auto m = frame_.member;
-    return m[row - 1] < m[row] || (m[row - 1] == m[row] && day_at(row - 1) <= day_at(row));
-  }
-
- private:
   [[nodiscard]] std::int64_t day_at(std::size_t row) const {
+    if (frame_.converted != nullptr) return frame_.converted->day[row];
     const DateColumn& date = frame_.date;
     if (date.ticks.empty()) return date.days[row];
     const std::int64_t t = date.ticks[row];
-    if (t == std::numeric_limits<std::int64_t>::min()) throw GiveUp{};
+    if (t == std::numeric_limits<std::int64_t>::min()) throw BadValue{};
     return floor_divide(t, date.per_day);
   }
 
   // Dates, amounts, levels and prescriber levels of rows [first, first + n), after the label
   // codes, in one loop, for the usual layouts: datetime64[ns], float64, int8 levels.
-  // GiveUp at any value the general path must word: a missing date, an amount that does not
-  // convert or is out of range, a level outside 0..3, a pharmacy row without a prescriber.
+  // BadValue at a missing date, an amount that does not convert or is out of range, a level
+  // outside 0..3, a pharmacy row without a prescriber.
   template <bool with_prescriber>
-  void convert_numbers(std::size_t first, std::size_t n, const Converted& block) const {
+  void convert_numbers(std::size_t first, std::size_t n, const ConvertedColumns& block) const {
     // Plain pointers: stores through int8_t may alias anything.
     const std::int64_t* const time = frame_.date.ticks.data() + first;
     const double* const amount = frame_.eligible.yuan.data() + first;
@@ -230,11 +386,11 @@ class FrameConverter {
           (t == nat) | (cents < 0) | (cents > max_fen) | (static_cast<std::uint8_t>(level[i]) > 3) |
           (!absent & (static_cast<std::uint8_t>(by) > 3)) | ((service[i] == pharmacy) & (by < 0));
     }
-    if (bad) throw GiveUp{};
+    if (bad) throw BadValue{};
   }
 
   // The same for any other layouts: a reader per column, then the checks across columns.
-  void read_numbers(std::size_t first, std::size_t n, const Converted& block) const {
+  void read_numbers(std::size_t first, std::size_t n, const ConvertedColumns& block) const {
     bool bad = detail::read_days(frame_.date, first, n, block.day.data());
     bad |= detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, n,
                             block.fen.data());
@@ -247,11 +403,12 @@ class FrameConverter {
     }
     const std::int8_t* const service = block.service.data();
     for (std::size_t i = 0; i < n; ++i) bad |= (service[i] == pharmacy) & (prescribed[i] < 0);
-    if (bad) throw GiveUp{};
+    if (bad) throw BadValue{};
   }
 
   // How many of rows [first, first + n) label_codes_together() matched (0: none).
-  std::size_t labels_together(std::size_t first, std::size_t last, const Converted& block) const {
+  std::size_t labels_together(std::size_t first, std::size_t last,
+                              const ConvertedColumns& block) const {
     const std::array<const LabelReader*, 3> readers{&status_, &service_, &tier_};
     const std::size_t n = last - first;
     const std::array<std::span<std::int8_t>, 3> outs{block.status.first(n), block.service.first(n),
@@ -271,8 +428,20 @@ class FrameConverter {
   bool fused_;
 };
 
-bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
+bool outputs_ok(std::size_t n, const AdjudicationColumns& out) {
+  return out.deductible.size() == n && out.fund_paid.size() == n && out.self_pay.size() == n &&
+         out.capped.size() == n && out.ytd_fund_paid.size() == n && out.rule.size() == n;
+}
+
+bool inputs_ok(const FrameColumns& f) {
   const std::size_t n = f.member.size();
+  auto optional = [n](std::size_t m) { return m == 0 || m == n; };
+  if (f.converted != nullptr) {
+    const ClaimColumns& c = *f.converted;
+    return c.member.data() == f.member.data() && c.day.size() == n && c.level.size() == n &&
+           c.eligible.size() == n && c.status.size() == n && c.service.size() == n &&
+           c.prescriber.size() == n && c.tier.size() == n && optional(c.institution.size());
+  }
   auto chunk_rows = [](const auto& chunks) {
     std::size_t total = 0;
     for (const auto& c : chunks) total += c.rows();
@@ -282,7 +451,6 @@ bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
     const std::size_t rows = chunk_rows(c.large) + chunk_rows(c.small) + rows_of(c.codes);
     return rows == n || (!required && !c.present());
   };
-  auto optional = [n](std::size_t m) { return m == 0 || m == n; };
   const DateColumn& d = f.date;
   const AmountColumn& a = f.eligible;
   const std::size_t amounts = a.yuan.size() + a.decimal128.size() / 2 + a.units.size();
@@ -290,21 +458,41 @@ bool same_length(const FrameColumns& f, const AdjudicationColumns& out) {
          optional(f.level.missing.size()) && amounts == n && label_ok(f.status, true) &&
          label_ok(f.service, false) && label_ok(f.tier, false) &&
          optional(rows_of(f.prescriber.values)) && optional(f.prescriber.missing.size()) &&
-         optional(f.institution.size()) && out.deductible.size() == n &&
-         out.fund_paid.size() == n && out.self_pay.size() == n && out.capped.size() == n &&
-         out.ytd_fund_paid.size() == n && out.rule.size() == n;
+         optional(f.institution.size());
+}
+
+// Member codes 0.. in the ids' own order, for ids too sparse to count: the processing order,
+// and so the first error in it, stays that of the ids.
+std::vector<std::int64_t> dense_codes(std::span<const std::int64_t> member) {
+  std::vector<std::int64_t> ids(member.begin(), member.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::int64_t> codes(member.size());
+  for (std::size_t i = 0; i < member.size(); ++i) {
+    codes[i] = std::lower_bound(ids.begin(), ids.end(), member[i]) - ids.begin();
+  }
+  return codes;
 }
 
 // Unsorted rows: converted block by block (on threads) and each block placed in member order
 // at once (placement.hpp), so converted columns never leave the cache; then the kernel over
-// the placed rows. Only for dense member ids (a counting sort); other ids are left to the
-// general path, which factorizes them first.
-bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
-                           const FrameConverter& converter, const AdjudicationColumns& out,
+// the placed rows, chunks of whole members in processing order (the first error in that
+// order is the one raised, for any thread count).
+void place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
+                           const FrameLabels& labels, const AdjudicationColumns& out,
                            std::size_t threads) {
+  validate(policy);
+  auto placed = detail::MemberPlacement::for_dense_ids(frame.member, threads);
+  std::vector<std::int64_t> codes;
+  FrameColumns dense = frame;
+  if (!placed && !frame.member.empty()) {
+    codes = dense_codes(frame.member);
+    dense.member = codes;
+    placed = detail::MemberPlacement::for_dense_ids(dense.member, threads);
+  }
+  if (!placed) return;  // no rows
+  const FrameConverter converter(dense, labels);
   try {
-    const auto placed = detail::MemberPlacement::for_dense_ids(frame.member, threads);
-    if (!placed) return false;
     run_tasks(placed->parts(), [&](std::size_t k) {
       const std::size_t first = placed->part_begin(k), last = placed->part_begin(k + 1);
       const ConvertedMemory block(std::min(block_rows, last - first));
@@ -315,30 +503,34 @@ bool place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
       }
       placer.finish();
     });
-    placed->close();
-    detail::adjudicate_placed(policy, *placed, frame.institution, out, threads);
-  } catch (const GiveUp&) {
-    return false;
-  } catch (const Error&) {
-    return false;
+  } catch (const BadValue&) {
+    converter.throw_first_bad();
+    throw std::logic_error("yibao: a bad value that no reader names");
   }
-  return true;
+  placed->close();
+  const auto institution =
+      needs_visits(policy) ? frame.institution : std::span<const std::int64_t>{};
+  run_tasks(placed->chunks().size() - 1, [&](std::size_t k) {
+    Adjudicator(policy, ClaimColumns{}, out).run_placed(*placed, k, institution);
+  });
+  placed->put_back(out, threads);
 }
 
 }  // namespace
 
-bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
+void adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
                       const AdjudicationColumns& out, std::size_t threads) {
   threads = std::clamp<std::size_t>(threads, 1, max_threads);
-  if (!same_length(frame, out)) throw InputError("frame columns differ in length", no_row, "");
+  if (!inputs_ok(frame) || !outputs_ok(frame.member.size(), out))
+    throw InputError("frame columns differ in length", no_row, "");
   const FrameConverter converter(frame, labels);
-  const std::vector<std::size_t> bounds = member_chunks({}, frame.member, threads);
   try {
     validate(policy);
+    const std::vector<std::size_t> bounds = member_chunks(frame.member, threads);
     run_tasks(bounds.size() - 1, [&](std::size_t k) {
       const std::size_t begin = bounds[k], end = bounds[k + 1];
       // Rows out of order usually show it at once: checked here, before a block is converted
-      // that the pass would give up on at its second row (0.4 ms at 2 M rows, 12 alternations).
+      // that the pass would stop at its second row (0.4 ms at 2 M rows, 12 alternations).
       for (std::size_t row = std::max<std::size_t>(begin, 1);
            row < std::min(end, begin + probe_rows); ++row) {
         if (!converter.follows(row)) throw NotInOrder{};
@@ -350,14 +542,59 @@ bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const Fra
         adjudicator.run_block(converter.convert(first, last, block.columns()), first);
       }
     });
-  } catch (const NotInOrder&) {
-    return place_then_adjudicate(policy, frame, converter, out, threads);
-  } catch (const GiveUp&) {
-    return false;
+    return;
+  } catch (const NotInOrder&) {  // NOLINT(bugprone-empty-catch): placed below
+  } catch (const BadValue&) {
+    converter.throw_first_bad();
+    throw std::logic_error("yibao: a bad value that no reader names");
   } catch (const Error&) {
-    return false;
+    // Bad values come before the kernel's errors (as a column-by-column conversion would
+    // raise them); the kernel's error is the one to raise only if the rows are in order.
+    const std::exception_ptr error = std::current_exception();
+    converter.throw_first_bad();
+    if (converter.in_order()) std::rethrow_exception(error);
   }
-  return true;
+  place_then_adjudicate(policy, frame, labels, out, threads);
+}
+
+void convert_frame(const FrameColumns& frame, const FrameLabels& labels,
+                   const ConvertedColumns& out, std::size_t threads) {
+  const std::size_t n = frame.member.size();
+  const bool sizes = out.day.size() == n && out.fen.size() == n && out.level.size() == n &&
+                     out.status.size() == n && out.service.size() == n &&
+                     out.prescriber.size() == n && out.tier.size() == n;
+  if (!inputs_ok(frame) || !sizes) throw InputError("frame columns differ in length", no_row, "");
+  const FrameConverter converter(frame, labels);
+  try {
+    for_each_range(n, threads, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t first = begin; first < end; first += block_rows) {
+        const std::size_t m = std::min(end, first + block_rows) - first;
+        const ConvertedColumns block{
+            out.day.subspan(first, m),     out.fen.subspan(first, m),
+            out.level.subspan(first, m),   out.status.subspan(first, m),
+            out.service.subspan(first, m), out.prescriber.subspan(first, m),
+            out.tier.subspan(first, m)};
+        const ClaimColumns rows = converter.convert(first, first + m, block);
+        // (The fused readers pass int8 levels through in place: copied here.)
+        if (rows.level.data() != block.level.data())
+          std::copy(rows.level.begin(), rows.level.end(), block.level.begin());
+      }
+    });
+  } catch (const BadValue&) {
+    converter.throw_first_bad();
+    throw std::logic_error("yibao: a bad value that no reader names");
+  }
+}
+
+void adjudicate(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out,
+                std::size_t threads) {
+  FrameColumns frame;
+  frame.member = claims.member;
+  frame.institution = claims.institution;
+  frame.converted = &claims;
+  if (!inputs_ok(frame) || !outputs_ok(claims.size(), out))
+    throw InputError("claim and output columns differ in length", no_row, "");
+  adjudicate_frame(policy, frame, FrameLabels{}, out, threads);
 }
 
 }  // namespace yibao

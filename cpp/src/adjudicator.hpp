@@ -1,7 +1,6 @@
-// The kernel's drivers (internal to the core): they take claim rows in processing order, from
-// sorted columns (yibao::adjudicate, adjudicate.cpp), a frame's columns converted block by
-// block (yibao::adjudicate_frame, adjudicate_frame.cpp) or placed records (placement.hpp),
-// hand each to the rules (rules/row_rule.hpp) and store its results.
+// The kernel's drivers (internal to the core), used by yibao::adjudicate_frame
+// (adjudicate_frame.cpp): sorted rows block by block as they are converted (run_block),
+// unsorted rows once placed (run_placed); each row goes to the rules (rules/row_rule.hpp).
 #pragma once
 
 #include <algorithm>
@@ -22,7 +21,8 @@
 
 namespace yibao::detail {
 
-// Thrown by a pass over rows assumed sorted at the first row that is not; caught by adjudicate.
+// Thrown by a pass over rows assumed sorted at the first row that is not; caught by
+// adjudicate_frame, which then places the rows.
 struct NotInOrder {};
 
 using rules::ClaimRow;
@@ -46,17 +46,6 @@ class Adjudicator {
  public:
   Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
       : rules_(policy), claims_(claims), out_(out) {}
-
-  // Rows [begin, end) of the caller's input, assumed in processing order (sorted by member
-  // and day; NotInOrder at the first row that is not), whole members only.
-  void run(std::size_t begin, std::size_t end) {
-    const auto& m = claims_.member;
-    const auto& d = claims_.day;
-    if (begin > 0 && begin < end &&
-        (m[begin] < m[begin - 1] || (m[begin] == m[begin - 1] && d[begin] < d[begin - 1])))
-      throw NotInOrder{};
-    pass(begin, end, 0);
-  }
 
   // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
   // rows taken by day (ties in input order), read from their records, and each row's results
@@ -187,11 +176,5 @@ class Adjudicator {
   std::int32_t day_ = 0;
   bool day_open_ = false;
 };
-
-// Adjudicates placed rows (placement.hpp) into `out`, on `threads` threads.
-// `institution` is the caller's column (empty if none).
-void adjudicate_placed(const Policy& policy, MemberPlacement& placed,
-                       std::span<const std::int64_t> institution, const AdjudicationColumns& out,
-                       std::size_t threads);
 
 }  // namespace yibao::detail

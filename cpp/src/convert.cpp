@@ -143,41 +143,4 @@ std::int64_t first_descending(std::span<const std::int64_t> values, std::size_t 
   return at < 0 ? -1 : at + 1;
 }
 
-void levels_from_int8(std::span<const std::int8_t> values, std::span<const std::uint8_t> missing,
-                      bool allow_missing, std::span<std::int8_t> out, const std::string& column,
-                      std::size_t threads) {
-  if (!missing.empty() && missing.size() != values.size())
-    throw InputError("level mask and values differ in length", no_row, column);
-  if (out.size() != values.size()) throw InputError("levels: lengths differ", no_row, column);
-  // Plain pointers: stores through int8_t may alias anything, so the spans' fields would be
-  // reloaded on every row. Branch-free per block (which rows are missing is as good as random),
-  // then a second look at a block only to name its first bad row.
-  const std::int8_t* src = values.data();
-  const std::uint8_t* mask = missing.empty() ? nullptr : missing.data();
-  std::int8_t* dst = out.data();
-  auto bad_at = [=](std::size_t i) {
-    const bool absent = mask != nullptr && mask[i] != 0;
-    return absent ? !allow_missing : (src[i] < 0 || src[i] > 3);
-  };
-  for_each_range(values.size(), threads, [=, &column](std::size_t first, std::size_t last) {
-    constexpr std::size_t block = 4096;
-    for (std::size_t start = first; start < last; start += block) {
-      const std::size_t stop = std::min(last, start + block);
-      bool bad = false;
-      for (std::size_t i = start; i < stop; ++i) {
-        const bool absent = mask != nullptr && mask[i] != 0;
-        bad |= absent ? !allow_missing : ((src[i] < 0) | (src[i] > 3));
-        dst[i] = absent ? std::int8_t{-1} : src[i];
-      }
-      if (!bad) continue;
-      std::size_t i = start;
-      while (!bad_at(i)) ++i;
-      const auto row = static_cast<std::int64_t>(i);
-      if (mask != nullptr && mask[i] != 0)
-        throw InputError("missing level; expected an integer 0..3", row, column);
-      throw InputError("level is not an integer 0..3", row, column);
-    }
-  });
-}
-
 }  // namespace yibao

@@ -175,12 +175,6 @@ LabelMatcher::LabelMatcher(LabelMatcher&&) noexcept = default;
 LabelMatcher& LabelMatcher::operator=(LabelMatcher&&) noexcept = default;
 
 template <class Offset>
-void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& table,
-                 std::span<std::int8_t> out, const std::string& column, std::size_t threads) {
-  label_codes<Offset>(chunks, LabelMatcher(table), out, column, threads);
-}
-
-template <class Offset>
 void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& prepared,
                  std::span<std::int8_t> out, const std::string& column, std::size_t threads) {
   const Matcher& matcher = prepared.impl().matcher;
@@ -268,41 +262,11 @@ std::size_t label_codes_together(const std::array<LabelRows, 3>& columns) {
   return refused < 0 ? 0 : safe;
 }
 
-template <class Offset>
-void label_codes(std::span<const Offset> offsets, std::span<const char> data,
-                 std::span<const std::uint8_t> validity, std::int64_t bit_offset,
-                 const LabelTable& table, std::span<std::int8_t> out, std::int64_t row_base,
-                 const std::string& column, std::size_t threads) {
-  if (offsets.size() != out.size() + 1)
-    throw InputError("label column buffers do not match", no_row, column);
-  const StringChunk<Offset> chunk{offsets, data, validity, bit_offset};
-  try {
-    label_codes<Offset>(std::span(&chunk, 1), table, out, column, threads);
-  } catch (const InputError& e) {
-    if (e.row() == no_row) throw;
-    throw InputError(e.what(), e.row() + row_base, column);
-  }
-}
-
-template void label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
-                                        const LabelTable&, std::span<std::int8_t>,
-                                        const std::string&, std::size_t);
 template void label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
                                         const LabelMatcher&, std::span<std::int8_t>,
                                         const std::string&, std::size_t);
 template void label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
                                         const LabelMatcher&, std::span<std::int8_t>,
-                                        const std::string&, std::size_t);
-template void label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
-                                        const LabelTable&, std::span<std::int8_t>,
-                                        const std::string&, std::size_t);
-template void label_codes<std::int32_t>(std::span<const std::int32_t>, std::span<const char>,
-                                        std::span<const std::uint8_t>, std::int64_t,
-                                        const LabelTable&, std::span<std::int8_t>, std::int64_t,
-                                        const std::string&, std::size_t);
-template void label_codes<std::int64_t>(std::span<const std::int64_t>, std::span<const char>,
-                                        std::span<const std::uint8_t>, std::int64_t,
-                                        const LabelTable&, std::span<std::int8_t>, std::int64_t,
                                         const std::string&, std::size_t);
 
 std::vector<std::uint8_t> codes_present(std::span<const std::uint16_t> codes, std::size_t n_codes,

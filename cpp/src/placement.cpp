@@ -32,18 +32,6 @@ std::size_t checked_rows(std::size_t n) {
       "member_id changed while yibao read it (was the frame written to by another thread?)");
 }
 
-PackedClaim pack(const ClaimColumns& claims, std::size_t i, std::size_t row) {
-  return {claims.eligible[i],
-          static_cast<std::uint32_t>(row),
-          claims.day[i],
-          claims.level[i],
-          claims.status[i],
-          claims.service[i],
-          claims.prescriber[i],
-          claims.tier[i],
-          {}};
-}
-
 using IdRange = std::pair<std::int64_t, std::int64_t>;
 
 // Whether ids in `range` are dense enough for a counting sort: a range under 2n + 2.
@@ -184,36 +172,6 @@ void MemberPlacement::choose_partitions() {
   if (shift_ > 24) throw std::logic_error("MemberPlacement: partitions of over 2^24 members");
 }
 
-MemberPlacement::MemberPlacement(const ClaimColumns& claims, std::span<const std::int64_t> order,
-                                 std::size_t threads)
-    : n_(checked_rows(order.size())), records_(n_), results_(n_) {
-  const auto records = records_.span();
-  for_each_range(n_, threads, [&](std::size_t first, std::size_t last) {
-    for (std::size_t p = first; p < last; ++p) {
-      const auto row = static_cast<std::size_t>(order[p]);
-      records[p] = pack(claims, row, row);
-    }
-  });
-  for (std::size_t p = 0; p < n_; ++p) {
-    const std::int64_t id = claims.member[static_cast<std::size_t>(order[p])];
-    if (p == 0 || id != ids_.back()) {
-      if (p > 0) ends_.push_back(p);
-      ids_.push_back(id);
-    }
-  }
-  if (n_ > 0) ends_.push_back(n_);
-  in_member_order_ = true;
-  choose_partitions();
-  split_into_chunks(threads);
-  streamed_.assign((chunks_.size() - 1) * blocks(), 0);
-  for (std::size_t c = 0; c + 1 < chunks_.size(); ++c) {
-    const std::size_t last = chunks_[c + 1] == chunks_[c] ? 0 : member_end(chunks_[c + 1] - 1);
-    for (std::size_t p = member_begin(chunks_[c]); p < last; ++p)
-      ++streamed(0, c, static_cast<std::size_t>(order[p]) >> block_shift);
-  }
-  close();
-}
-
 void MemberPlacement::split_into_chunks(std::size_t threads) {
   const std::size_t chunks = std::clamp<std::size_t>(threads, 1, max_parallel);
   chunks_.assign(1, 0);
@@ -236,8 +194,7 @@ void MemberPlacement::split_into_chunks(std::size_t threads) {
 }
 
 MemberPlacement::Placer MemberPlacement::placer(std::size_t part) {
-  if (in_member_order_ || part >= parts_)
-    throw std::logic_error("MemberPlacement::placer: no such part");
+  if (part >= parts_) throw std::logic_error("MemberPlacement::placer: no such part");
   return {*this, part};
 }
 
@@ -317,7 +274,6 @@ std::span<const PackedClaim> MemberPlacement::member_ordered(
   const std::size_t first = partition_member(p), last = partition_member(p + 1);
   const std::size_t begin = member_begin(first), rows = member_begin(last) - begin;
   const std::span<const PackedClaim> records = records_.span().subspan(begin, rows);
-  if (in_member_order_) return records;
   // A counting sort in the cache: each member's next slot, from the partition's first.
   std::vector<std::uint32_t> next(last - first);
   std::size_t only = next.size();  // the member holding every row of the partition, if one does
@@ -353,7 +309,7 @@ void MemberPlacement::close() {
   if (std::any_of(finished_.begin(), finished_.end(), [](std::uint8_t f) { return f == 0; }))
     throw std::logic_error("MemberPlacement::close: a part was not placed");
   const std::size_t chunks = chunks_.size() - 1;
-  const std::size_t parts = in_member_order_ ? 1 : parts_;
+  const std::size_t parts = parts_;
   // Block by block, each chunk's stream in turn.
   stream_begin_.assign(chunks * blocks(), 0);
   stream_end_.assign(chunks * blocks(), 0);

@@ -1,5 +1,5 @@
 // Unsorted claims placed in member order for the kernel, and its results put back at the
-// caller's rows (internal to the core: adjudicate.cpp, adjudicate_frame.cpp).
+// caller's rows (internal to the core: adjudicate_frame.cpp).
 //
 // A row of unsorted input lies at a random place relative to its member's other rows, so
 // moving it costs a cache miss per thing moved. Gathering each input column into processing
@@ -120,12 +120,9 @@ class MemberPlacement {
   // Dense ids (their range under 2n + 2, for a counting sort): rows are counted per member
   // here, then placed part by part, each by its placer(), then close(). Each member's rows
   // keep their input order. The kernel runs on `threads` chunks of whole partitions
-  // (chunks()). Other ids: nothing.
+  // (chunks()). Other ids: nothing (adjudicate_frame numbers them densely first).
   static std::unique_ptr<MemberPlacement> for_dense_ids(std::span<const std::int64_t> member,
                                                         std::size_t threads);
-  // Any ids: every row placed at once, in `order` (processing_order(): by member and day).
-  MemberPlacement(const ClaimColumns& claims, std::span<const std::int64_t> order,
-                  std::size_t threads);
   MemberPlacement(const MemberPlacement&) = delete;
   MemberPlacement& operator=(const MemberPlacement&) = delete;
   ~MemberPlacement() = default;
@@ -142,7 +139,7 @@ class MemberPlacement {
 
   [[nodiscard]] std::size_t members() const { return ends_.size(); }
   [[nodiscard]] std::int64_t member_id(std::size_t m) const {
-    return ids_.empty() ? low_ + static_cast<std::int64_t>(m) : ids_[m];
+    return low_ + static_cast<std::int64_t>(m);
   }
   [[nodiscard]] std::size_t member_begin(std::size_t m) const { return m == 0 ? 0 : ends_[m - 1]; }
   [[nodiscard]] std::size_t member_end(std::size_t m) const { return ends_[m]; }
@@ -187,12 +184,10 @@ class MemberPlacement {
 
   std::size_t n_;
   std::size_t parts_ = 1;
-  std::int64_t low_ = 0;           // dense ids: the id of member 0
-  std::vector<std::int64_t> ids_;  // other ids: each member's id
+  std::int64_t low_ = 0;           // the id of member 0
   std::vector<std::size_t> ends_;  // one past each member's last record
   // Partition p holds the members [p << shift_, (p + 1) << shift_).
   unsigned shift_ = 0;
-  bool in_member_order_ = false;  // records written in member order already (other ids)
   std::vector<std::vector<std::uint32_t>> counts_;  // dense ids, until laid out: per part, member
   // Dense ids: part k's slice of partition p is [slices_[p * parts + k], the next entry).
   std::vector<std::uint32_t> slices_;

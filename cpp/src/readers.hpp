@@ -1,7 +1,8 @@
 // Column readers: rows [first, first + n) of one logical column, in whatever physical layout
 // the frame holds it, into the kernel's type. The layout is dispatched once per block; the
 // loop over rows is branch-free and only notes whether some row is bad (a missing or
-// out-of-range value: the rare case), for the caller to give up on the block.
+// out-of-range value: the rare case); the caller then stops and names the first bad row
+// (adjudicate_frame.cpp, FrameConverter::throw_first_bad).
 #pragma once
 
 #include <algorithm>
@@ -63,7 +64,7 @@ inline bool read_days(const DateColumn& column, std::size_t first, std::size_t n
 }
 
 // Amounts as fen; bad: below 0 or above max_fen. A float64 or decimal that needs rounding
-// it was not given throws (from_double, from_decimal128), as the general path would.
+// it was not given throws (from_double, from_decimal128).
 inline bool read_fen(const AmountColumn& column, const Rounding* rounding, std::int64_t max_fen,
                      std::size_t first, std::size_t n, std::int64_t* out) {
   bool bad = false;

@@ -7,31 +7,11 @@
 #include "yibao/errors.hpp"
 #include "yibao/order.hpp"
 
-TEST(Order, SortedInputIsIdentity) {
-  const std::vector<std::int64_t> member{0, 0, 1, 1, 1};
-  const std::vector<std::int32_t> day{5, 5, 1, 2, 2};
-  EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
-}
-
-TEST(Order, SortsByMemberThenDayKeepingInputOrderForTies) {
-  const std::vector<std::int64_t> member{1, 0, 1, 0, 1};
-  const std::vector<std::int32_t> day{9, 3, 2, 3, 2};
-  EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{1, 3, 2, 4, 0}));
-}
-
-TEST(Order, SortsArbitraryIdsTheSameWay) {
-  // Raw ids (negative, sparse, huge) give the same order as their dense codes would.
-  const std::vector<std::int64_t> member{900000000000, -5, 900000000000, -5, 7};
-  const std::vector<std::int32_t> day{9, 3, 2, 3, 2};
-  EXPECT_EQ(yibao::processing_order(member, day), (std::vector<std::int64_t>{1, 3, 4, 2, 0}));
-}
-
 TEST(Order, ChunksNeverSplitAMember) {
   const std::vector<std::int64_t> member{0, 0, 0, 1, 2, 2, 2, 2, 3};
   const std::vector<std::int32_t> day(member.size(), 0);
-  const auto order = yibao::processing_order(member, day);
   for (std::size_t k = 1; k <= 12; ++k) {
-    const auto bounds = yibao::member_chunks(order, member, k);
+    const auto bounds = yibao::member_chunks(member, k);
     ASSERT_EQ(bounds.front(), 0U);
     ASSERT_EQ(bounds.back(), member.size());
     for (std::size_t b = 1; b + 1 < bounds.size(); ++b) {
@@ -64,50 +44,30 @@ TEST(Calendar, YearOfDay) {
 
 #include "yibao/labels.hpp"
 
-// The counting sort on threads: the same (member, day, position) order for every thread count,
-// with dense ids offset from zero and many members split across the threads' ranges.
-TEST(Order, CountingSortOnThreadsIsStableAndIdentical) {
-  std::mt19937_64 random(7);
-  const std::size_t n = 150000;
-  std::vector<std::int64_t> member(n);
-  std::vector<std::int32_t> day(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    member[i] = 1000 + static_cast<std::int64_t>(random() % 20000);
-    day[i] = static_cast<std::int32_t>(random() % 50);
-  }
-  const auto one = yibao::processing_order(member, day, 1);
-  for (std::size_t i = 1; i < n; ++i) {
-    const auto a = static_cast<std::size_t>(one[i - 1]), b = static_cast<std::size_t>(one[i]);
-    ASSERT_TRUE(member[a] < member[b] ||
-                (member[a] == member[b] && (day[a] < day[b] || (day[a] == day[b] && a < b))))
-        << i;
-  }
-  for (std::size_t threads : {2U, 3U, 8U})
-    EXPECT_EQ(yibao::processing_order(member, day, threads), one) << threads;
-}
-
 TEST(Labels, MapsArrowStringsToCodes) {
   const std::string data = "retiredin_service退休";
   const std::vector<std::int32_t> offsets{0, 7, 17, 23, 23};
   const std::vector<std::uint8_t> validity{0b0111};  // row 3 is null
   const yibao::LabelTable table{{"in_service", "retired", "退休"}, {0, 1, 1}};
+  const yibao::LabelMatcher matcher(table);
+  using Chunks = std::vector<yibao::StringChunk<std::int32_t>>;
   std::vector<std::int8_t> out(3);
-  yibao::label_codes<std::int32_t>(std::span(offsets).first(4), data, validity, 0, table, out, 0,
-                                   "status");
+  yibao::label_codes<std::int32_t>(Chunks{{std::span(offsets).first(4), data, validity, 0}},
+                                   matcher, out, "status");
   EXPECT_EQ(out, (std::vector<std::int8_t>{1, 0, 1}));
   std::vector<std::int8_t> four(4);
   try {
-    yibao::label_codes<std::int32_t>(offsets, data, validity, 0, table, four, 10, "status");
+    yibao::label_codes<std::int32_t>(Chunks{{offsets, data, validity, 0}}, matcher, four, "status");
     FAIL();
   } catch (const yibao::InputError& e) {
-    EXPECT_EQ(e.row(), 13);
+    EXPECT_EQ(e.row(), 3);
     EXPECT_EQ(e.column(), "status");
   }
   const std::vector<std::int32_t> unknown_offsets{0, 3};
   std::vector<std::int8_t> one(1);
-  EXPECT_THROW(
-      yibao::label_codes<std::int32_t>(unknown_offsets, data, {}, 0, table, one, 0, "status"),
-      yibao::InputError);
+  EXPECT_THROW(yibao::label_codes<std::int32_t>(Chunks{{unknown_offsets, data, {}, 0}}, matcher,
+                                                one, "status"),
+               yibao::InputError);
 }
 
 // Rows counted over chunks, on any number of threads; labels longer than 16 bytes and
@@ -131,7 +91,7 @@ TEST(Labels, ChunksThreadsAndLongLabels) {
       {std::span(offsets).subspan(cut), data, {}, 0}};
   for (std::size_t threads : {1, 2, 7}) {
     std::vector<std::int8_t> out(expected.size());
-    yibao::label_codes<std::int64_t>(chunks, table, out, "tier", threads);
+    yibao::label_codes<std::int64_t>(chunks, yibao::LabelMatcher(table), out, "tier", threads);
     EXPECT_EQ(out, expected);
   }
   // The first unknown value is the one reported, whatever the thread count.
@@ -144,7 +104,8 @@ TEST(Labels, ChunksThreadsAndLongLabels) {
   for (std::size_t threads : {1, 2, 7}) {
     std::vector<std::int8_t> out(expected.size());
     try {
-      yibao::label_codes<std::int64_t>(bad_chunks, table, out, "tier", threads);
+      yibao::label_codes<std::int64_t>(bad_chunks, yibao::LabelMatcher(table), out, "tier",
+                                       threads);
       FAIL();
     } catch (const yibao::InputError& e) {
       EXPECT_EQ(e.row(), 70000);

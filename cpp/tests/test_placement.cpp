@@ -359,7 +359,7 @@ TEST(Placement, AMemberWithEveryRowOfItsPartitionIsReadInPlace) {
 TEST(Placement, IdsOutsideTheSampledRangeAreCounted) {
   // Counting sorts size their counts from ids sampled across the column (placement.cpp) and
   // fall back to the exact range when an id lies outside: here one such id leaves the ids
-  // dense, and another makes them sparse (sorted by processing_order() instead).
+  // dense, and another makes them sparse (numbered densely first, adjudicate_frame.cpp).
   Table sorted = sorted_claims(20'000, 13);
   for (auto& m : sorted.member) m += 1'000;
   const std::vector<std::size_t> shuffle = tie_preserving_shuffle(sorted, 14);

@@ -1,4 +1,4 @@
-// The column readers of the one-pass route (src/readers.hpp) and adjudicate_frame over
+// The column readers of the one route (src/readers.hpp) and adjudicate_frame over
 // layouts other than the fused one: each reader's values and bad rows, and the whole pass
 // equal to yibao::adjudicate on the same claims, sorted and unsorted.
 #include <gtest/gtest.h>
@@ -64,7 +64,7 @@ TEST(Readers, AmountsFromEachLayout) {
   EXPECT_EQ(fen[0], 123);
   EXPECT_FALSE(detail::read_fen({{}, scaled, 0, {}, 100}, nullptr, 10'000, 1, 1, fen.data()));
   EXPECT_EQ(fen[0], 700);
-  EXPECT_THROW(  // 1.2345 needs a rounding mode, as in the general path
+  EXPECT_THROW(  // 1.2345 needs a rounding mode
       (void)detail::read_fen({{}, std::vector<std::uint64_t>{12'345, 0}, 4, {}, 100}, nullptr,
                              10'000, 0, 1, fen.data()),
       InputError);
@@ -190,16 +190,28 @@ TEST(AdjudicateFrame, OtherLayoutsEqualTheKernel) {
                                   fen_column(got.self_pay),   fen_column(got.capped),
                                   fen_column(got.ytd),        got.rule};
     for (const std::size_t threads : {1, 3}) {
-      ASSERT_TRUE(adjudicate_frame(policy, frame, FrameLabels{status, service, tier}, out, threads))
+      ASSERT_NO_THROW(
+          adjudicate_frame(policy, frame, FrameLabels{status, service, tier}, out, threads))
           << sorted;
       EXPECT_EQ(got.fund, want.fund);
       EXPECT_EQ(got.deductible, want.deductible);
       EXPECT_EQ(got.ytd, want.ytd);
       EXPECT_EQ(got.rule, want.rule);
     }
-    // A bad value: the pass gives up (false) for the general path to word it.
+    // A bad value: an error naming its row and column, sorted or not, on any thread count;
+    // a bad level comes before a bad amount at an earlier row (the schema's column order).
     levels[n / 2] = 4;
-    EXPECT_FALSE(adjudicate_frame(policy, frame, FrameLabels{status, service, tier}, out, 2));
+    for (const std::size_t threads : {1, 3}) {
+      try {
+        adjudicate_frame(policy, frame, FrameLabels{status, service, tier}, out, threads);
+        ADD_FAILURE() << "a level of 4 was read";
+      } catch (const InputError& e) {
+        EXPECT_EQ(e.row(), static_cast<std::int64_t>(n / 2)) << sorted;
+        EXPECT_EQ(e.column(), "level");
+        EXPECT_STREQ(e.what(), "level is not an integer 0..3");
+      }
+    }
+    levels[n / 2] = 1;
   }
 }
 

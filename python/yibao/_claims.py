@@ -1,7 +1,10 @@
-"""Claims frame → the kernel's columns (docs/design.md §3): validation and dtype negotiation.
+"""The careful converters of claim columns (docs/design.md §3), one per logical column.
 
-Everything is vectorized; strings are factorized once and only their few distinct values
-are looked up in Python. Every error names the column, the row label and the value.
+``_frame``'s readers take the layouts the core reads in place; any other layout is
+converted once here into the kernel's own types, and every error of a column is worded
+here (the core names the column and row, the converter the value). Everything is
+vectorized; strings are factorized once and only their few distinct values are looked up
+in Python. Every error names the column, the row label and the value.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from . import _core, _schema
 from ._money import Rounding, Unit, to_fen
 from .errors import AmountOverflowError, InputError
 
-__all__ = ["ClaimArrays", "claim_arrays"]
+__all__ = ["ClaimArrays", "eligible_fen"]
 
 # The vocabularies and required columns are the schema's (schema.toml); these names stay
 # importable from here for the modules that still import them from _claims.
@@ -121,31 +124,10 @@ def arrow_string_chunks(series: pd.Series) -> tuple[list[tuple[Any, ...]], bool]
     return chunks, large
 
 
-def _arrow_label_codes(
-    series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
-) -> np.ndarray | None:
-    """Fast path: Arrow-backed strings matched in place by the core; None if not applicable
-    or if any value needs the careful path (which also words the error)."""
-    found = arrow_string_chunks(series)
-    if found is None:
-        return None
-    chunks, large = found
-    try:
-        codes: np.ndarray = _core.label_codes(
-            chunks, large, _core.LabelTable(list(table), list(table.values())), column, threads
-        )
-    except InputError:
-        return None
-    return codes
-
-
 def _codes(
     series: pd.Series, column: str, table: Mapping[str, int], threads: int = 1
 ) -> np.ndarray:
     """Map a label column through ``table`` via its distinct values (no per-row Python)."""
-    fast = _arrow_label_codes(series, column, table, threads)
-    if fast is not None:
-        return fast
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if (codes < 0).any():
         pos = int(np.flatnonzero(codes < 0)[0])
@@ -176,17 +158,6 @@ def _levels(series: pd.Series, column: str, *, allow_missing: bool, threads: int
         if values.min() >= 0 and values.max() <= 3:  # fast path: plain integer levels
             levels: np.ndarray = values.astype(np.int8, copy=False)
             return levels
-    if series.dtype == pd.Int8Dtype():
-        # Fast path: nullable Int8 (e.g. <NA> for "no prescriber"), read from its data and
-        # mask in place; missing becomes -1.
-        array = series.array
-        try:
-            return np.asarray(
-                _core.levels_from_int8(array._data, array._mask, allow_missing, column, threads)
-            )
-        except InputError as exc:
-            position = exc.position if exc.position is not None else 0
-            raise _fail_value(exc.reason, series, column, position) from None
     index = series.index
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)  # judged by its values, as an object column
@@ -436,100 +407,21 @@ def _status(
     return out
 
 
-def claim_arrays(
-    claims: pd.DataFrame,
-    members: pd.DataFrame | None = None,
-    *,
-    rounding: Rounding | None = None,
-    unit: Unit = "yuan",
-    threads: int = 1,
-) -> ClaimArrays:
-    """Validate ``claims`` and convert it to the kernel's columns.
-
-    Every check runs before any computation and reads the caller's frame without changing
-    it; the first problem raises an ``InputError`` naming the column, row label and value.
-    The conversions run in C++ on ``threads`` threads.
-    """
-    if not isinstance(claims, pd.DataFrame):
-        raise TypeError(f"claims must be a pandas DataFrame, got {type(claims).__name__}")
-    if members is not None and not isinstance(members, pd.DataFrame):
-        raise TypeError(f"members must be a pandas DataFrame, got {type(members).__name__}")
-    duplicated = claims.columns.duplicated()
-    if duplicated.any():
-        raise InputError(
-            "claims has duplicate column names", column=str(claims.columns[duplicated][0])
-        )
-    for column in REQUIRED:
-        if column not in claims.columns:
-            raise InputError(
-                f"required column is missing (have: {list(claims.columns)})", column=column
-            )
-    index = claims.index
-    n = len(claims)
-
-    member = _ids(claims["member_id"], "member_id", threads)
-    day = _days(claims["date"], threads=threads)
-    level = _levels(claims["level"], "level", allow_missing=False, threads=threads)
-    eligible = to_fen(claims["eligible"], "eligible", rounding=rounding, unit=unit, threads=threads)
+def eligible_fen(
+    series: pd.Series, *, rounding: Rounding | None, unit: Unit, threads: int = 1
+) -> np.ndarray:
+    """The ``eligible`` column in fen, each amount 0 .. ``MAX_AMOUNT_FEN``."""
+    eligible = to_fen(series, "eligible", rounding=rounding, unit=unit, threads=threads)
     pos = int(_core.first_outside(eligible, 0, MAX_AMOUNT_FEN, threads))
     if pos >= 0 and eligible[pos] < 0:
-        raise _fail_value("eligible amount is negative", claims["eligible"], "eligible", pos)
+        raise _fail_value("eligible amount is negative", series, "eligible", pos)
     if pos >= 0:
         raise _fail(
             "eligible amount does not fit decimal(18, 2), at most 16 integer digits of yuan "
-            f"(value {_show(claims['eligible'].iloc[pos])})",
+            f"(value {_show(series.iloc[pos])})",
             "eligible",
-            index,
+            series.index,
             pos,
             AmountOverflowError,
         )
-    status = _status(claims, members, day, threads)
-
-    if "service" in claims.columns:
-        service = _codes(claims["service"], "service", SERVICE_CODES, threads)
-    else:
-        service = np.zeros(n, dtype=np.int8)
-    if "prescriber_level" in claims.columns:
-        prescriber = _levels(
-            claims["prescriber_level"], "prescriber_level", allow_missing=True, threads=threads
-        )
-    else:
-        prescriber = np.full(n, -1, dtype=np.int8)
-    needs_prescriber = (service == SERVICE_CODES["pharmacy"]) & (prescriber < 0)
-    if needs_prescriber.any():
-        pos = _first(needs_prescriber)
-        value = (
-            claims["prescriber_level"].iloc[pos] if "prescriber_level" in claims.columns else None
-        )
-        raise _fail(
-            "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
-            f"institution's level (value {_show(value)})",
-            "prescriber_level",
-            index,
-            pos,
-        )
-
-    tier_source = (
-        claims["tier"] if "tier" in claims.columns else _members_lookup(claims, members, "tier")
-    )
-    tier = (
-        np.zeros(n, dtype=np.int8)
-        if tier_source is None
-        else _codes(tier_source, "tier", TIER_CODES, threads)
-    )
-
-    institution = None
-    if "institution_id" in claims.columns:
-        institution = _ids(claims["institution_id"], "institution_id", threads)
-
-    return ClaimArrays(
-        member=member,
-        day=day,
-        level=level,
-        eligible=eligible,
-        status=status,
-        service=service,
-        prescriber=prescriber,
-        tier=tier,
-        institution=institution,
-    )
+    return eligible

@@ -36,9 +36,6 @@ def days_from_timestamps(
 ) -> npt.NDArray[np.int32]: ...
 def first_outside(values: _Array, low: int, high: int, threads: int = 1) -> int: ...
 def first_descending(values: _Array, threads: int = 1) -> int: ...
-def levels_from_int8(
-    values: _Array, missing: _Array | None, allow_missing: bool, column: str, threads: int = 1
-) -> npt.NDArray[np.int8]: ...
 
 # --- register_policy.cpp ---------------------------------------------------------------------
 
@@ -155,7 +152,22 @@ def adjudicate_frame(
     labels: FrameLabels,
     threads: int = 1,
     layout: MoneyLayout = ...,
-) -> dict[str, _Array] | None: ...
+) -> dict[str, _Array]: ...
+def convert_frame(
+    member: _Array,
+    date: tuple[Any, ...],
+    level: Any,
+    eligible: tuple[Any, ...],
+    status: Any,
+    service: Any,
+    tier: Any,
+    prescriber: Any,
+    institution: _Array | None,
+    rounding: Rounding | None,
+    max_fen: int,
+    labels: FrameLabels,
+    threads: int = 1,
+) -> dict[str, _Array]: ...
 def fen_from_decimal_objects(
     values: _Array, decimal_type: type
 ) -> npt.NDArray[np.int64] | None: ...
@@ -167,9 +179,6 @@ def string_chunk_from_objects(values: _Array) -> tuple[_Array, _Array] | None: .
 class LabelTable:
     def __init__(self, labels: list[str], codes: list[int]) -> None: ...
 
-def label_codes(
-    chunks: list[tuple[Any, ...]], large: bool, table: LabelTable, column: str, threads: int = 1
-) -> npt.NDArray[np.int8]: ...
 def codes_present(codes: _Array, n_codes: int, threads: int = 1) -> npt.NDArray[np.uint8]: ...
 def recode(codes: _Array, table: _Array, threads: int = 1) -> _Array: ...
 

@@ -1,4 +1,9 @@
-"""The one-pass route of ``yibao.adjudicate``: column readers, one per logical column (issue 15).
+"""The one route of ``yibao.adjudicate``: column readers, one per logical column (issue 15).
+
+Frame (or columns) in, the kernel's result columns out: :func:`adjudicate_frame` is the
+boundary every caller crosses (``yibao.adjudicate``, and readers of other containers that
+hand over their columns as a frame), :func:`convert_frame` the same readers writing whole
+converted columns for callers that run the kernel many times (``yibao._many``).
 
 Each reader looks at how the frame holds its column and describes it to the core as a layout
 plus the buffers to read in place (numpy arrays, Arrow buffers); the core then converts and
@@ -6,7 +11,7 @@ adjudicates block by block in one pass with the GIL released (``yibao::adjudicat
 ``cpp/src/readers.hpp``), so the converted columns never leave the cache. Unsorted rows are
 placed by member on the way (``cpp/src/placement.hpp``).
 
-What each column may be:
+What each column may be, read in place:
 
 * ids: integers of any width (read as they are), or text (factorized once: Arrow strings
   whose equal keys are adjacent cost a comparison per row, any other column a hash per row);
@@ -18,18 +23,22 @@ What each column may be:
 * labels: Arrow string / large_string (matched in place), categoricals (the categories
   mapped once, the codes read in place), any other column (factorized once, then the same).
 
-Columns of Python objects are bounded by the interpreter: they are converted once, as
-cheaply as the interpreter allows, before the pass. A column no reader takes (e.g. tz-aware
-datetimes), a value that does not convert, a members table, unsorted rows with sparse
-integer ids, or a policy error returns None: the general path (``_claims`` then
-``yibao::adjudicate``) then runs, and words every error.
+Any other layout (tz-aware datetimes, float32 amounts, mixed objects, ...) is converted
+column by column once by the careful converters of ``_claims`` and ``_money`` into the
+kernel's own types, which the core then reads like any other layout. A members table is
+joined into per-row status and tier codes the same way.
+
+Errors: the core stops at a block with a bad value and names the first bad row of the first
+column with one, in the schema's order; the column's careful converter then words it
+exactly (column, row label, value). Errors of the policy come from the kernel with their
+row and column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -40,16 +49,26 @@ from . import _core
 from ._claims import (
     _UNITS_PER_DAY,
     MAX_AMOUNT_FEN,
+    REQUIRED,
     SERVICE_CODES,
     STATUS_CODES,
     TIER_CODES,
+    ClaimArrays,
+    _codes,
+    _days,
+    _fail,
     _ids,
+    _levels,
+    _members_lookup,
+    _show,
+    _status,
     arrow_string_chunks,
+    eligible_fen,
 )
 from ._money import Rounding, Unit, _core_rounding
-from .errors import InputError
+from .errors import InputError, PolicyError
 
-__all__ = ["adjudicate_frame"]
+__all__ = ["adjudicate_frame", "convert_frame"]
 
 
 def _table(codes: dict[str, int]) -> Any:
@@ -57,7 +76,12 @@ def _table(codes: dict[str, int]) -> Any:
 
 
 _LABELS = _core.FrameLabels(_table(STATUS_CODES), _table(SERVICE_CODES), _table(TIER_CODES))
-_REQUIRED = {"member_id", "date", "level", "eligible", "status"}
+_LABEL_TABLES = {"status": STATUS_CODES, "service": SERVICE_CODES, "tier": TIER_CODES}
+# The core's reader check of a pharmacy row without a prescriber level (adjudicate_frame.cpp).
+_PHARMACY = (
+    "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
+    "institution's level"
+)
 _Spec = tuple[Any, ...]
 
 
@@ -67,6 +91,12 @@ def _arrow(series: pd.Series) -> pa.Array | None:
     if not isinstance(chunked, pa.ChunkedArray):
         return None
     return chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+
+
+def _flat(values: np.ndarray) -> np.ndarray:
+    """The values one after another in memory, as the core reads them (a copy only for a
+    strided view, e.g. of a reversed frame)."""
+    return np.ascontiguousarray(values)
 
 
 def _values(arr: pa.Array, dtype: Any) -> np.ndarray:
@@ -104,12 +134,12 @@ def _run_codes(arr: pa.Array) -> np.ndarray | None:
     return codes
 
 
-def _member(series: pd.Series, threads: int) -> np.ndarray | None:
+def _member(series: pd.Series, threads: int) -> np.ndarray:
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         if dtype == np.uint64 and len(series) and series.max() > np.iinfo(np.int64).max:
-            return None
-        out: np.ndarray = series.to_numpy(dtype=np.int64)  # no copy for int64
+            return _ids(series, "member_id", threads)
+        out: np.ndarray = _flat(series.to_numpy(dtype=np.int64))  # no copy for int64
         return out
     arr = _arrow(series)
     if arr is None:
@@ -123,10 +153,7 @@ def _member(series: pd.Series, threads: int) -> np.ndarray | None:
             codes = _run_codes(arr)
             if codes is not None:
                 return codes
-    try:
-        return _ids(series, "member_id", threads)
-    except InputError:
-        return None
+    return _ids(series, "member_id", threads)  # words a bad key
 
 
 # ---- dates -------------------------------------------------------------------------------
@@ -142,21 +169,26 @@ def _date_from_arrow(arr: pa.Array) -> _Spec | None:
     if pa.types.is_date32(arr.type):
         return ("days", _values(arr, np.int32))
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        try:  # strictly YYYY-MM-DD; anything else is the general path's to read or word
+        try:  # strictly YYYY-MM-DD; anything else is for the careful converter (_days)
             return ("days", _values(pc.cast(arr, pa.date32()), np.int32))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
     return None
 
 
-def _date(series: pd.Series) -> _Spec | None:
+def _date(series: pd.Series, threads: int) -> _Spec:
+    spec = _date_in_place(series)
+    return ("days", _days(series, threads=threads)) if spec is None else spec
+
+
+def _date_in_place(series: pd.Series) -> _Spec | None:
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         unit, count = np.datetime_data(dtype)
         per_day = _UNITS_PER_DAY.get(unit)
         if per_day is None or count != 1:
             return None
-        return ("ticks", series.to_numpy().view(np.int64), per_day)
+        return ("ticks", _flat(series.to_numpy()).view(np.int64), per_day)
     arr = _arrow(series)
     if arr is None:
         arr = _text_objects(series)  # ISO text
@@ -171,15 +203,25 @@ def _date(series: pd.Series) -> _Spec | None:
 # ---- levels ------------------------------------------------------------------------------
 
 
-def _level(series: pd.Series) -> _Spec | None:
+def _level(series: pd.Series, column: str, *, allow_missing: bool, threads: int) -> _Spec:
+    spec = _level_in_place(series)
+    if spec is not None:
+        return spec
+    levels = _levels(series, column, allow_missing=allow_missing, threads=threads)
+    missing = levels < 0
+    return (levels, missing.view(np.uint8) if missing.any() else None)
+
+
+def _level_in_place(series: pd.Series) -> _Spec | None:
     dtype = series.dtype
     if isinstance(dtype, np.dtype):
         if dtype.kind in "iu" or dtype == np.float64:
-            return (series.to_numpy(), None)
+            return (_flat(series.to_numpy()), None)
         return None
     if isinstance(dtype, pd.core.arrays.integer.IntegerDtype):
         array = series.array
-        return (array._data, array._mask.view(np.uint8) if array._mask.any() else None)
+        mask = _flat(array._mask).view(np.uint8) if array._mask.any() else None
+        return (_flat(array._data), mask)
     arr = _arrow(series)
     if arr is not None and pa.types.is_integer(arr.type):
         values = _values(arr, arr.type.to_pandas_dtype())
@@ -219,16 +261,23 @@ def _decimal_reader_works() -> bool:
 _DECIMAL_READER = _decimal_reader_works()
 
 
-def _amounts(series: pd.Series, unit: Unit) -> _Spec | None:
+def _amounts(series: pd.Series, rounding: Rounding | None, unit: Unit, threads: int) -> _Spec:
+    spec = _amounts_in_place(series, unit)
+    if spec is None:
+        return ("units", eligible_fen(series, rounding=rounding, unit=unit, threads=threads), 1)
+    return spec
+
+
+def _amounts_in_place(series: pd.Series, unit: Unit) -> _Spec | None:
     dtype = series.dtype
     per_unit = 100 if unit == "yuan" else 1
     if len(series) == 0:
         return None
     if isinstance(dtype, np.dtype):
         if dtype == np.float64:
-            return ("yuan", series.to_numpy()) if unit == "yuan" else None
+            return ("yuan", _flat(series.to_numpy())) if unit == "yuan" else None
         if dtype.kind == "i":
-            return ("units", series.to_numpy(dtype=np.int64), per_unit)
+            return ("units", _flat(series.to_numpy(dtype=np.int64)), per_unit)
         if dtype == np.dtype(object) and unit == "yuan" and _DECIMAL_READER:
             fen = _read_decimal_objects(series.to_numpy())
             return None if fen is None else ("units", fen, 1)
@@ -265,7 +314,18 @@ def _by_code(categories: Any, table: Mapping[str, int]) -> np.ndarray:
     return np.array([table.get(_label_key(c), -1) for c in categories], dtype=np.int8)
 
 
-def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
+def _converted_codes(codes: np.ndarray, table: Mapping[str, int]) -> _Spec:
+    """Codes of the vocabulary already (a careful conversion, a members join), read as such."""
+    return ("codes", codes, np.arange(max(table.values()) + 1, dtype=np.int8))
+
+
+def _labels(series: pd.Series, column: str, threads: int) -> _Spec:
+    table = _LABEL_TABLES[column]
+    spec = _labels_in_place(series, table)
+    return _converted_codes(_codes(series, column, table, threads), table) if spec is None else spec
+
+
+def _labels_in_place(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
     found = arrow_string_chunks(series)
     if found is not None:
         chunks, large = found
@@ -276,11 +336,11 @@ def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
         offsets_view = np.frombuffer(offsets, dtype=np.int64)
         return ("large", [(offsets_view, np.frombuffer(data, dtype=np.uint8), None, 0)])
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
+        codes = _flat(series.cat.codes.to_numpy())
         return ("codes", codes, _by_code(series.cat.categories, table))
     try:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    except TypeError:  # unhashable values: the general path words it
+    except TypeError:  # unhashable values: the careful converter words it
         return None
     return ("codes", codes, _by_code(uniques, table))
 
@@ -288,58 +348,247 @@ def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
 # ---- the route ---------------------------------------------------------------------------
 
 
-def adjudicate_frame(
+def _check_frame(claims: Any, members: Any, unit: Unit) -> None:
+    if not isinstance(claims, pd.DataFrame):
+        raise TypeError(f"claims must be a pandas DataFrame, got {type(claims).__name__}")
+    if members is not None and not isinstance(members, pd.DataFrame):
+        raise TypeError(f"members must be a pandas DataFrame, got {type(members).__name__}")
+    if unit not in ("yuan", "fen"):
+        raise ValueError(f"unit must be 'yuan' or 'fen', got {unit!r}")
+    duplicated = claims.columns.duplicated()
+    if duplicated.any():
+        raise InputError(
+            "claims has duplicate column names", column=str(claims.columns[duplicated][0])
+        )
+    for column in REQUIRED:
+        if column not in claims.columns:
+            raise InputError(
+                f"required column is missing (have: {list(claims.columns)})", column=column
+            )
+
+
+class _Readers(NamedTuple):
+    """Each column's reader, as ``_core.adjudicate_frame`` and ``convert_frame`` take them."""
+
+    member: np.ndarray
+    date: _Spec
+    level: _Spec
+    eligible: _Spec
+    status: _Spec
+    service: _Spec | None
+    tier: _Spec | None
+    prescriber: _Spec | None
+    institution: np.ndarray | None
+
+
+def _describe(
     claims: pd.DataFrame,
-    policy: Any,
-    *,
+    members: pd.DataFrame | None,
     rounding: Rounding | None,
+    unit: Unit,
     threads: int,
-    layout: Any,
-    unit: Unit = "yuan",
-) -> dict[str, np.ndarray] | None:
-    """The kernel's result columns, or None when the general path must run."""
+) -> _Readers:
+    """Each column's reader, in the schema's order; a column no reader takes in place is
+    converted here by its careful converter (which words its errors).
+
+    A careful converter's error is raised only after the core has read the columns before
+    it: a bad value there comes first, as in the schema's order.
+    """
+    _check_frame(claims, members, unit)
     columns = claims.columns
-    if columns.duplicated().any() or not _REQUIRED <= set(columns):
-        return None
-    member = _member(claims["member_id"], threads)
-    date = _date(claims["date"])
-    level = _level(claims["level"])
-    eligible = _amounts(claims["eligible"], unit)
-    status = _labels(claims["status"], STATUS_CODES)
-    if member is None or date is None or level is None or eligible is None or status is None:
-        return None
-    optional: dict[str, _Spec | None] = {}
-    for name, table in (("service", SERVICE_CODES), ("tier", TIER_CODES)):
-        if name in columns:
-            optional[name] = _labels(claims[name], table)
-            if optional[name] is None:
-                return None
-    prescriber = None
-    if "prescriber_level" in columns:
-        prescriber = _level(claims["prescriber_level"])
-        if prescriber is None:
-            return None
-    institution = None
-    if "institution_id" in columns:
+    n = len(claims)
+    failed: list[InputError] = []
+
+    def read(convert: Callable[[], Any], placeholder: Any) -> Any:
+        if failed:
+            return placeholder
         try:
-            institution = _ids(claims["institution_id"], "institution_id", threads)
-        except InputError:
-            return None  # the general path checks the other columns first, then this one
-    out: dict[str, np.ndarray] | None = _core.adjudicate_frame(
-        policy,
+            return convert()
+        except InputError as exc:
+            failed.append(exc)
+            return placeholder
+
+    def status() -> _Spec:
+        if "status" in columns:
+            return _labels(claims["status"], "status", threads)
+        # From the members' retire_date (raises if there is none).
+        day = date[1] if date[0] == "days" else _days(claims["date"], threads=threads)
+        return _converted_codes(_status(claims, members, day, threads), STATUS_CODES)
+
+    def tier() -> _Spec | None:
+        source = claims["tier"] if "tier" in columns else _members_lookup(claims, members, "tier")
+        return None if source is None else _labels(source, "tier", threads)
+
+    def optional(column: str, convert: Callable[[pd.Series], Any], placeholder: Any = None) -> Any:
+        return read(lambda: convert(claims[column]), placeholder) if column in columns else None
+
+    zeros = np.zeros(n, dtype=np.int8)
+    member = _member(claims["member_id"], threads)
+    date = read(lambda: _date(claims["date"], threads), ("days", np.zeros(n, dtype=np.int32)))
+    level = read(
+        lambda: _level(claims["level"], "level", allow_missing=False, threads=threads),
+        (zeros, None),
+    )
+    eligible = read(
+        lambda: _amounts(claims["eligible"], rounding, unit, threads),
+        ("units", np.zeros(n, dtype=np.int64), 1),
+    )
+    readers = _Readers(
         member,
         date,
         level,
         eligible,
-        status,
-        optional.get("service"),
-        optional.get("tier"),
-        prescriber,
-        institution,
-        _core_rounding(rounding),
-        MAX_AMOUNT_FEN,
-        _LABELS,
-        threads,
-        layout,
+        read(status, _converted_codes(zeros, STATUS_CODES)),
+        optional("service", lambda s: _labels(s, "service", threads)),
+        read(tier, None),
+        optional(
+            "prescriber_level",
+            lambda s: _level(s, "prescriber_level", allow_missing=True, threads=threads),
+            (zeros, None),  # (a level on every row: no pharmacy row lacks one)
+        ),
+        optional("institution_id", lambda s: _ids(s, "institution_id", threads)),
     )
+    if failed:
+        _check(claims, readers, rounding, unit, threads)
+        raise failed[0]
+    return readers
+
+
+def _check(
+    claims: pd.DataFrame, r: _Readers, rounding: Rounding | None, unit: Unit, threads: int
+) -> None:
+    """Raise the error of the first bad value the core's readers find (error path only)."""
+    try:
+        _core.convert_frame(
+            r.member,
+            r.date,
+            r.level,
+            r.eligible,
+            r.status,
+            r.service,
+            r.tier,
+            r.prescriber,
+            r.institution,
+            _core_rounding(rounding),
+            MAX_AMOUNT_FEN,
+            _LABELS,
+            threads,
+        )
+    except InputError as exc:
+        raise _worded(exc, claims, rounding, unit, threads) from None
+
+
+def _worded(
+    exc: InputError, claims: pd.DataFrame, rounding: Rounding | None, unit: Unit, threads: int
+) -> InputError:
+    """The core's error as the column's careful converter words it (the value and the row
+    label), or the core's own words at the caller's row label (the kernel's errors)."""
+    column, position = exc.column, exc.position
+    if position is None:
+        return exc
+    if column == "prescriber_level" and exc.reason == _PHARMACY:
+        value = claims[column].iloc[position] if column in claims.columns else None
+        return _fail(f"{_PHARMACY} (value {_show(value)})", column, claims.index, position)
+    if column in claims.columns:
+        series = claims[column]
+        try:
+            if column == "date":
+                _days(series, threads=threads)
+            elif column in ("level", "prescriber_level"):
+                _levels(series, column, allow_missing=column != "level", threads=threads)
+            elif column == "eligible":
+                eligible_fen(series, rounding=rounding, unit=unit, threads=threads)
+            elif column in _LABEL_TABLES:
+                _codes(series, column, _LABEL_TABLES[column], threads)
+        except InputError as careful:
+            return careful
+    return exc.at_row(claims.index[position])
+
+
+def _at_row(exc: PolicyError, index: pd.Index) -> Exception:
+    position = exc.position
+    if position is not None and hasattr(exc, "at_row"):
+        worded: Exception = exc.at_row(index[position])
+        return worded
+    return exc
+
+
+def adjudicate_frame(
+    claims: pd.DataFrame,
+    policy: Any,
+    *,
+    members: pd.DataFrame | None = None,
+    rounding: Rounding | None,
+    threads: int,
+    layout: Any,
+    unit: Unit = "yuan",
+) -> dict[str, np.ndarray]:
+    """Frame in, the kernel's result columns out (``_schema.OUTPUT_COLUMNS``): every input
+    takes this route. ``policy`` is a compiled policy (``Policy.core``). Errors name the
+    column, the row label and the value."""
+    r = _describe(claims, members, rounding, unit, threads)
+    try:
+        out: dict[str, np.ndarray] = _core.adjudicate_frame(
+            policy,
+            r.member,
+            r.date,
+            r.level,
+            r.eligible,
+            r.status,
+            r.service,
+            r.tier,
+            r.prescriber,
+            r.institution,
+            _core_rounding(rounding),
+            MAX_AMOUNT_FEN,
+            _LABELS,
+            threads,
+            layout,
+        )
+    except InputError as exc:
+        raise _worded(exc, claims, rounding, unit, threads) from None
+    except PolicyError as exc:
+        raise _at_row(exc, claims.index) from None
     return out
+
+
+def convert_frame(
+    claims: pd.DataFrame,
+    members: pd.DataFrame | None = None,
+    *,
+    rounding: Rounding | None = None,
+    unit: Unit = "yuan",
+    threads: int = 1,
+) -> ClaimArrays:
+    """The claims as the kernel's columns, converted by the same readers (whole columns
+    instead of blocks), for callers that run the kernel many times (``yibao._many``)."""
+    r = _describe(claims, members, rounding, unit, threads)
+    try:
+        out: dict[str, np.ndarray] = _core.convert_frame(
+            r.member,
+            r.date,
+            r.level,
+            r.eligible,
+            r.status,
+            r.service,
+            r.tier,
+            r.prescriber,
+            r.institution,
+            _core_rounding(rounding),
+            MAX_AMOUNT_FEN,
+            _LABELS,
+            threads,
+        )
+    except InputError as exc:
+        raise _worded(exc, claims, rounding, unit, threads) from None
+    return ClaimArrays(
+        member=r.member,
+        day=out["day"],
+        level=out["level"],
+        eligible=out["eligible"],
+        status=out["status"],
+        service=out["service"],
+        prescriber=out["prescriber"],
+        tier=out["tier"],
+        institution=r.institution,
+    )

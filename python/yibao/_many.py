@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._claims import ClaimArrays, claim_arrays
+from ._claims import ClaimArrays
+from ._frame import convert_frame
 from ._money import Rounding, Unit
 from ._schema import RULE_CODES_PER_VERSION
 from .errors import InputError, PolicyError
@@ -71,11 +72,11 @@ def convert_once(
     unit: Unit = "yuan",
     threads: int | None = None,
 ) -> Converted:
-    """Validate and convert ``claims`` (as :func:`yibao.adjudicate` does), once."""
+    """Validate and convert ``claims`` once, by the readers :func:`yibao.adjudicate` uses."""
     n_threads = (os.cpu_count() or 1) if threads is None else int(threads)
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
-    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=n_threads)
+    arrays = convert_frame(claims, members, rounding=rounding, unit=unit, threads=n_threads)
     return _converted(claims.index, arrays, n_threads)
 
 
@@ -112,8 +113,8 @@ def run_kernel(
 ) -> dict[str, np.ndarray]:
     """The kernel over converted columns; a row error names the caller's row label.
 
-    The one call of ``_core.adjudicate``: ``yibao.adjudicate``'s general path and every
-    converted-once run (sweeps, decompositions) go through it.
+    The one call of ``_core.adjudicate`` (the core's one route, every reader skipped): every
+    converted-once run (sweeps, decompositions) goes through it.
     """
     try:
         out: dict[str, np.ndarray] = _core.adjudicate(

@@ -12,9 +12,7 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow_input import ArrowStream, arrow_frame, arrow_table, is_arrow_claims, with_outputs
-from ._claims import claim_arrays
 from ._frame import adjudicate_frame
-from ._many import run_kernel
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
 from ._schema import (
     MONEY_OUTPUTS,
@@ -79,20 +77,6 @@ def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categ
         table = table.astype(np.int8)
     codes = _core.recode(rule, table, threads)
     return pd.Categorical.from_codes(codes, categories=list(categories), validate=False)
-
-
-def _adjudicate_arrays(
-    claims: pd.DataFrame,
-    pol: Policy,
-    members: pd.DataFrame | None,
-    rounding: Rounding | None,
-    unit: Unit,
-    threads: int,
-    layout: Any,
-) -> dict[str, np.ndarray]:
-    """The general path: every column converted and checked (``_claims``), then the kernel."""
-    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=threads)
-    return run_kernel(arrays, pol, claims.index, threads, layout)
 
 
 def _check_column_names(claims: pd.DataFrame) -> None:
@@ -235,13 +219,15 @@ def adjudicate_with_codes(
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     layout = _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64
-    out = None
-    if members is None and unit in ("yuan", "fen") and isinstance(claims, pd.DataFrame):
-        out = adjudicate_frame(
-            claims, pol.core, rounding=rounding, threads=n_threads, layout=layout, unit=unit
-        )
-    if out is None:
-        out = _adjudicate_arrays(claims, pol, members, rounding, unit, n_threads, layout)
+    out = adjudicate_frame(
+        claims,
+        pol.core,
+        members=members,
+        rounding=rounding,
+        threads=n_threads,
+        layout=layout,
+        unit=unit,
+    )
     result = claims.copy(deep=False)
     for name in MONEY_OUTPUTS:
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)

@@ -9,7 +9,8 @@
 
 namespace yibao {
 
-// Adjudicate every row of `claims` under `policy`. Results are identical for any `threads`
+// Adjudicate every row of `claims`, columns converted already, under `policy`: the one route
+// (adjudicate_frame.hpp) with every reader skipped. Results are identical for any `threads`
 // (>= 1) and any order of the input rows (ties on the same member and date keep input
 // order). Throws a yibao::Error naming the first offending row in processing order.
 void adjudicate(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out,

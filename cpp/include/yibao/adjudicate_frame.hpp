@@ -1,10 +1,9 @@
-// One pass from a frame's columns, as the frame holds them, to the kernel's results:
+// The one route from a frame's columns, as the frame holds them, to the kernel's results:
 // conversion and adjudication block by block, so the converted columns never leave the cache
 // (docs/performance.md). Each logical column comes in any of the physical layouts below and
-// is read by its own reader (readers.hpp), dispatched once per block, not per row.
-// The general path (convert every column, then yibao::adjudicate) still words the errors:
-// this one gives up, and the caller takes the general path, at the first value that does
-// not convert, a policy error, or unsorted rows with sparse member ids.
+// is read by its own reader (readers.hpp), dispatched once per block, not per row. A bad
+// value is an InputError naming its column and row: the first bad row of the first column
+// with one, in the schema's column order, whatever the rows' order or the thread count.
 #pragma once
 
 #include <cstddef>
@@ -81,17 +80,32 @@ struct FrameColumns {
   std::span<const std::int64_t> institution;  // institution keys; may be empty
   const Rounding* rounding = nullptr;         // for amounts with more than 2 decimals
   std::int64_t max_fen = 0;                   // the largest amount accepted
+  // Columns converted already (convert_frame, or a caller of yibao::adjudicate): read as
+  // they are, every reader skipped; `member` must be converted->member.
+  const ClaimColumns* converted = nullptr;
+};
+
+// Where convert_frame writes the kernel's columns (member and institution keys are the
+// frame's own).
+struct ConvertedColumns {
+  std::span<std::int32_t> day;
+  std::span<std::int64_t> fen;
+  std::span<std::int8_t> level, status, service, prescriber, tier;
 };
 
 struct FrameLabels {
   LabelTable status, service, tier;
 };
 
-// Adjudicate `frame` into `out` if every value converts and the rows are sorted by
-// (member, date) or have dense member ids; otherwise return false (the outputs are then
-// unspecified). Errors of the policy (a missing parameter, no version in force) also return
-// false, for the general path to raise.
-bool adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
+// Adjudicate `frame` into `out`, rows in any order (sorted rows in place, others placed by
+// member). Throws a yibao::Error naming the row and column: a bad value first (as above),
+// else the kernel's first error in processing order (a policy error, a missing parameter).
+void adjudicate_frame(const Policy& policy, const FrameColumns& frame, const FrameLabels& labels,
                       const AdjudicationColumns& out, std::size_t threads = 1);
+
+// The frame's columns converted by the same readers, whole, into `out` (for callers that
+// run the kernel on them many times: yibao._many). Bad values throw as above.
+void convert_frame(const FrameColumns& frame, const FrameLabels& labels,
+                   const ConvertedColumns& out, std::size_t threads = 1);
 
 }  // namespace yibao

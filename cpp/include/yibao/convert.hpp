@@ -44,13 +44,6 @@ void days_from_timestamps(std::span<const std::int64_t> in, std::int64_t units_p
                           bool allow_missing, std::span<std::int32_t> out,
                           const std::string& column, std::size_t threads = 1);
 
-// Institution levels 0..3 from an int8 column and its missing-value mask (pandas' nullable
-// Int8: data plus one byte per row, 1 = missing; empty = none missing). Missing rows give
-// -1 where `allow_missing`, else an error; a value outside 0..3 is an error.
-void levels_from_int8(std::span<const std::int8_t> values, std::span<const std::uint8_t> missing,
-                      bool allow_missing, std::span<std::int8_t> out, const std::string& column,
-                      std::size_t threads = 1);
-
 // Column checks, on `threads` threads: the first position whose value is outside [low, high],
 // and the first position whose value is below the one before it; -1 when there is none.
 std::int64_t first_outside(std::span<const std::int64_t> values, std::int64_t low,

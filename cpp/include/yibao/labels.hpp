@@ -55,18 +55,6 @@ template <class Offset>
 void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& matcher,
                  std::span<std::int8_t> out, const std::string& column, std::size_t threads = 1);
 
-// The same, preparing `table` for this one call.
-template <class Offset>
-void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelTable& table,
-                 std::span<std::int8_t> out, const std::string& column, std::size_t threads = 1);
-
-// One chunk; rows in errors are counted from `row_base`.
-template <class Offset>
-void label_codes(std::span<const Offset> offsets, std::span<const char> data,
-                 std::span<const std::uint8_t> validity, std::int64_t bit_offset,
-                 const LabelTable& table, std::span<std::int8_t> out, std::int64_t row_base,
-                 const std::string& column, std::size_t threads = 1);
-
 // One block of a label column for label_codes_together(): its rows' offsets (rows + 1 of
 // them, into `data`), no missing values, and where their codes go.
 struct LabelRows {
