@@ -14,6 +14,8 @@
 #include <limits>
 #include <optional>
 
+#include "object_column.hpp"
+
 namespace yibao::bindings {
 
 struct MpdView {  // libmpdec's mpd_t on a 64-bit build (radix 10^19)
@@ -70,16 +72,12 @@ inline std::optional<std::int64_t> exact_fen(const MpdView& d) {
 // not a `decimal_type` object exactly or does not give an exact fen.
 inline pybind11::object fen_from_decimal_objects(const pybind11::array& values,
                                                  const pybind11::handle& decimal_type) {
-  if (values.ndim() != 1 || values.dtype().kind() != 'O')
-    throw pybind11::type_error("values must be a 1-d object array");
-  const auto n = static_cast<std::size_t>(values.shape(0));
-  const auto stride = values.strides(0) / static_cast<pybind11::ssize_t>(sizeof(PyObject*));
-  const auto* objects = static_cast<PyObject* const*>(values.data());
-  pybind11::array_t<std::int64_t> out(static_cast<pybind11::ssize_t>(n));
+  const ObjectColumn column(values);
+  pybind11::array_t<std::int64_t> out(static_cast<pybind11::ssize_t>(column.rows()));
   std::int64_t* fen = out.mutable_data();
   const auto* type = reinterpret_cast<PyTypeObject*>(decimal_type.ptr());
-  for (std::size_t i = 0; i < n; ++i) {
-    const PyObject* object = objects[static_cast<pybind11::ssize_t>(i) * stride];
+  for (std::size_t i = 0; i < column.rows(); ++i) {
+    const PyObject* object = column.at(i);
     if (Py_TYPE(object) != type) return pybind11::none();
     const auto value = exact_fen(reinterpret_cast<const DecimalObjectView*>(object)->dec);
     if (!value) return pybind11::none();

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "arrays.hpp"
+#include "date_objects.hpp"
 #include "decimal_objects.hpp"
 #include "string_objects.hpp"
 #include "yibao/adjudicate.hpp"
@@ -236,12 +237,19 @@ void register_adjudicate(py::module_& m) {
   m.def("fen_from_decimal_objects", &yibao::bindings::fen_from_decimal_objects, py::arg("values"),
         py::arg("decimal_type"));
 
-  m.def("run_codes", &yibao::bindings::run_codes<std::int64_t>, py::arg("offsets"),
+  m.def("text_codes", &yibao::bindings::text_codes<std::int64_t>, py::arg("offsets"),
         py::arg("data"));
-  m.def("run_codes", &yibao::bindings::run_codes<std::int32_t>, py::arg("offsets"),
+  m.def("text_codes", &yibao::bindings::text_codes<std::int32_t>, py::arg("offsets"),
         py::arg("data"));
   m.def("string_chunk_from_objects", &yibao::bindings::string_chunk_from_objects,
         py::arg("values"));
+  m.def("label_codes_from_objects", &yibao::bindings::label_codes_from_objects, py::arg("values"),
+        py::arg("table"));
+  m.def("days_from_date_objects", &yibao::bindings::days_from_date_objects, py::arg("values"));
+  m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int64_t>,
+        py::arg("offsets"), py::arg("data"));
+  m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int32_t>,
+        py::arg("offsets"), py::arg("data"));
 
   py::class_<yibao::FrameLabels>(m, "FrameLabels")
       .def(

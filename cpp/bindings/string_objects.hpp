@@ -1,7 +1,6 @@
-// A numpy object array of str → one Arrow large_string chunk (int64 offsets, UTF-8 bytes),
-// for the readers that take Arrow strings (labels matched in place, text ids, ISO dates).
-// Reads each str's own bytes (compact ASCII: in place; others: CPython's cached UTF-8), a few
-// ns a value where pyarrow's conversion or pd.factorize take 50-100 ns. Needs the GIL.
+// Text columns read by the core before the pass (issue 15): label codes matched straight from
+// Python str objects, an object column of str copied into one Arrow chunk, and text keys
+// factorized by their bytes.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -11,41 +10,73 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <vector>
+
+#include "object_column.hpp"
+#include "yibao/labels.hpp"
 
 namespace yibao::bindings {
 
-// (offsets, data) of the strings of `values`, or None if a value is not a str (e.g. a
-// missing value: the general path words it).
-inline pybind11::object string_chunk_from_objects(const pybind11::array& values) {
-  if (values.ndim() != 1 || values.dtype().kind() != 'O')
-    throw pybind11::type_error("values must be a 1-d object array");
-  const auto n = static_cast<std::size_t>(values.shape(0));
-  const auto stride = values.strides(0) / static_cast<pybind11::ssize_t>(sizeof(PyObject*));
-  const auto* objects = static_cast<PyObject* const*>(values.data());
-  auto text_of = [](PyObject* object, Py_ssize_t& size) -> const char* {
-    if (PyUnicode_IS_COMPACT_ASCII(object)) {
-      size = PyUnicode_GET_LENGTH(object);
-      return static_cast<const char*>(PyUnicode_DATA(object));
+// The UTF-8 bytes of a str (compact ASCII: its own data; others: CPython's cached UTF-8), or
+// false if `object` is not a str or has no UTF-8 form (a lone surrogate). Needs the GIL.
+inline bool str_bytes(PyObject* object, std::string_view& out) {
+  if (!PyUnicode_Check(object)) return false;
+  Py_ssize_t size = 0;
+  const char* text = nullptr;
+  if (PyUnicode_IS_COMPACT_ASCII(object)) {
+    size = PyUnicode_GET_LENGTH(object);
+    text = static_cast<const char*>(PyUnicode_DATA(object));
+  } else {
+    text = PyUnicode_AsUTF8AndSize(object, &size);
+    if (text == nullptr) {
+      PyErr_Clear();
+      return false;
     }
-    return PyUnicode_AsUTF8AndSize(object, &size);
-  };
+  }
+  out = std::string_view(text, static_cast<std::size_t>(size));
+  return true;
+}
+
+// The vocabulary code of each value of `values` (a numpy object array), matched from the str
+// objects' own bytes: -1 where a value is not a str or not a spelling of `table` (the pass
+// gives up on such a row and the general path words it). Needs the GIL throughout: the
+// objects are read where they are, a few ns each.
+inline pybind11::array_t<std::int8_t> label_codes_from_objects(const pybind11::array& values,
+                                                               const LabelTable& table) {
+  const ObjectColumn column(values);
+  const LabelMatcher matcher(table);
+  pybind11::array_t<std::int8_t> out(static_cast<pybind11::ssize_t>(column.rows()));
+  std::int8_t* code = out.mutable_data();
+  const PyObject* previous = nullptr;  // a column often repeats one object: matched once
+  std::int8_t previous_code = -1;
+  for (std::size_t i = 0; i < column.rows(); ++i) {
+    PyObject* object = column.at(i);
+    if (object != previous) {
+      std::string_view text;
+      previous_code =
+          static_cast<std::int8_t>(str_bytes(object, text) ? label_code(matcher, text) : -1);
+      previous = object;
+    }
+    code[i] = previous_code;
+  }
+  return out;
+}
+
+// (offsets, data) of the strings of `values` (a numpy object array) as one Arrow
+// large_string chunk, or None if a value is not a str (e.g. a missing value: the general path
+// words it). One pass over the objects, then one sequential copy of the bytes.
+inline pybind11::object string_chunk_from_objects(const pybind11::array& values) {
+  const ObjectColumn column(values);
+  const std::size_t n = column.rows();
   pybind11::array_t<std::int64_t> offsets(static_cast<pybind11::ssize_t>(n + 1));
   std::int64_t* offset = offsets.mutable_data();
   offset[0] = 0;
-  // One pass over the objects (shuffled rows put them anywhere in memory: a cache miss each),
-  // then one sequential copy of the bytes.
   std::string bytes;
   bytes.reserve(n * 12);
   for (std::size_t i = 0; i < n; ++i) {
-    PyObject* object = objects[static_cast<pybind11::ssize_t>(i) * stride];
-    Py_ssize_t size = 0;
-    const char* text = PyUnicode_Check(object) ? text_of(object, size) : nullptr;
-    if (text == nullptr) {
-      PyErr_Clear();
-      return pybind11::none();
-    }
-    bytes.append(text, static_cast<std::size_t>(size));
+    std::string_view text;
+    if (!str_bytes(column.at(i), text)) return pybind11::none();
+    bytes.append(text);
     offset[i + 1] = static_cast<std::int64_t>(bytes.size());
   }
   pybind11::array_t<std::uint8_t> data(static_cast<pybind11::ssize_t>(bytes.size()));
@@ -53,16 +84,73 @@ inline pybind11::object string_chunk_from_objects(const pybind11::array& values)
   return pybind11::make_tuple(offsets, data);
 }
 
-}  // namespace yibao::bindings
+// A hash of a key's bytes: its words folded with a multiply-xorshift (the keys are member
+// ids, not adversarial; a collision costs a comparison, never a wrong code).
+inline std::uint64_t key_hash(std::string_view key) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ key.size();
+  std::size_t at = 0;
+  for (; at + 8 <= key.size(); at += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, key.data() + at, 8);
+    h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  }
+  std::uint64_t tail = 0;
+  if (at < key.size()) std::memcpy(&tail, key.data() + at, key.size() - at);
+  h = (h ^ tail) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 29);
+}
 
-namespace yibao::bindings {
+// Dense codes of text keys in order of first appearance (as pd.factorize gives them), by an
+// open-addressing table over the keys' bytes; a key equal to the row before it (each member's
+// rows together, as sorted claims have them) costs one comparison.
+class TextCodes {
+ public:
+  std::int64_t code_of(std::string_view key) {
+    if (previous_code_ >= 0 && key == previous_) return previous_code_;
+    if (2 * (keys_.size() + 1) > slots_.size()) grow();
+    const std::uint64_t h = key_hash(key);
+    std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
+    while (slots_[s].code >= 0) {
+      if (slots_[s].hash == h && keys_[static_cast<std::size_t>(slots_[s].code)] == key) break;
+      s = (s + 1) & (slots_.size() - 1);
+    }
+    if (slots_[s].code < 0) {
+      slots_[s] = {h, static_cast<std::int64_t>(keys_.size())};
+      keys_.push_back(key);
+    }
+    previous_ = key;
+    previous_code_ = slots_[s].code;
+    return previous_code_;
+  }
 
-// Codes of a text key column (one Arrow chunk: offsets into data, no nulls) whose equal keys
-// are adjacent, as sorted claims have each member's rows: a code per run, in order. None if
-// a key has two runs (then the caller factorizes). No Python objects: runs without the GIL.
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::int64_t code = -1;
+  };
+  void grow() {
+    std::vector<Slot> old(slots_.empty() ? 1024 : 2 * slots_.size());
+    old.swap(slots_);
+    for (const Slot& slot : old) {
+      if (slot.code < 0) continue;
+      std::size_t s = static_cast<std::size_t>(slot.hash) & (slots_.size() - 1);
+      while (slots_[s].code >= 0) s = (s + 1) & (slots_.size() - 1);
+      slots_[s] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::vector<std::string_view> keys_;  // by code: views into the column's own bytes
+  std::string_view previous_;
+  std::int64_t previous_code_ = -1;
+};
+
+// Codes of a text key column (one Arrow chunk: offsets into data, no nulls), dense, in order
+// of first appearance. None if the offsets are malformed (the caller's general route words
+// it). No Python objects: runs without the GIL.
 template <class Offset>
-pybind11::object run_codes(const pybind11::array_t<Offset, pybind11::array::c_style>& offsets,
-                           const pybind11::array_t<std::uint8_t, pybind11::array::c_style>& data) {
+pybind11::object text_codes(const pybind11::array_t<Offset, pybind11::array::c_style>& offsets,
+                            const pybind11::array_t<std::uint8_t, pybind11::array::c_style>& data) {
   if (offsets.size() < 1) throw pybind11::value_error("offsets need at least one entry");
   const auto n = static_cast<std::size_t>(offsets.size() - 1);
   const Offset* at = offsets.data();
@@ -70,27 +158,20 @@ pybind11::object run_codes(const pybind11::array_t<Offset, pybind11::array::c_st
   const auto size = static_cast<Offset>(data.size());
   pybind11::array_t<std::int64_t> codes(static_cast<pybind11::ssize_t>(n));
   std::int64_t* code = codes.mutable_data();
-  bool distinct = true;
+  bool well_formed = true;
   {
     const pybind11::gil_scoped_release release;
-    std::unordered_set<std::string_view> seen;
-    std::string_view previous;
-    std::int64_t run = -1;
-    for (std::size_t i = 0; i < n && distinct; ++i) {
+    TextCodes keys;
+    for (std::size_t i = 0; i < n; ++i) {
       if (at[i] < 0 || at[i + 1] < at[i] || at[i + 1] > size) {
-        distinct = false;  // malformed offsets: the caller's general route words it
+        well_formed = false;
         break;
       }
-      const std::string_view key(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]));
-      if (run < 0 || key != previous) {
-        ++run;
-        distinct = seen.insert(key).second;
-        previous = key;
-      }
-      code[i] = run;
+      code[i] = keys.code_of(
+          std::string_view(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i])));
     }
   }
-  if (!distinct) return pybind11::none();
+  if (!well_formed) return pybind11::none();
   return codes;
 }
 

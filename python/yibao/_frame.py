@@ -8,15 +8,17 @@ placed by member on the way (``cpp/src/placement.hpp``).
 
 What each column may be:
 
-* ids: integers of any width (read as they are), or text (factorized once: Arrow strings
-  whose equal keys are adjacent cost a comparison per row, any other column a hash per row);
-* dates: datetime64 of any unit, Arrow timestamps and date32 (read in place); ISO text and
-  ``datetime.date`` objects (converted once by pyarrow to date32);
+* ids: integers of any width (read as they are), or text (factorized once by the core over
+  the keys' bytes: a key equal to the row before costs a comparison, any other a hash);
+* dates: datetime64 of any unit, Arrow timestamps and date32 (read in place); ISO text
+  (``YYYY-MM-DD`` parsed by the core, other text by pyarrow) and ``datetime.date`` objects
+  (read by the core through the datetime C API), converted once to days;
 * levels: integers of any width, signed or not, nullable (pandas' masked or Arrow), float64;
 * amounts: float64, Arrow decimal128, integers with a unit, ``decimal.Decimal`` objects
   (their digits read by the core, a few ns a value, see ``cpp/bindings/decimal_objects.hpp``);
 * labels: Arrow string / large_string (matched in place), categoricals (the categories
-  mapped once, the codes read in place), any other column (factorized once, then the same).
+  mapped once, the codes read in place), object columns of ``str`` (each matched from the
+  object's own bytes by the core), any other column (factorized once, then the same).
 
 Columns of Python objects are bounded by the interpreter: they are converted once, as
 cheaply as the interpreter allows, before the pass. A column no reader takes (e.g. tz-aware
@@ -52,11 +54,12 @@ from .errors import InputError
 __all__ = ["adjudicate_frame"]
 
 
-def _table(codes: dict[str, int]) -> Any:
+def _table(codes: Mapping[str, int]) -> Any:
     return _core.LabelTable(list(codes), list(codes.values()))
 
 
 _LABELS = _core.FrameLabels(_table(STATUS_CODES), _table(SERVICE_CODES), _table(TIER_CODES))
+_IDENTITY = np.arange(128, dtype=np.int8)  # by_code for columns already in vocabulary codes
 _REQUIRED = {"member_id", "date", "level", "eligible", "status"}
 _Spec = tuple[Any, ...]
 
@@ -93,14 +96,20 @@ def _text_objects(series: pd.Series) -> pa.Array | None:
 # ---- ids ---------------------------------------------------------------------------------
 
 
-def _run_codes(arr: pa.Array) -> np.ndarray | None:
-    """Codes of a text key column whose equal keys are adjacent (each member's rows together,
-    as sorted claims have them): one code per run, in order. None if a key has two runs."""
+def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (rows + 1 of them) and bytes of an Arrow string array, without a copy."""
     _, offsets, data = arr.buffers()
     offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     at = np.frombuffer(offsets, dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
     text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
-    codes: np.ndarray | None = _core.run_codes(at, text)
+    return at, text
+
+
+def _text_codes(arr: pa.Array) -> np.ndarray | None:
+    """Dense codes of a text key column, in order of first appearance (as ``pd.factorize``
+    gives them), hashed by the core over the keys' bytes; a key equal to the row before it
+    (each member's rows together, as sorted claims have them) costs a comparison."""
+    codes: np.ndarray | None = _core.text_codes(*_string_buffers(arr))
     return codes
 
 
@@ -120,7 +129,7 @@ def _member(series: pd.Series, threads: int) -> np.ndarray | None:
         ):
             return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            codes = _run_codes(arr)
+            codes = _text_codes(arr)
             if codes is not None:
                 return codes
     try:
@@ -142,6 +151,9 @@ def _date_from_arrow(arr: pa.Array) -> _Spec | None:
     if pa.types.is_date32(arr.type):
         return ("days", _values(arr, np.int32))
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        days = _core.days_from_iso_text(*_string_buffers(arr))  # YYYY-MM-DD, by the core
+        if days is not None:
+            return ("days", days)
         try:  # strictly YYYY-MM-DD; anything else is the general path's to read or word
             return ("days", _values(pc.cast(arr, pa.date32()), np.int32))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -157,6 +169,10 @@ def _date(series: pd.Series) -> _Spec | None:
         if per_day is None or count != 1:
             return None
         return ("ticks", series.to_numpy().view(np.int64), per_day)
+    if dtype == np.dtype(object):
+        days = _core.days_from_date_objects(series.to_numpy())  # datetime.date, by the core
+        if days is not None:
+            return ("days", days)
     arr = _arrow(series)
     if arr is None:
         arr = _text_objects(series)  # ISO text
@@ -270,11 +286,11 @@ def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
     if found is not None:
         chunks, large = found
         return ("large" if large else "string", chunks)
-    text = _text_objects(series)
-    if text is not None:
-        _, offsets, data = text.buffers()
-        offsets_view = np.frombuffer(offsets, dtype=np.int64)
-        return ("large", [(offsets_view, np.frombuffer(data, dtype=np.uint8), None, 0)])
+    if series.dtype == np.dtype(object):
+        # Matched from the str objects' own bytes: a vocabulary code a row, -1 for anything
+        # else (the pass then gives up, and the general path words it).
+        codes = _core.label_codes_from_objects(series.to_numpy(), _table(table))
+        return ("codes", codes, _IDENTITY)
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         return ("codes", codes, _by_code(series.cat.categories, table))

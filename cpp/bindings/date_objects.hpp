@@ -1,0 +1,89 @@
+// Service dates read by the core before the pass (issue 15): `datetime.date` objects through
+// CPython's datetime C API, and ISO `YYYY-MM-DD` text from Arrow string buffers, as days since
+// 1970-01-01. Anything else returns None, and the caller hands the column to pyarrow, which
+// reads it or leaves it to the general path to word.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+// After Python.h (from pybind11), which it needs.
+#include <datetime.h>
+
+#include <cstdint>
+
+#include "object_column.hpp"
+#include "yibao/calendar.hpp"
+
+namespace yibao::bindings {
+
+// The day of each value of `values` (a numpy object array), or None at the first value that is
+// not exactly a `datetime.date` (a datetime, a Timestamp, a missing value: pyarrow's to read).
+// Needs the GIL: the objects are read where they are.
+inline pybind11::object days_from_date_objects(const pybind11::array& values) {
+  if (PyDateTimeAPI == nullptr) {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == nullptr) throw pybind11::error_already_set();
+  }
+  const ObjectColumn column(values);
+  const PyTypeObject* date_type = PyDateTimeAPI->DateType;
+  pybind11::array_t<std::int32_t> out(static_cast<pybind11::ssize_t>(column.rows()));
+  std::int32_t* day = out.mutable_data();
+  for (std::size_t i = 0; i < column.rows(); ++i) {
+    PyObject* object = column.at(i);
+    if (Py_TYPE(object) != date_type) return pybind11::none();
+    day[i] = days_from_civil(PyDateTime_GET_YEAR(object), PyDateTime_GET_MONTH(object),
+                             PyDateTime_GET_DAY(object));
+  }
+  return out;
+}
+
+// The day of `YYYY-MM-DD` (exactly ten bytes, a real calendar date), or false.
+inline bool iso_day(const char* p, std::size_t length, std::int32_t& out) {
+  if (length != 10 || p[4] != '-' || p[7] != '-') return false;
+  int digits[8];
+  const int at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+  unsigned not_digit = 0;
+  for (int k = 0; k < 8; ++k) {
+    digits[k] = p[at[k]] - '0';
+    not_digit |= static_cast<unsigned>(digits[k]) > 9U ? 1U : 0U;
+  }
+  if (not_digit != 0) return false;
+  const int year = ((digits[0] * 10 + digits[1]) * 10 + digits[2]) * 10 + digits[3];
+  const int month = digits[4] * 10 + digits[5];
+  const int day = digits[6] * 10 + digits[7];
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  constexpr int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > month_days[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  out = days_from_civil(year, month, day);
+  return true;
+}
+
+// The day of each row of an ISO date text column (one Arrow chunk: offsets into data, no
+// nulls), or None at the first row that is not exactly `YYYY-MM-DD` or not a calendar date.
+// No Python objects: runs without the GIL.
+template <class Offset>
+pybind11::object days_from_iso_text(
+    const pybind11::array_t<Offset, pybind11::array::c_style>& offsets,
+    const pybind11::array_t<std::uint8_t, pybind11::array::c_style>& data) {
+  if (offsets.size() < 1) throw pybind11::value_error("offsets need at least one entry");
+  const auto n = static_cast<std::size_t>(offsets.size() - 1);
+  const Offset* at = offsets.data();
+  const auto* bytes = reinterpret_cast<const char*>(data.data());
+  const auto size = static_cast<Offset>(data.size());
+  pybind11::array_t<std::int32_t> out(static_cast<pybind11::ssize_t>(n));
+  std::int32_t* day = out.mutable_data();
+  bool all = true;
+  {
+    const pybind11::gil_scoped_release release;
+    for (std::size_t i = 0; i < n && all; ++i) {
+      all = at[i] >= 0 && at[i + 1] >= at[i] && at[i + 1] <= size &&
+            iso_day(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]), day[i]);
+    }
+  }
+  if (!all) return pybind11::none();
+  return out;
+}
+
+}  // namespace yibao::bindings
