@@ -9,6 +9,7 @@ Run: ``python -m pytest tests/test_object_readers.py -q``.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -203,3 +204,37 @@ def test_iso_text_agrees_with_pyarrow(texts: list[str]) -> None:
         np.testing.assert_array_equal(got, want)
     elif all(t[:4] != "0000" for t in texts):  # it declines only what pyarrow declines
         assert want is None
+
+
+# ---- on threads ------------------------------------------------------------------------------
+
+ROWS = 3 * 16_384 + 5  # past the rows a thread is given: three ranges on three threads
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_object_readers_on_threads_agree_and_find_a_bad_value_in_any_range(threads: int) -> None:
+    rng = np.random.default_rng(threads)
+    spellings = [*STATUS_CODES, "pensioner", None]
+    labels = [spellings[k] for k in rng.integers(0, len(spellings), ROWS)]
+    got = _core.label_codes_from_objects(_objects(labels), _frame._table(STATUS_CODES), threads)
+    assert got.tolist() == _label_model(labels, STATUS_CODES)
+
+    dates = [
+        datetime.date(2024, 1, 1) + datetime.timedelta(int(k)) for k in rng.integers(0, 900, ROWS)
+    ]
+    days = _core.days_from_date_objects(_objects(dates), threads)
+    assert days is not None
+    assert days.tolist() == [(d - datetime.date(1970, 1, 1)).days for d in dates]
+
+    amounts = [Decimal(int(k)) / 100 for k in rng.integers(0, 10**7, ROWS)]
+    fen = _core.fen_from_decimal_objects(_objects(amounts), Decimal, threads)
+    assert fen is not None
+    assert fen.tolist() == [int(a * 100) for a in amounts]
+
+    for at in (0, ROWS // 2, ROWS - 1):  # a value the reader declines, in each range
+        bad_dates = _objects(dates)
+        bad_dates[at] = datetime.datetime(2024, 1, 1)
+        assert _core.days_from_date_objects(bad_dates, threads) is None
+        bad_amounts = _objects(amounts)
+        bad_amounts[at] = Decimal("0.001")
+        assert _core.fen_from_decimal_objects(bad_amounts, Decimal, threads) is None

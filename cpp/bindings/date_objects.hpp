@@ -17,10 +17,11 @@
 
 namespace yibao::bindings {
 
-// The day of each value of `values` (a numpy object array), or None at the first value that is
-// not exactly a `datetime.date` (a datetime, a Timestamp, a missing value: pyarrow's to read).
-// Needs the GIL: the objects are read where they are.
-inline pybind11::object days_from_date_objects(const pybind11::array& values) {
+// The day of each value of `values` (a numpy object array), or None at a value that is not
+// exactly a `datetime.date` (a datetime, a Timestamp, a missing value: pyarrow's to read).
+// The objects are read on up to `threads` threads while the calling thread holds the GIL (see
+// ObjectColumn::all_of).
+inline pybind11::object days_from_date_objects(const pybind11::array& values, std::size_t threads) {
   if (PyDateTimeAPI == nullptr) {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == nullptr) throw pybind11::error_already_set();
@@ -29,12 +30,13 @@ inline pybind11::object days_from_date_objects(const pybind11::array& values) {
   const PyTypeObject* date_type = PyDateTimeAPI->DateType;
   pybind11::array_t<std::int32_t> out(static_cast<pybind11::ssize_t>(column.rows()));
   std::int32_t* day = out.mutable_data();
-  for (std::size_t i = 0; i < column.rows(); ++i) {
-    PyObject* object = column.at(i);
-    if (Py_TYPE(object) != date_type) return pybind11::none();
+  const bool all = column.all_of(threads, [&](std::size_t i, PyObject* object) {
+    if (Py_TYPE(object) != date_type) return false;
     day[i] = days_from_civil(PyDateTime_GET_YEAR(object), PyDateTime_GET_MONTH(object),
                              PyDateTime_GET_DAY(object));
-  }
+    return true;
+  });
+  if (!all) return pybind11::none();
   return out;
 }
 

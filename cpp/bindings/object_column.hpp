@@ -5,7 +5,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <cstddef>
+
+#include "yibao/parallel.hpp"
 
 namespace yibao::bindings {
 
@@ -20,11 +23,30 @@ class ObjectColumn {
   }
   [[nodiscard]] std::size_t rows() const { return rows_; }
 
-  // Object i, having asked the memory for the first two cache lines of object i + ahead: a
-  // shuffled column puts each object anywhere, and a miss the core waits for costs more than
-  // the rest of a row's work (an object's header and short payload fit in 128 bytes).
-  [[nodiscard]] PyObject* at(std::size_t i) const {
-    if (i + ahead < rows_) {
+  // Whether read(i, object i) holds for every row, asked on up to `threads` ranges of rows at
+  // once. For the caller that holds the GIL, with a `read` that calls no Python API (it may
+  // only read the objects' memory): the GIL keeps every other Python thread from changing
+  // the objects meanwhile.
+  template <class Read>
+  bool all_of(std::size_t threads, Read read) const {
+    std::atomic<bool> all{true};
+    for_each_range(rows_, threads, [&](std::size_t first, std::size_t last) {
+      bool ok = true;
+      for (std::size_t i = first; i < last && ok; ++i) {
+        if ((i & 4095U) == 0 && !all.load(std::memory_order_relaxed)) return;
+        ok = read(i, at(i, last));
+      }
+      if (!ok) all.store(false, std::memory_order_relaxed);
+    });
+    return all.load();
+  }
+
+  // Object i (of rows before `end`), having asked the memory for the first two cache lines of
+  // object i + ahead: a shuffled column puts each object anywhere, and a miss the core waits for
+  // costs more than the rest of a row's work (an object's header and short payload fit in 128
+  // bytes).
+  [[nodiscard]] PyObject* at(std::size_t i, std::size_t end) const {
+    if (i + ahead < end) {
       const auto* next = reinterpret_cast<const char*>(item(i + ahead));
       __builtin_prefetch(next);
       __builtin_prefetch(next + 64);

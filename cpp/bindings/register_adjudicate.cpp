@@ -235,7 +235,7 @@ void register_adjudicate(py::module_& m) {
       py::arg("threads") = 1, py::arg("layout") = yibao::MoneyColumn::Layout::decimal128);
 
   m.def("fen_from_decimal_objects", &yibao::bindings::fen_from_decimal_objects, py::arg("values"),
-        py::arg("decimal_type"));
+        py::arg("decimal_type"), py::arg("threads") = 1);
 
   m.def("text_codes", &yibao::bindings::text_codes<std::int64_t>, py::arg("offsets"),
         py::arg("data"));
@@ -244,8 +244,9 @@ void register_adjudicate(py::module_& m) {
   m.def("string_chunk_from_objects", &yibao::bindings::string_chunk_from_objects,
         py::arg("values"));
   m.def("label_codes_from_objects", &yibao::bindings::label_codes_from_objects, py::arg("values"),
-        py::arg("table"));
-  m.def("days_from_date_objects", &yibao::bindings::days_from_date_objects, py::arg("values"));
+        py::arg("table"), py::arg("threads") = 1);
+  m.def("days_from_date_objects", &yibao::bindings::days_from_date_objects, py::arg("values"),
+        py::arg("threads") = 1);
   m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int64_t>,
         py::arg("offsets"), py::arg("data"));
   m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int32_t>,

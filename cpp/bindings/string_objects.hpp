@@ -6,6 +6,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -39,25 +40,39 @@ inline bool str_bytes(PyObject* object, std::string_view& out) {
 
 // The vocabulary code of each value of `values` (a numpy object array), matched from the str
 // objects' own bytes: -1 where a value is not a str or not a spelling of `table` (the pass
-// gives up on such a row and the general path words it). Needs the GIL throughout: the
-// objects are read where they are, a few ns each.
+// gives up on such a row and the general path words it). Compact ASCII strings (most labels)
+// are read on up to `threads` threads while the calling thread holds the GIL (see
+// ObjectColumn::all_of); others need the Python API for their UTF-8, so this thread reads
+// them after.
 inline pybind11::array_t<std::int8_t> label_codes_from_objects(const pybind11::array& values,
-                                                               const LabelTable& table) {
+                                                               const LabelTable& table,
+                                                               std::size_t threads) {
   const ObjectColumn column(values);
   const LabelMatcher matcher(table);
   pybind11::array_t<std::int8_t> out(static_cast<pybind11::ssize_t>(column.rows()));
   std::int8_t* code = out.mutable_data();
-  const PyObject* previous = nullptr;  // a column often repeats one object: matched once
-  std::int8_t previous_code = -1;
-  for (std::size_t i = 0; i < column.rows(); ++i) {
-    PyObject* object = column.at(i);
-    if (object != previous) {
-      std::string_view text;
-      previous_code =
-          static_cast<std::int8_t>(str_bytes(object, text) ? label_code(matcher, text) : -1);
-      previous = object;
+  constexpr std::int8_t later = -2;
+  std::atomic<bool> any_later{false};
+  column.all_of(threads, [&](std::size_t i, PyObject* object) {
+    if (!PyUnicode_Check(object)) {
+      code[i] = -1;
+    } else if (PyUnicode_IS_COMPACT_ASCII(object)) {
+      const std::string_view text(static_cast<const char*>(PyUnicode_DATA(object)),
+                                  static_cast<std::size_t>(PyUnicode_GET_LENGTH(object)));
+      code[i] = static_cast<std::int8_t>(label_code(matcher, text));
+    } else {
+      code[i] = later;
+      any_later.store(true, std::memory_order_relaxed);
     }
-    code[i] = previous_code;
+    return true;
+  });
+  if (any_later.load()) {
+    for (std::size_t i = 0; i < column.rows(); ++i) {
+      if (code[i] != later) continue;
+      std::string_view text;
+      code[i] = static_cast<std::int8_t>(
+          str_bytes(column.at(i, column.rows()), text) ? label_code(matcher, text) : -1);
+    }
   }
   return out;
 }
@@ -75,7 +90,7 @@ inline pybind11::object string_chunk_from_objects(const pybind11::array& values)
   bytes.reserve(n * 12);
   for (std::size_t i = 0; i < n; ++i) {
     std::string_view text;
-    if (!str_bytes(column.at(i), text)) return pybind11::none();
+    if (!str_bytes(column.at(i, n), text)) return pybind11::none();
     bytes.append(text);
     offset[i + 1] = static_cast<std::int64_t>(bytes.size());
   }
@@ -84,8 +99,8 @@ inline pybind11::object string_chunk_from_objects(const pybind11::array& values)
   return pybind11::make_tuple(offsets, data);
 }
 
-// A hash of a key's bytes: its words folded with a multiply-xorshift (the keys are member
-// ids, not adversarial; a collision costs a comparison, never a wrong code).
+// A hash of a key's bytes: its words folded with a multiply-xorshift, then mixed (the keys
+// are member ids, not adversarial; a collision costs a comparison, never a wrong code).
 inline std::uint64_t key_hash(std::string_view key) {
   std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ key.size();
   std::size_t at = 0;
@@ -97,8 +112,12 @@ inline std::uint64_t key_hash(std::string_view key) {
   }
   std::uint64_t tail = 0;
   if (at < key.size()) std::memcpy(&tail, key.data() + at, key.size() - at);
-  h = (h ^ tail) * 0x94D049BB133111EBULL;
-  return h ^ (h >> 29);
+  // MurmurHash3's finalizer: every bit of the key reaches the low bits the table uses (a
+  // bare multiply leaves them to the first bytes, "1".."9" for member ids: long probes).
+  h ^= tail;
+  h = (h ^ (h >> 33)) * 0xFF51AFD7ED558CCDULL;
+  h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53ULL;
+  return h ^ (h >> 33);
 }
 
 // Dense codes of text keys in order of first appearance (as pd.factorize gives them), by an

@@ -161,7 +161,7 @@ def _date_from_arrow(arr: pa.Array) -> _Spec | None:
     return None
 
 
-def _date(series: pd.Series) -> _Spec | None:
+def _date(series: pd.Series, threads: int = 1) -> _Spec | None:
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         unit, count = np.datetime_data(dtype)
@@ -170,7 +170,7 @@ def _date(series: pd.Series) -> _Spec | None:
             return None
         return ("ticks", series.to_numpy().view(np.int64), per_day)
     if dtype == np.dtype(object):
-        days = _core.days_from_date_objects(series.to_numpy())  # datetime.date, by the core
+        days = _core.days_from_date_objects(series.to_numpy(), threads)  # by the core
         if days is not None:
             return ("days", days)
     arr = _arrow(series)
@@ -208,8 +208,8 @@ def _level(series: pd.Series) -> _Spec | None:
 # ---- amounts -----------------------------------------------------------------------------
 
 
-def _read_decimal_objects(values: np.ndarray) -> np.ndarray | None:
-    out: np.ndarray | None = _core.fen_from_decimal_objects(values, Decimal)
+def _read_decimal_objects(values: np.ndarray, threads: int = 1) -> np.ndarray | None:
+    out: np.ndarray | None = _core.fen_from_decimal_objects(values, Decimal, threads)
     return out
 
 
@@ -235,7 +235,7 @@ def _decimal_reader_works() -> bool:
 _DECIMAL_READER = _decimal_reader_works()
 
 
-def _amounts(series: pd.Series, unit: Unit) -> _Spec | None:
+def _amounts(series: pd.Series, unit: Unit, threads: int = 1) -> _Spec | None:
     dtype = series.dtype
     per_unit = 100 if unit == "yuan" else 1
     if len(series) == 0:
@@ -246,7 +246,7 @@ def _amounts(series: pd.Series, unit: Unit) -> _Spec | None:
         if dtype.kind == "i":
             return ("units", series.to_numpy(dtype=np.int64), per_unit)
         if dtype == np.dtype(object) and unit == "yuan" and _DECIMAL_READER:
-            fen = _read_decimal_objects(series.to_numpy())
+            fen = _read_decimal_objects(series.to_numpy(), threads)
             return None if fen is None else ("units", fen, 1)
         return None
     arr = _arrow(series)
@@ -281,7 +281,7 @@ def _by_code(categories: Any, table: Mapping[str, int]) -> np.ndarray:
     return np.array([table.get(_label_key(c), -1) for c in categories], dtype=np.int8)
 
 
-def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
+def _labels(series: pd.Series, table: Mapping[str, int], threads: int = 1) -> _Spec | None:
     found = arrow_string_chunks(series)
     if found is not None:
         chunks, large = found
@@ -289,7 +289,7 @@ def _labels(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
     if series.dtype == np.dtype(object):
         # Matched from the str objects' own bytes: a vocabulary code a row, -1 for anything
         # else (the pass then gives up, and the general path words it).
-        codes = _core.label_codes_from_objects(series.to_numpy(), _table(table))
+        codes = _core.label_codes_from_objects(series.to_numpy(), _table(table), threads)
         return ("codes", codes, _IDENTITY)
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
@@ -318,16 +318,16 @@ def adjudicate_frame(
     if columns.duplicated().any() or not _REQUIRED <= set(columns):
         return None
     member = _member(claims["member_id"], threads)
-    date = _date(claims["date"])
+    date = _date(claims["date"], threads)
     level = _level(claims["level"])
-    eligible = _amounts(claims["eligible"], unit)
-    status = _labels(claims["status"], STATUS_CODES)
+    eligible = _amounts(claims["eligible"], unit, threads)
+    status = _labels(claims["status"], STATUS_CODES, threads)
     if member is None or date is None or level is None or eligible is None or status is None:
         return None
     optional: dict[str, _Spec | None] = {}
     for name, table in (("service", SERVICE_CODES), ("tier", TIER_CODES)):
         if name in columns:
-            optional[name] = _labels(claims[name], table)
+            optional[name] = _labels(claims[name], table, threads)
             if optional[name] is None:
                 return None
     prescriber = None
