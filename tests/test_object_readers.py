@@ -105,6 +105,14 @@ def test_text_codes_grow_past_the_first_table_and_read_slices() -> None:
     np.testing.assert_array_equal(got, want)
 
 
+def test_text_codes_tell_apart_keys_that_share_their_first_16_bytes() -> None:
+    prefix = "member-0000000000"  # 17 bytes: what a slot holds is the same for each key
+    keys = [prefix + str(i % 7) for i in range(1_000)] + ["", "", prefix, prefix[:16]] * 3
+    want, _ = pd.factorize(pd.Series(keys, dtype=object))
+    np.testing.assert_array_equal(_codes(keys), want)
+    assert len(set(_codes(keys).tolist())) == 7 + 3
+
+
 def test_text_codes_refuse_malformed_offsets() -> None:
     offsets = np.array([0, 3, 2], dtype=np.int64)
     assert _core.text_codes(offsets, np.frombuffer(b"abc", dtype=np.uint8)) is None
@@ -235,6 +243,13 @@ def test_object_readers_on_threads_agree_and_find_a_bad_value_in_any_range(threa
         bad_dates = _objects(dates)
         bad_dates[at] = datetime.datetime(2024, 1, 1)
         assert _core.days_from_date_objects(bad_dates, threads) is None
+        texts = pa.array([d.isoformat() for d in dates], type=pa.large_string())
+        iso = _core.days_from_iso_text(*_frame._string_buffers(texts), threads)
+        assert iso is not None and iso.tolist() == days.tolist()
+        bad_texts = [d.isoformat() for d in dates]
+        bad_texts[at] = "2024-02-30"
+        bad_buffers = _frame._string_buffers(pa.array(bad_texts))
+        assert _core.days_from_iso_text(*bad_buffers, threads) is None
         bad_amounts = _objects(amounts)
         bad_amounts[at] = Decimal("0.001")
         assert _core.fen_from_decimal_objects(bad_amounts, Decimal, threads) is None

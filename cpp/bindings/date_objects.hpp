@@ -10,10 +10,12 @@
 // After Python.h (from pybind11), which it needs.
 #include <datetime.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "object_column.hpp"
 #include "yibao/calendar.hpp"
+#include "yibao/parallel.hpp"
 
 namespace yibao::bindings {
 
@@ -63,12 +65,12 @@ inline bool iso_day(const char* p, std::size_t length, std::int32_t& out) {
 }
 
 // The day of each row of an ISO date text column (one Arrow chunk: offsets into data, no
-// nulls), or None at the first row that is not exactly `YYYY-MM-DD` or not a calendar date.
-// No Python objects: runs without the GIL.
+// nulls), or None if a row is not exactly `YYYY-MM-DD` or not a calendar date. No Python
+// objects: runs on up to `threads` threads without the GIL.
 template <class Offset>
 pybind11::object days_from_iso_text(
     const pybind11::array_t<Offset, pybind11::array::c_style>& offsets,
-    const pybind11::array_t<std::uint8_t, pybind11::array::c_style>& data) {
+    const pybind11::array_t<std::uint8_t, pybind11::array::c_style>& data, std::size_t threads) {
   if (offsets.size() < 1) throw pybind11::value_error("offsets need at least one entry");
   const auto n = static_cast<std::size_t>(offsets.size() - 1);
   const Offset* at = offsets.data();
@@ -76,15 +78,19 @@ pybind11::object days_from_iso_text(
   const auto size = static_cast<Offset>(data.size());
   pybind11::array_t<std::int32_t> out(static_cast<pybind11::ssize_t>(n));
   std::int32_t* day = out.mutable_data();
-  bool all = true;
+  std::atomic<bool> all{true};
   {
     const pybind11::gil_scoped_release release;
-    for (std::size_t i = 0; i < n && all; ++i) {
-      all = at[i] >= 0 && at[i + 1] >= at[i] && at[i + 1] <= size &&
-            iso_day(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]), day[i]);
-    }
+    for_each_range(n, threads, [&](std::size_t first, std::size_t last) {
+      bool ok = true;
+      for (std::size_t i = first; i < last && ok; ++i) {
+        ok = at[i] >= 0 && at[i + 1] >= at[i] && at[i + 1] <= size &&
+             iso_day(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]), day[i]);
+      }
+      if (!ok) all.store(false, std::memory_order_relaxed);
+    });
   }
-  if (!all) return pybind11::none();
+  if (!all.load()) return pybind11::none();
   return out;
 }
 

@@ -248,9 +248,9 @@ void register_adjudicate(py::module_& m) {
   m.def("days_from_date_objects", &yibao::bindings::days_from_date_objects, py::arg("values"),
         py::arg("threads") = 1);
   m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int64_t>,
-        py::arg("offsets"), py::arg("data"));
+        py::arg("offsets"), py::arg("data"), py::arg("threads") = 1);
   m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int32_t>,
-        py::arg("offsets"), py::arg("data"));
+        py::arg("offsets"), py::arg("data"), py::arg("threads") = 1);
 
   py::class_<yibao::FrameLabels>(m, "FrameLabels")
       .def(

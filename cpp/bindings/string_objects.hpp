@@ -6,9 +6,12 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,47 +124,100 @@ inline std::uint64_t key_hash(std::string_view key) {
 }
 
 // Dense codes of text keys in order of first appearance (as pd.factorize gives them), by an
-// open-addressing table over the keys' bytes; a key equal to the row before it (each member's
-// rows together, as sorted claims have them) costs one comparison.
+// open-addressing table over the keys' bytes. Rows go by blocks: a key equal to the row before
+// it (each member's rows together, as sorted claims have them) costs one comparison; the
+// others are hashed first and their slots fetched from memory together, then looked up in
+// row order (shuffled rows put each key's slot anywhere: a miss a row the core would
+// otherwise wait for in turn).
 class TextCodes {
  public:
-  std::int64_t code_of(std::string_view key) {
-    if (previous_code_ >= 0 && key == previous_) return previous_code_;
-    if (2 * (keys_.size() + 1) > slots_.size()) grow();
-    const std::uint64_t h = key_hash(key);
-    std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
-    while (slots_[s].code >= 0) {
-      if (slots_[s].hash == h && keys_[static_cast<std::size_t>(slots_[s].code)] == key) break;
-      s = (s + 1) & (slots_.size() - 1);
+  static constexpr std::size_t block = 256;
+
+  // Codes of `n` keys, key(i) giving row i's bytes, into `code`. False if there are 2^31
+  // distinct keys or a key of 4 GiB (the slots hold 32-bit codes and lengths).
+  template <class KeyAt>
+  bool run(std::size_t n, KeyAt key, std::int64_t* code) {
+    std::array<std::uint64_t, block> hashes{};
+    std::array<std::uint32_t, block> rows{};
+    std::array<bool, block> same{};  // the row's key is the row before's
+    for (std::size_t first = 0; first < n; first += block) {
+      const std::size_t last = std::min(n, first + block);
+      grow_for(keys_.size() + (last - first));
+      std::size_t pending = 0;
+      for (std::size_t i = first; i < last; ++i) {
+        same[i - first] = i > 0 && key(i) == key(i - 1);
+        if (same[i - first]) continue;
+        const std::uint64_t h = key_hash(key(i));
+        __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+        hashes[pending] = h;
+        rows[pending++] = static_cast<std::uint32_t>(i - first);
+      }
+      for (std::size_t k = 0; k < pending; ++k) {
+        const std::size_t i = first + rows[k];
+        const std::int64_t found = code_of(key(i), hashes[k]);
+        if (found < 0) return false;
+        code[i] = found;
+      }
+      for (std::size_t i = std::max<std::size_t>(first, 1); i < last; ++i) {
+        if (same[i - first]) code[i] = code[i - 1];
+      }
     }
-    if (slots_[s].code < 0) {
-      slots_[s] = {h, static_cast<std::int64_t>(keys_.size())};
-      keys_.push_back(key);
-    }
-    previous_ = key;
-    previous_code_ = slots_[s].code;
-    return previous_code_;
+    return true;
   }
 
  private:
+  // A key's first 16 bytes (zero past its end) and its length: what a slot holds and compares.
   struct Slot {
-    std::uint64_t hash = 0;
-    std::int64_t code = -1;
+    std::uint64_t low = 0, high = 0;
+    std::uint32_t length = 0;
+    std::int32_t code = -1;
   };
-  void grow() {
-    std::vector<Slot> old(slots_.empty() ? 1024 : 2 * slots_.size());
-    old.swap(slots_);
-    for (const Slot& slot : old) {
-      if (slot.code < 0) continue;
-      std::size_t s = static_cast<std::size_t>(slot.hash) & (slots_.size() - 1);
-      while (slots_[s].code >= 0) s = (s + 1) & (slots_.size() - 1);
-      slots_[s] = slot;
+
+  static Slot slot_for(std::string_view key, std::int32_t code) {
+    Slot slot;
+    std::memcpy(&slot.low, key.data(), std::min<std::size_t>(key.size(), 8));
+    if (key.size() > 8)
+      std::memcpy(&slot.high, key.data() + 8, std::min<std::size_t>(key.size() - 8, 8));
+    slot.length = static_cast<std::uint32_t>(key.size());
+    slot.code = code;
+    return slot;
+  }
+
+  std::int64_t code_of(std::string_view key, std::uint64_t h) {
+    if (key.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) return -1;
+    if (key.size() == 0 || key.data() == nullptr) key = std::string_view("", 0);
+    const Slot wanted = slot_for(key, 0);
+    std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
+    for (;; s = (s + 1) & (slots_.size() - 1)) {
+      const Slot& slot = slots_[s];
+      if (slot.code < 0) break;
+      if (slot.low == wanted.low && slot.high == wanted.high && slot.length == wanted.length &&
+          (key.size() <= 16 || keys_[static_cast<std::size_t>(slot.code)] == key))
+        return slot.code;
+    }
+    if (keys_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+      return -1;
+    const auto code = static_cast<std::int32_t>(keys_.size());
+    slots_[s] = slot_for(key, code);
+    keys_.push_back(key);
+    return code;
+  }
+
+  // Room for `keys` keys at a load of at most one half.
+  void grow_for(std::size_t keys) {
+    if (2 * keys <= slots_.size()) return;
+    std::size_t size = std::max<std::size_t>(slots_.size(), 1024);
+    while (2 * keys > size) size *= 2;
+    slots_.assign(size, Slot{});
+    for (std::size_t code = 0; code < keys_.size(); ++code) {
+      std::size_t s = static_cast<std::size_t>(key_hash(keys_[code])) & (size - 1);
+      while (slots_[s].code >= 0) s = (s + 1) & (size - 1);
+      slots_[s] = slot_for(keys_[code], static_cast<std::int32_t>(code));
     }
   }
+
   std::vector<Slot> slots_;
   std::vector<std::string_view> keys_;  // by code: views into the column's own bytes
-  std::string_view previous_;
-  std::int64_t previous_code_ = -1;
 };
 
 // Codes of a text key column (one Arrow chunk: offsets into data, no nulls), dense, in order
@@ -177,20 +233,21 @@ pybind11::object text_codes(const pybind11::array_t<Offset, pybind11::array::c_s
   const auto size = static_cast<Offset>(data.size());
   pybind11::array_t<std::int64_t> codes(static_cast<pybind11::ssize_t>(n));
   std::int64_t* code = codes.mutable_data();
-  bool well_formed = true;
+  bool done = true;
   {
     const pybind11::gil_scoped_release release;
-    TextCodes keys;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (at[i] < 0 || at[i + 1] < at[i] || at[i + 1] > size) {
-        well_formed = false;
-        break;
-      }
-      code[i] = keys.code_of(
-          std::string_view(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i])));
+    bool malformed = at[0] < 0 || at[n] > size;
+    for (std::size_t i = 0; i < n; ++i) malformed |= at[i + 1] < at[i];
+    if (malformed) {
+      done = false;
+    } else {
+      const auto key = [&](std::size_t i) {
+        return std::string_view(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]));
+      };
+      done = TextCodes().run(n, key, code);
     }
   }
-  if (!well_formed) return pybind11::none();
+  if (!done) return pybind11::none();
   return codes;
 }
 

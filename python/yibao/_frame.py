@@ -143,7 +143,7 @@ def _member(series: pd.Series, threads: int) -> np.ndarray | None:
 _ARROW_UNITS = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
-def _date_from_arrow(arr: pa.Array) -> _Spec | None:
+def _date_from_arrow(arr: pa.Array, threads: int = 1) -> _Spec | None:
     if arr.null_count:
         return None
     if pa.types.is_timestamp(arr.type) and arr.type.tz is None:
@@ -151,7 +151,7 @@ def _date_from_arrow(arr: pa.Array) -> _Spec | None:
     if pa.types.is_date32(arr.type):
         return ("days", _values(arr, np.int32))
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        days = _core.days_from_iso_text(*_string_buffers(arr))  # YYYY-MM-DD, by the core
+        days = _core.days_from_iso_text(*_string_buffers(arr), threads)  # YYYY-MM-DD
         if days is not None:
             return ("days", days)
         try:  # strictly YYYY-MM-DD; anything else is the general path's to read or word
@@ -181,7 +181,7 @@ def _date(series: pd.Series, threads: int = 1) -> _Spec | None:
             arr = pa.array(series.to_numpy(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             return None
-    return None if arr is None else _date_from_arrow(arr)
+    return None if arr is None else _date_from_arrow(arr, threads)
 
 
 # ---- levels ------------------------------------------------------------------------------
