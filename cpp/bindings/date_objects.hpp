@@ -10,8 +10,10 @@
 // After Python.h (from pybind11), which it needs.
 #include <datetime.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 
 #include "object_column.hpp"
 #include "yibao/calendar.hpp"
@@ -42,25 +44,50 @@ inline pybind11::object days_from_date_objects(const pybind11::array& values, st
   return out;
 }
 
-// The day of `YYYY-MM-DD` (exactly ten bytes, a real calendar date), or false.
-inline bool iso_day(const char* p, std::size_t length, std::int32_t& out) {
-  if (length != 10 || p[4] != '-' || p[7] != '-') return false;
-  int digits[8];
-  const int at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+// A month read from `YYYY-MM-`: the day before its first, and its length in days.
+struct IsoMonth {
+  std::uint64_t prefix = 0;  // the 8 bytes it was read from; 0: none yet
+  std::int32_t before = 0;
+  std::int32_t length = 0;
+};
+
+// The month of the 8 bytes `YYYY-MM-` at p, or false if they are not one.
+inline bool iso_month(const char* p, IsoMonth& out) {
+  if (p[4] != '-' || p[7] != '-') return false;
+  int digits[6];
+  const int at[6] = {0, 1, 2, 3, 5, 6};
   unsigned not_digit = 0;
-  for (int k = 0; k < 8; ++k) {
+  for (int k = 0; k < 6; ++k) {
     digits[k] = p[at[k]] - '0';
     not_digit |= static_cast<unsigned>(digits[k]) > 9U ? 1U : 0U;
   }
   if (not_digit != 0) return false;
   const int year = ((digits[0] * 10 + digits[1]) * 10 + digits[2]) * 10 + digits[3];
   const int month = digits[4] * 10 + digits[5];
-  const int day = digits[6] * 10 + digits[7];
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  if (year < 1 || month < 1 || month > 12) return false;
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   constexpr int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (day > month_days[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
-  out = days_from_civil(year, month, day);
+  std::memcpy(&out.prefix, p, 8);
+  out.before = days_from_civil(year, month, 1) - 1;
+  out.length = month_days[month - 1] + (month == 2 && leap ? 1 : 0);
+  return true;
+}
+
+// The day of `YYYY-MM-DD` (exactly ten bytes, a real calendar date), or false. The months
+// read are kept in `months` (a few years of claims hold a few dozen): a row then costs a
+// comparison of its first 8 bytes and two digits.
+inline bool iso_day(const char* p, std::size_t length, std::array<IsoMonth, 128>& months,
+                    std::int32_t& out) {
+  if (length != 10) return false;
+  std::uint64_t prefix = 0;
+  std::memcpy(&prefix, p, 8);
+  IsoMonth& month = months[static_cast<std::size_t>((prefix * 0x9E3779B97F4A7C15ULL) >> 57)];
+  if (month.prefix != prefix && !iso_month(p, month)) return false;
+  const int tens = p[8] - '0', ones = p[9] - '0';
+  if (static_cast<unsigned>(tens) > 9U || static_cast<unsigned>(ones) > 9U) return false;
+  const int day = tens * 10 + ones;
+  if (day < 1 || day > month.length) return false;
+  out = month.before + day;
   return true;
 }
 
@@ -83,9 +110,10 @@ pybind11::object days_from_iso_text(
     const pybind11::gil_scoped_release release;
     for_each_range(n, threads, [&](std::size_t first, std::size_t last) {
       bool ok = true;
+      std::array<IsoMonth, 128> months{};
       for (std::size_t i = first; i < last && ok; ++i) {
         ok = at[i] >= 0 && at[i + 1] >= at[i] && at[i + 1] <= size &&
-             iso_day(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]), day[i]);
+             iso_day(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]), months, day[i]);
       }
       if (!ok) all.store(false, std::memory_order_relaxed);
     });
