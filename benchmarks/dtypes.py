@@ -16,6 +16,12 @@ the numpy float64 implementation and the Decimal loop of ``benchmarks/alternativ
 ``time.process_time``) is reported: on a machine shared with other work it moves far less
 than wall time, so its ratios show the work a shape costs. Results: a Markdown table on
 stdout and benchmarks/results/dtypes.json.
+
+``--baseline DIR`` also times another build of yibao (DIR is put first on ``sys.path``, e.g. a
+``git archive`` of main's ``python/`` with its compiled core copied in), alternating with this
+one shape by shape, so that a speed-up is measured side by side under the same load:
+
+    python benchmarks/dtypes.py --baseline /tmp/main/python --shapes read_csv object_strings
 """
 
 from __future__ import annotations
@@ -156,10 +162,15 @@ def measure_one(method: str, shape: str, n: int, unsorted: bool, repeat: int) ->
     return {"seconds": best, "cpu_seconds": best_cpu, "dtypes": dtypes}
 
 
-def _child(method: str, shape: str, n: int, unsorted: bool, repeat: int) -> dict[str, Any]:
+def _child(
+    method: str, shape: str, n: int, unsorted: bool, repeat: int, path: str | None = None
+) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--one", method, shape, str(n), str(int(unsorted))]
     cmd += ["--repeat", str(repeat)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=os.environ)
+    env = dict(os.environ)
+    if path is not None:  # the baseline's yibao first on the path
+        env["PYTHONPATH"] = os.pathsep.join([path, env.get("PYTHONPATH", "")])
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:  # recorded, not fatal: a shape that fails today is a finding
         error = done.stderr.strip().splitlines()[-1]
         return {"seconds": float("nan"), "cpu_seconds": float("nan"), "error": error}
@@ -176,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--no-alternatives", action="store_true")
     parser.add_argument("--one", nargs=4, metavar=("METHOD", "SHAPE", "N", "UNSORTED"))
+    parser.add_argument("--baseline", metavar="DIR", help="another yibao, timed alternately")
     args = parser.parse_args(argv)
     if args.one:
         method, shape, n, unsorted = args.one
@@ -185,9 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     n = args.claims
     _paths(n)  # build the cache outside any timing
     results: dict[str, dict[str, Any]] = {}
+    baseline: dict[str, dict[str, Any]] = {}
     for shape in args.shapes:
         for unsorted in (False, True):
             key = f"{shape}/{'unsorted' if unsorted else 'sorted'}"
+            if args.baseline:
+                baseline[key] = _child("yibao", shape, n, unsorted, args.repeat, args.baseline)
             results[key] = _child("yibao", shape, n, unsorted, args.repeat)
             print(f"{key}: {results[key]['seconds']:.3f}s", file=sys.stderr, flush=True)
     if not args.no_alternatives:
@@ -226,10 +241,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"\n{method} on the read_parquet shape: {t:.3f}s = {t / y:.1f}x yibao's "
                 f"(CPU time: {c:.1f}x)"
             )
+    if baseline:
+        print(f"\nSide by side with the baseline ({args.baseline}): its time ÷ this one's\n")
+        print("| shape | order | baseline | this | speed-up | CPU baseline | CPU this | speed-up |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for key, b in baseline.items():
+            r = results[key]
+            shape, order = key.split("/")
+            cells = [shape, order]
+            for field in ("seconds", "cpu_seconds"):
+                cells += [f"{b[field]:.3f}", f"{r[field]:.3f}", f"{b[field] / r[field]:.2f}x"]
+            print("| " + " | ".join(cells) + " |")
     out = HERE / "results" / "dtypes.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    out.write_text(json.dumps({"when": stamp, "claims": n, "results": results}, indent=2))
+    record = {"when": stamp, "claims": n, "results": results, "baseline": baseline}
+    out.write_text(json.dumps(record, indent=2))
     print(f"\nwritten: {out}")
     return 0
 

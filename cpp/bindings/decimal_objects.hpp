@@ -14,6 +14,8 @@
 #include <limits>
 #include <optional>
 
+#include "object_column.hpp"
+
 namespace yibao::bindings {
 
 struct MpdView {  // libmpdec's mpd_t on a 64-bit build (radix 10^19)
@@ -50,10 +52,10 @@ inline std::optional<std::int64_t> exact_fen(const MpdView& d) {
     fen = 0;
   } else if (shift >= 0) {
     if (shift >= 19) return std::nullopt;
-    const std::uint64_t scale = powers[static_cast<std::size_t>(shift)];
-    if (coefficient > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / scale)
+    // (A multiply that checks itself: decimal(., 2), the usual case, has shift 0, and a
+    // division a value by a power not known when compiling cost more than the rest.)
+    if (__builtin_mul_overflow(coefficient, powers[static_cast<std::size_t>(shift)], &fen))
       return std::nullopt;
-    fen = coefficient * scale;
   } else {
     if (-shift >= 20) return std::nullopt;
     const std::uint64_t scale = powers[static_cast<std::size_t>(-shift)];
@@ -66,25 +68,24 @@ inline std::optional<std::int64_t> exact_fen(const MpdView& d) {
   return (d.flags & mpd_negative) != 0 ? -value : value;
 }
 
-// Every value of `values` (a numpy object array) as fen, or None at the first value that is
-// not a `decimal_type` object exactly or does not give an exact fen.
+// Every value of `values` (a numpy object array) as fen, or None at a value that is not a
+// `decimal_type` object exactly or does not give an exact fen. The objects are read on up to
+// `threads` threads while the calling thread holds the GIL (no Python call, no reference
+// taken: no other Python code runs meanwhile to change them).
 inline pybind11::object fen_from_decimal_objects(const pybind11::array& values,
-                                                 const pybind11::handle& decimal_type) {
-  if (values.ndim() != 1 || values.dtype().kind() != 'O')
-    throw pybind11::type_error("values must be a 1-d object array");
-  const auto n = static_cast<std::size_t>(values.shape(0));
-  const auto stride = values.strides(0) / static_cast<pybind11::ssize_t>(sizeof(PyObject*));
-  const auto* objects = static_cast<PyObject* const*>(values.data());
-  pybind11::array_t<std::int64_t> out(static_cast<pybind11::ssize_t>(n));
+                                                 const pybind11::handle& decimal_type,
+                                                 std::size_t threads) {
+  const ObjectColumn column(values);
+  pybind11::array_t<std::int64_t> out(static_cast<pybind11::ssize_t>(column.rows()));
   std::int64_t* fen = out.mutable_data();
   const auto* type = reinterpret_cast<PyTypeObject*>(decimal_type.ptr());
-  for (std::size_t i = 0; i < n; ++i) {
-    const PyObject* object = objects[static_cast<pybind11::ssize_t>(i) * stride];
-    if (Py_TYPE(object) != type) return pybind11::none();
+  const bool all = column.all_of(threads, [&](std::size_t i, const PyObject* object) {
+    if (Py_TYPE(object) != type) return false;
     const auto value = exact_fen(reinterpret_cast<const DecimalObjectView*>(object)->dec);
-    if (!value) return pybind11::none();
-    fen[i] = *value;
-  }
+    fen[i] = value.value_or(0);
+    return value.has_value();
+  });
+  if (!all) return pybind11::none();
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "arrays.hpp"
+#include "date_objects.hpp"
 #include "decimal_objects.hpp"
 #include "string_objects.hpp"
 #include "yibao/adjudicate.hpp"
@@ -288,14 +289,22 @@ void register_adjudicate(py::module_& m) {
       py::arg("rounding"), py::arg("max_fen"), py::arg("labels"), py::arg("threads") = 1);
 
   m.def("fen_from_decimal_objects", &yibao::bindings::fen_from_decimal_objects, py::arg("values"),
-        py::arg("decimal_type"));
+        py::arg("decimal_type"), py::arg("threads") = 1);
 
-  m.def("run_codes", &yibao::bindings::run_codes<std::int64_t>, py::arg("offsets"),
+  m.def("text_codes", &yibao::bindings::text_codes<std::int64_t>, py::arg("offsets"),
         py::arg("data"));
-  m.def("run_codes", &yibao::bindings::run_codes<std::int32_t>, py::arg("offsets"),
+  m.def("text_codes", &yibao::bindings::text_codes<std::int32_t>, py::arg("offsets"),
         py::arg("data"));
   m.def("string_chunk_from_objects", &yibao::bindings::string_chunk_from_objects,
         py::arg("values"));
+  m.def("label_codes_from_objects", &yibao::bindings::label_codes_from_objects, py::arg("values"),
+        py::arg("table"), py::arg("threads") = 1);
+  m.def("days_from_date_objects", &yibao::bindings::days_from_date_objects, py::arg("values"),
+        py::arg("threads") = 1);
+  m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int64_t>,
+        py::arg("offsets"), py::arg("data"), py::arg("threads") = 1);
+  m.def("days_from_iso_text", &yibao::bindings::days_from_iso_text<std::int32_t>,
+        py::arg("offsets"), py::arg("data"), py::arg("threads") = 1);
 
   py::class_<yibao::FrameLabels>(m, "FrameLabels")
       .def(

@@ -174,6 +174,10 @@ LabelMatcher::~LabelMatcher() = default;
 LabelMatcher::LabelMatcher(LabelMatcher&&) noexcept = default;
 LabelMatcher& LabelMatcher::operator=(LabelMatcher&&) noexcept = default;
 
+int label_code(const LabelMatcher& matcher, std::string_view value) {
+  return matcher.impl().matcher.code(std::span(value.data(), value.size()), 0, value.size());
+}
+
 template <class Offset>
 void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& prepared,
                  std::span<std::int8_t> out, const std::string& column, std::size_t threads) {

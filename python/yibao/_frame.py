@@ -13,15 +13,17 @@ placed by member on the way (``cpp/src/placement.hpp``).
 
 What each column may be, read in place:
 
-* ids: integers of any width (read as they are), or text (factorized once: Arrow strings
-  whose equal keys are adjacent cost a comparison per row, any other column a hash per row);
-* dates: datetime64 of any unit, Arrow timestamps and date32 (read in place); ISO text and
-  ``datetime.date`` objects (converted once by pyarrow to date32);
+* ids: integers of any width (read as they are), or text (factorized once by the core over
+  the keys' bytes: a key equal to the row before costs a comparison, any other a hash);
+* dates: datetime64 of any unit, Arrow timestamps and date32 (read in place); ISO text
+  (``YYYY-MM-DD`` parsed by the core, other text by pyarrow) and ``datetime.date`` objects
+  (read by the core through the datetime C API), converted once to days;
 * levels: integers of any width, signed or not, nullable (pandas' masked or Arrow), float64;
 * amounts: float64, Arrow decimal128, integers with a unit, ``decimal.Decimal`` objects
   (their digits read by the core, a few ns a value, see ``cpp/bindings/decimal_objects.hpp``);
 * labels: Arrow string / large_string (matched in place), categoricals (the categories
-  mapped once, the codes read in place), any other column (factorized once, then the same).
+  mapped once, the codes read in place), object columns of ``str`` (each matched from the
+  object's own bytes by the core), any other column (factorized once, then the same).
 
 Any other layout (tz-aware datetimes, float32 amounts, mixed objects, ...) is converted
 column by column once by the careful converters of ``_claims`` and ``_money`` into the
@@ -71,7 +73,7 @@ from .errors import InputError, PolicyError
 __all__ = ["adjudicate_frame", "convert_frame"]
 
 
-def _table(codes: dict[str, int]) -> Any:
+def _table(codes: Mapping[str, int]) -> Any:
     return _core.LabelTable(list(codes), list(codes.values()))
 
 
@@ -82,6 +84,7 @@ _PHARMACY = (
     "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
     "institution's level"
 )
+_IDENTITY = np.arange(128, dtype=np.int8)  # by_code for columns already in vocabulary codes
 _Spec = tuple[Any, ...]
 
 
@@ -123,14 +126,20 @@ def _text_objects(series: pd.Series) -> pa.Array | None:
 # ---- ids ---------------------------------------------------------------------------------
 
 
-def _run_codes(arr: pa.Array) -> np.ndarray | None:
-    """Codes of a text key column whose equal keys are adjacent (each member's rows together,
-    as sorted claims have them): one code per run, in order. None if a key has two runs."""
+def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (rows + 1 of them) and bytes of an Arrow string array, without a copy."""
     _, offsets, data = arr.buffers()
     offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     at = np.frombuffer(offsets, dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
     text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
-    codes: np.ndarray | None = _core.run_codes(at, text)
+    return at, text
+
+
+def _text_codes(arr: pa.Array) -> np.ndarray | None:
+    """Dense codes of a text key column, in order of first appearance (as ``pd.factorize``
+    gives them), hashed by the core over the keys' bytes; a key equal to the row before it
+    (each member's rows together, as sorted claims have them) costs a comparison."""
+    codes: np.ndarray | None = _core.text_codes(*_string_buffers(arr))
     return codes
 
 
@@ -150,7 +159,7 @@ def _member(series: pd.Series, threads: int) -> np.ndarray:
         ):
             return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            codes = _run_codes(arr)
+            codes = _text_codes(arr)
             if codes is not None:
                 return codes
     return _ids(series, "member_id", threads)  # words a bad key
@@ -161,7 +170,7 @@ def _member(series: pd.Series, threads: int) -> np.ndarray:
 _ARROW_UNITS = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
-def _date_from_arrow(arr: pa.Array) -> _Spec | None:
+def _date_from_arrow(arr: pa.Array, threads: int = 1) -> _Spec | None:
     if arr.null_count:
         return None
     if pa.types.is_timestamp(arr.type) and arr.type.tz is None:
@@ -169,6 +178,9 @@ def _date_from_arrow(arr: pa.Array) -> _Spec | None:
     if pa.types.is_date32(arr.type):
         return ("days", _values(arr, np.int32))
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        days = _core.days_from_iso_text(*_string_buffers(arr), threads)  # YYYY-MM-DD
+        if days is not None:
+            return ("days", days)
         try:  # strictly YYYY-MM-DD; anything else is for the careful converter (_days)
             return ("days", _values(pc.cast(arr, pa.date32()), np.int32))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -177,11 +189,11 @@ def _date_from_arrow(arr: pa.Array) -> _Spec | None:
 
 
 def _date(series: pd.Series, threads: int) -> _Spec:
-    spec = _date_in_place(series)
+    spec = _date_in_place(series, threads)
     return ("days", _days(series, threads=threads)) if spec is None else spec
 
 
-def _date_in_place(series: pd.Series) -> _Spec | None:
+def _date_in_place(series: pd.Series, threads: int) -> _Spec | None:
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         unit, count = np.datetime_data(dtype)
@@ -189,6 +201,10 @@ def _date_in_place(series: pd.Series) -> _Spec | None:
         if per_day is None or count != 1:
             return None
         return ("ticks", _flat(series.to_numpy()).view(np.int64), per_day)
+    if dtype == np.dtype(object):
+        days = _core.days_from_date_objects(series.to_numpy(), threads)  # by the core
+        if days is not None:
+            return ("days", days)
     arr = _arrow(series)
     if arr is None:
         arr = _text_objects(series)  # ISO text
@@ -197,7 +213,7 @@ def _date_in_place(series: pd.Series) -> _Spec | None:
             arr = pa.array(series.to_numpy(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             return None
-    return None if arr is None else _date_from_arrow(arr)
+    return None if arr is None else _date_from_arrow(arr, threads)
 
 
 # ---- levels ------------------------------------------------------------------------------
@@ -234,8 +250,8 @@ def _level_in_place(series: pd.Series) -> _Spec | None:
 # ---- amounts -----------------------------------------------------------------------------
 
 
-def _read_decimal_objects(values: np.ndarray) -> np.ndarray | None:
-    out: np.ndarray | None = _core.fen_from_decimal_objects(values, Decimal)
+def _read_decimal_objects(values: np.ndarray, threads: int = 1) -> np.ndarray | None:
+    out: np.ndarray | None = _core.fen_from_decimal_objects(values, Decimal, threads)
     return out
 
 
@@ -262,13 +278,13 @@ _DECIMAL_READER = _decimal_reader_works()
 
 
 def _amounts(series: pd.Series, rounding: Rounding | None, unit: Unit, threads: int) -> _Spec:
-    spec = _amounts_in_place(series, unit)
+    spec = _amounts_in_place(series, unit, threads)
     if spec is None:
         return ("units", eligible_fen(series, rounding=rounding, unit=unit, threads=threads), 1)
     return spec
 
 
-def _amounts_in_place(series: pd.Series, unit: Unit) -> _Spec | None:
+def _amounts_in_place(series: pd.Series, unit: Unit, threads: int) -> _Spec | None:
     dtype = series.dtype
     per_unit = 100 if unit == "yuan" else 1
     if len(series) == 0:
@@ -279,7 +295,7 @@ def _amounts_in_place(series: pd.Series, unit: Unit) -> _Spec | None:
         if dtype.kind == "i":
             return ("units", _flat(series.to_numpy(dtype=np.int64)), per_unit)
         if dtype == np.dtype(object) and unit == "yuan" and _DECIMAL_READER:
-            fen = _read_decimal_objects(series.to_numpy())
+            fen = _read_decimal_objects(series.to_numpy(), threads)
             return None if fen is None else ("units", fen, 1)
         return None
     arr = _arrow(series)
@@ -321,20 +337,20 @@ def _converted_codes(codes: np.ndarray, table: Mapping[str, int]) -> _Spec:
 
 def _labels(series: pd.Series, column: str, threads: int) -> _Spec:
     table = _LABEL_TABLES[column]
-    spec = _labels_in_place(series, table)
+    spec = _labels_in_place(series, table, threads)
     return _converted_codes(_codes(series, column, table, threads), table) if spec is None else spec
 
 
-def _labels_in_place(series: pd.Series, table: Mapping[str, int]) -> _Spec | None:
+def _labels_in_place(series: pd.Series, table: Mapping[str, int], threads: int) -> _Spec | None:
     found = arrow_string_chunks(series)
     if found is not None:
         chunks, large = found
         return ("large" if large else "string", chunks)
-    text = _text_objects(series)
-    if text is not None:
-        _, offsets, data = text.buffers()
-        offsets_view = np.frombuffer(offsets, dtype=np.int64)
-        return ("large", [(offsets_view, np.frombuffer(data, dtype=np.uint8), None, 0)])
+    if series.dtype == np.dtype(object):
+        # Matched from the str objects' own bytes: a vocabulary code a row, -1 for anything
+        # else (the pass stops at that block, and the careful converter words it).
+        codes = _core.label_codes_from_objects(series.to_numpy(), _table(table), threads)
+        return ("codes", codes, _IDENTITY)
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = _flat(series.cat.codes.to_numpy())
         return ("codes", codes, _by_code(series.cat.categories, table))

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace yibao {
@@ -47,6 +48,10 @@ class LabelMatcher {
  private:
   std::unique_ptr<const Impl> impl_;
 };
+
+// The code of one string, or -1 when it is not an accepted spelling of the matcher's table:
+// for labels that do not sit in an Arrow buffer (e.g. Python str objects).
+[[nodiscard]] int label_code(const LabelMatcher& matcher, std::string_view value);
 
 // The codes of a column made of `chunks`, in order, into `out` (one code per row). Throws
 // InputError naming `column`, the row (counted over all chunks) and the value: the first bad
