@@ -57,6 +57,7 @@ class MemberState {
         pools[p].deductible_paid = Money{};
         first_month_[p] = first;
       }
+      if (months == 12) continue;  // the year's bounds, already set
       from_ = std::max(from_, days_from_civil_wide(date.year, first, 1));
       // (Month 13 is January of the next year: the formula counts months from March.)
       until_ = std::min(until_, days_from_civil_wide(date.year, first + months, 1));
