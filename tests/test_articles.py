@@ -209,21 +209,11 @@ def test_jining_employer_member_today() -> None:
     assert _jining_credit("employer", "5000") == Decimal("125.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/design.md §6b decision not yet in the engine: needs a tier rule in "
-    "_accounts_policy.py (jining.toml [[articles]] 二(二)2)",
-)
 def test_jining_member_without_employer_gets_the_own_contribution_only() -> None:
     """济宁 通知 二(二)1–2, decision: 个人参保 (individual_1) has no employer share: 5000 × 2%."""
     assert _jining_credit("individual_1", "5000") == Decimal("100.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/design.md §6b decision not yet in the engine: the shares are summed as rates and "
-    "rounded once (jining.toml [[articles]] 二(二)2)",
-)
 def test_jining_own_and_employer_shares_rounded_apart() -> None:
     """济宁 通知 二(二)1–2, decision: base 5000.20: own 100.004 → 100.00, employer 25.001 →
     25.00: 125.00 (rounded together: 125.005 → 125.01)."""

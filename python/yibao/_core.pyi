@@ -176,6 +176,7 @@ class CreditFormula:
     account: bool
     fixed: int
     base_rate: int
+    employer_rate: int
     pension_rate: int
     reference_rate: int
     reference: int

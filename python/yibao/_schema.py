@@ -97,6 +97,7 @@ MEMBER_FIELDS: Final = (
     Field("tier", "tier", False, "employer"),
     Field("base", "money", "for personal accounts", None),
     Field("pension", "money", "for personal accounts under pension-based rules", None),
+    Field("civil_servant_subsidy", "money", False, None),
 )
 REQUIRED_CLAIM_COLUMNS: Final = (
     "member_id",
@@ -118,6 +119,7 @@ MONEY_COLUMNS: Final = (
     "total",
     "base",
     "pension",
+    "civil_servant_subsidy",
     "deductible",
     "fund_paid",
     "self_pay",
