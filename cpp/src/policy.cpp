@@ -36,6 +36,8 @@ void validate(const Policy& policy) {
       throw PolicyError(where + ": at most " + std::to_string(max_pools) + " pools");
     if (version.has_overall_cap && version.overall_cap < Money{})
       throw PolicyError(where + ": overall cap must not be negative");
+    if (version.has_supplementary && version.supplementary_cap < Money{})
+      throw PolicyError(where + ": supplementary cap must not be negative");
     for (const Pool& pool : version.pools) {
       for (int s = 0; s < n_statuses; ++s) {
         check_amounts(pool.threshold[static_cast<std::size_t>(s)], where + " deductible");

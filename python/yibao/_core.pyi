@@ -97,6 +97,10 @@ class Version:
     services: list[ServiceRule]
     has_overall_cap: bool
     overall_cap: int
+    overall_missing: str
+    has_supplementary: bool
+    supplementary_cap: int
+    supplementary_missing: str
     def __init__(self) -> None: ...
 
 class Policy:
@@ -255,6 +259,8 @@ rule_visit_cap: int
 rule_annual_cap: int
 rule_overall_cap: int
 rule_prescriber: int
+rule_inpatient_stay: int
+rule_supplementary: int
 credit_retired: int
 credit_provisional: int
 credit_true_up: int

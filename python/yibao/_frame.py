@@ -46,7 +46,8 @@ from ._claims import (
     _ids,
     arrow_string_chunks,
 )
-from ._money import Rounding, Unit, _core_rounding
+from ._context import add_supplementary
+from ._money import Rounding, Unit, _core_rounding, to_fen
 from .errors import InputError
 
 __all__ = ["adjudicate_frame"]
@@ -342,4 +343,13 @@ def adjudicate_frame(
         threads,
         layout,
     )
+    if out is not None:
+        # Eligible is converted in C++ here: the few rows the supplementary fund paid have
+        # their amounts read again by the package's money reader (_context.add_supplementary).
+        add_supplementary(
+            out,
+            lambda rows: to_fen(
+                claims["eligible"].iloc[rows], "eligible", rounding=rounding, unit=unit
+            ),
+        )
     return out

@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import _core
 from ._claims import ClaimArrays, claim_arrays
+from ._context import add_supplementary
 from ._money import Rounding, Unit
 from ._schema import RULE_CODES_PER_VERSION
 from .errors import InputError, PolicyError
@@ -135,6 +136,7 @@ def run_kernel(
         if position is not None and hasattr(exc, "at_row"):
             raise exc.at_row(index[position]) from None
         raise
+    add_supplementary(out, lambda rows: arrays.eligible[rows])
     return out
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import _core
 from ._claims import claim_arrays
+from ._context import context_arrays
 from ._frame import adjudicate_frame
 from ._many import run_kernel
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
@@ -87,10 +88,19 @@ def _adjudicate_arrays(
     unit: Unit,
     threads: int,
     layout: Any,
+    stays: pd.DataFrame | None = None,
+    other_paid: pd.DataFrame | None = None,
 ) -> dict[str, np.ndarray]:
-    """The general path: every column converted and checked (``_claims``), then the kernel."""
-    arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=threads)
-    return run_kernel(arrays, pol, claims.index, threads, layout)
+    """The general path: every column converted and checked (``_claims``), then the kernel;
+    with ``stays`` or ``other_paid``, their rows first (``_context``), dropped after."""
+    if stays is None and other_paid is None:
+        arrays = claim_arrays(claims, members, rounding=rounding, unit=unit, threads=threads)
+        return run_kernel(arrays, pol, claims.index, threads, layout)
+    arrays, index, k = context_arrays(
+        claims, pol, members, stays, other_paid, rounding=rounding, unit=unit, threads=threads
+    )
+    out = run_kernel(arrays, pol, index, threads, layout)
+    return {name: values[k:] for name, values in out.items()}
 
 
 def _check_column_names(claims: pd.DataFrame) -> None:
@@ -121,6 +131,8 @@ def adjudicate(
     unit: Unit = "yuan",
     threads: int | None = None,
     money: Money = "decimal",
+    stays: pd.DataFrame | None = None,
+    other_paid: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Adjudicate general-outpatient claims under a region's policy, exactly to the fen.
 
@@ -149,15 +161,26 @@ def adjudicate(
     money
         ``"decimal"`` (exact ``decimal128(18, 2)``, default), ``"float"`` (a float64 view,
         inexact), or ``"fen"`` (int64 fen).
+    stays
+        Optional inpatient stays: ``member_id``, ``admit``, ``discharge`` (dates). Where the
+        text says so (伊犁 第十六条: policy key ``inpatient_stays``), a general-outpatient row
+        dated within a stay gets no payment and is not a visit; other policies ignore stays.
+    other_paid
+        Optional pooled-fund payments of the members outside these claims (inpatient
+        settlements, …): ``member_id``, ``date``, ``amount`` (yuan). They count toward the
+        policy's overall annual limit (``overall_cap``) for the claims dated on or after them
+        in the same year (docs/design.md §6b).
 
     Returns
     -------
     pandas.DataFrame
         The same rows in the same order with every input column, plus ``deductible``
-        (起付线), ``fund_paid`` (统筹基金支付), ``self_pay`` (``eligible - fund_paid``),
-        ``capped`` (fund payment withheld by a cap), ``ytd_fund_paid`` (the member's fund
-        payments this calendar year, this row included) and ``rule`` (what decided the row).
-        The caller's frame is not modified.
+        (起付线), ``fund_paid`` (统筹基金支付), ``supplementary_paid`` (paid by the
+        supplementary 大额 fund above the overall limit), ``self_pay`` (``eligible -
+        fund_paid - supplementary_paid``), ``capped`` (fund payment withheld by a cap of the
+        pooled fund), ``ytd_fund_paid`` (the member's fund payments this calendar year, this
+        row included) and ``rule`` (what decided the row). The caller's frame is not
+        modified.
 
     Examples
     --------
@@ -176,6 +199,8 @@ def adjudicate(
         unit=unit,
         threads=threads,
         money=money,
+        stays=stays,
+        other_paid=other_paid,
     )[0]
 
 
@@ -188,6 +213,8 @@ def adjudicate_with_codes(
     unit: Unit = "yuan",
     threads: int | None = None,
     money: Money = "decimal",
+    stays: pd.DataFrame | None = None,
+    other_paid: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`adjudicate`'s frame, and the kernel's rule code of each row (uint16).
 
@@ -209,12 +236,15 @@ def adjudicate_with_codes(
         raise ValueError(f"threads must be >= 1, got {threads}")
     layout = _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64
     out = None
-    if members is None and unit in ("yuan", "fen") and isinstance(claims, pd.DataFrame):
+    plain = stays is None and other_paid is None
+    if plain and members is None and unit in ("yuan", "fen") and isinstance(claims, pd.DataFrame):
         out = adjudicate_frame(
             claims, pol.core, rounding=rounding, threads=n_threads, layout=layout, unit=unit
         )
     if out is None:
-        out = _adjudicate_arrays(claims, pol, members, rounding, unit, n_threads, layout)
+        out = _adjudicate_arrays(
+            claims, pol, members, rounding, unit, n_threads, layout, stays, other_paid
+        )
     result = claims.copy(deep=False)
     for name in MONEY_OUTPUTS:
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)
