@@ -13,8 +13,10 @@ Rules implemented (per member, per calendar year, rows stably sorted by ``(date,
   the fen once, before caps; ``fund_paid = min(rounded, remaining caps)``;
   ``capped = rounded - fund_paid``; ``self_pay = eligible - fund_paid``;
   ``ytd_fund_paid`` = the member's cumulative ``fund_paid`` in the calendar year, this row included.
-* Cumulative deductible (chongqing, jining, nanchang): with ``D`` already paid this year, a row pays
-  ``min(eligible, max(0, T - D))``.
+* Cumulative deductible (chongqing, jining, nanchang, quarterly): with ``D`` already paid in the
+  deductible's period, a row pays ``min(eligible, max(0, T - D))``. The period (a calendar year,
+  quarter or month) is policy data: :data:`DEDUCTIBLE_PERIOD` reads it from each policy file.
+  Caps are annual in every region.
 * Ili: per-visit deductible and per-visit fund cap (a visit = one member, one date, one
   ``institution_id``), first visit of the year vs. later visits, plus the annual caps.
 * Overall limit and the supplementary fund (docs/design.md §6b; 重庆 第八条, 伊犁 第十四条–
@@ -31,19 +33,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tomllib
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any, Final, Literal, NamedTuple
 
 import pandas as pd
 
-Region = Literal["chongqing", "jining", "nanchang", "ili"]
+Region = Literal["chongqing", "jining", "nanchang", "ili", "quarterly"]
 Status = Literal["in_service", "retired"]
 Service = Literal["general", "pharmacy", "internet", "emergency"]
 Tier = Literal["employer", "individual_1", "individual_2"]
 
-REGIONS: Final[tuple[Region, ...]] = ("chongqing", "jining", "nanchang", "ili")
+REGIONS: Final[tuple[Region, ...]] = ("chongqing", "jining", "nanchang", "ili", "quarterly")
 STATUSES: Final[tuple[Status, ...]] = ("in_service", "retired")
 SERVICES: Final[tuple[Service, ...]] = ("general", "pharmacy", "internet", "emergency")
 TIERS: Final[tuple[Tier, ...]] = ("employer", "individual_1", "individual_2")
@@ -74,7 +78,30 @@ START: Final[Mapping[Region, dt.date]] = {
     "jining": dt.date(2023, 1, 1),  # 济宁通知 二(二) 2023年1月1日同步开始实施
     "nanchang": dt.date(2023, 1, 1),  # 南昌起草说明 四(六) 自2023年1月1日起施行 (draft)
     "ili": dt.date(2022, 1, 1),  # 伊犁 第三十二条 "2022年*月*日": assumption 2022-01-01 (draft)
+    "quarterly": dt.date(2024, 1, 1),  # test-only policy, tests/policies/quarterly.toml
 }
+
+# The policy file of each region: the bundled ones, and the test-only quarterly one.
+_ROOT: Final = Path(__file__).resolve().parent.parent
+POLICY_FILES: Final[Mapping[Region, Path]] = {
+    **{r: _ROOT / "python" / "yibao" / "policies" / f"{r}.toml" for r in REGIONS[:4]},
+    "quarterly": _ROOT / "tests" / "policies" / "quarterly.toml",
+}
+
+
+def _deductible_period(region: Region) -> str:
+    """The general pool's deductible period, as the policy file states it (default: year)."""
+    with POLICY_FILES[region].open("rb") as f:
+        pools = tomllib.load(f)["versions"][0]["pools"]
+    leaf = pools["general"].get("deductible_period", {"value": "year"})
+    period = str(leaf["value"])
+    assert period in ("year", "quarter", "month"), (region, period)
+    return period
+
+
+# The one parameter read from the policy files rather than typed here: it is what the
+# test-only quarterly policy exists to vary (docs/architecture.md, "Adding a mechanism").
+DEDUCTIBLE_PERIOD: Final[Mapping[Region, str]] = {r: _deductible_period(r) for r in REGIONS}
 
 # ---- Chongqing 渝医保发〔2023〕32号 ----
 # 第四条: 自然年度累计起付标准 在职200元 退休100元.
@@ -115,6 +142,15 @@ NC_RATE: Final[Mapping[int, Decimal]] = {1: _d("0.60"), 2: _d("0.55"), 3: _d("0.
 NC_RETIRED_EXTRA: Final = _d("0.05")
 # 最高支付限额1800元; 退休 2000元.
 NC_CAP: Final[Mapping[Status, Decimal]] = {"in_service": _d("1800"), "retired": _d("2000")}
+
+# ---- test-only quarterly policy (tests/policies/quarterly.toml; no source text) ----
+# QT-1: 起付线 per calendar quarter, 在职 150 退休 100.
+QT_DEDUCTIBLE: Final[Mapping[Status, Decimal]] = {"in_service": _d("150"), "retired": _d("100")}
+# QT-2: 一级 70% 二级 60% 三级 50%; 退休 +5个百分点. QT-4: pharmacy at the prescriber's level.
+QT_RATE: Final[Mapping[int, Decimal]] = {1: _d("0.70"), 2: _d("0.60"), 3: _d("0.50")}
+QT_RETIRED_EXTRA: Final = _d("0.05")
+# QT-3: annual fund cap 2400.
+QT_CAP: Final = _d("2400")
 
 # ---- Ili 伊犁州直门诊共济保障实施细则 (征求意见稿) ----
 # 第十一条(一): 首次 20/45/50; 第二次及以后 10/22.5/25 (period = calendar year: assumption).
@@ -196,6 +232,7 @@ class _Visit:
 @dataclass
 class _Year:
     year: int
+    period: tuple[int, int]  # the deductible's period (deductible_period)
     deductible: Decimal = ZERO
     fund: Decimal = ZERO
     visits: dict[tuple[dt.date, Hashable], _Visit] | None = None
@@ -220,6 +257,8 @@ def annual_cap(region: Region, status: Status, tier: Tier) -> Decimal:
         return JN_CAP
     if region == "nanchang":
         return NC_CAP[status]
+    if region == "quarterly":
+        return QT_CAP
     return ILI_CAP
 
 
@@ -243,19 +282,31 @@ def rate(region: Region, claim: Claim) -> Decimal:
         return JN_RATE[(claim.status, deductible_level(region, claim))]
     if region == "nanchang":
         return NC_RATE[deductible_level(region, claim)] + (NC_RETIRED_EXTRA if retired else ZERO)
+    if region == "quarterly":
+        lvl = claim.prescriber_level if claim.service == "pharmacy" else claim.level
+        assert lvl is not None
+        return QT_RATE[lvl] + (QT_RETIRED_EXTRA if retired else ZERO)
     lvl = ILI_PHARMACY_RATE_LEVEL if claim.service == "pharmacy" else claim.level
     return ILI_RATE[lvl] + (ILI_RETIRED_EXTRA if retired else ZERO)
 
 
 def annual_threshold(region: Region, claim: Claim) -> Decimal:
-    """Cumulative annual deductible threshold ``T`` (not used for ili)."""
+    """Cumulative deductible threshold ``T`` for the region's period (not used for ili)."""
     if region == "chongqing":
         return CQ_DEDUCTIBLE[claim.status]
     if region == "jining":
         return JN_DEDUCTIBLE[deductible_level(region, claim)]
     if region == "nanchang":
         return NC_DEDUCTIBLE
+    if region == "quarterly":
+        return QT_DEDUCTIBLE[claim.status]
     raise ValueError("ili has a per-visit deductible, not an annual one")
+
+
+def deductible_period(region: Region, date: dt.date) -> tuple[int, int]:
+    """Which deductible period holds ``date``: (year, first month of the period)."""
+    months = {"year": 12, "quarter": 3, "month": 1}[DEDUCTIBLE_PERIOD[region]]
+    return (date.year, (date.month - 1) // months * months + 1)
 
 
 def visit_threshold(claim: Claim, first_visit: bool) -> Decimal:
@@ -308,8 +359,11 @@ def adjudicate_claims(
         counted = 0  # payments already added to some year's state
         for i in member_rows:
             c = claims[i]
+            period = deductible_period(region, c.date)
             if state is None or state.year != c.date.year:
-                state = _Year(year=c.date.year, visits={})  # 1 January: everything resets
+                state = _Year(year=c.date.year, period=period, visits={})  # 1 January: all
+            elif state.period != period:
+                state.period, state.deductible = period, ZERO  # e.g. 1 April, quarterly
             # A payment counts from its own date on, within its calendar year.
             while counted < len(payments) and payments[counted][0] <= c.date:
                 if payments[counted][0].year == c.date.year:

@@ -18,7 +18,12 @@ from typing import Final, TypeVar
 import pandas as pd
 from hypothesis import strategies as st
 
-from reference import REGIONS, START, Region  # tests/ is on sys.path (see test_differential)
+from reference import (  # tests/ is on sys.path (see test_differential)
+    DEDUCTIBLE_PERIOD,
+    REGIONS,
+    START,
+    Region,
+)
 
 T = TypeVar("T")
 
@@ -133,6 +138,7 @@ def random_claims(
     first, last = dt.date(y0, 1, 1), dt.date(y1, 12, 31)
     span = (last - first).days
     boundaries = [dt.date(y0, 1, 1), dt.date(y0, 12, 31), dt.date(y1, 1, 1), dt.date(y1, 12, 31)]
+    boundaries += _period_turns(region)
 
     institutions = list(range(1, 41))
     inst_level = {i: rng.choice((0, 1, 1, 2, 2, 3, 3)) for i in institutions}
@@ -234,6 +240,17 @@ heavy_amounts: st.SearchStrategy[Decimal] = st.one_of(
 )
 
 
+def _period_turns(region: Region) -> list[dt.date]:
+    """The last and first days of the deductible's periods inside the year, if it has any."""
+    months = {"year": 12, "quarter": 3, "month": 1}[DEDUCTIBLE_PERIOD[region]]
+    turns = []
+    for year in REGION_YEARS[region]:
+        for month in range(1 + months, 13, months):
+            first = dt.date(year, month, 1)
+            turns += [first - dt.timedelta(days=1), first]
+    return turns
+
+
 def _dates(region: Region) -> st.SearchStrategy[dt.date]:
     y0, y1 = REGION_YEARS[region]
     special = [
@@ -242,6 +259,7 @@ def _dates(region: Region) -> st.SearchStrategy[dt.date]:
         dt.date(y0, 12, 31),
         dt.date(y1, 1, 1),
         dt.date(y1, 12, 31),
+        *_period_turns(region),
     ]
     return st.one_of(
         st.sampled_from(special),

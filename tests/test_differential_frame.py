@@ -31,6 +31,7 @@ from test_differential import (  # noqa: E402
     SEED,
     assert_same_money,
     money_of,
+    policy_of,
     reference_money,
     yibao,  # noqa: F401  (the fixture)
 )
@@ -50,12 +51,12 @@ def fast_dtypes(claims: pd.DataFrame) -> pd.DataFrame:
 
 def check_fast(yb: ModuleType, claims: pd.DataFrame, region: ref.Region, what: str) -> None:
     fast = fast_dtypes(claims)
-    core = yb.load_policy(region).core
+    core = yb.load_policy(policy_of(region)).core
     taken = yb._frame.adjudicate_frame(
         fast, core, rounding=None, threads=2, layout=yb._core.MoneyLayout.decimal128
     )
     assert taken is not None, f"{what}: the fast path declined"
-    got = money_of(yb.adjudicate(fast, region, threads=2))
+    got = money_of(yb.adjudicate(fast, policy_of(region), threads=2))
     assert_same_money(fast, got, reference_money(fast, region), what)
 
 
@@ -77,5 +78,5 @@ def test_fast_path_hypothesis(
     if claims["date"].isna().any() or len(claims) == 0:
         return
     fast = fast_dtypes(claims)
-    got = money_of(yibao.adjudicate(fast, region, threads=2))
+    got = money_of(yibao.adjudicate(fast, policy_of(region), threads=2))
     assert_same_money(fast, got, reference_money(fast, region), f"{region} hypothesis, fast path")

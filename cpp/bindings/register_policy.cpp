@@ -10,9 +10,11 @@ namespace py = pybind11;
 using namespace yibao;
 
 void register_policy(py::module_& m) {
-  py::enum_<DeductibleMode>(m, "DeductibleMode")
-      .value("cumulative", DeductibleMode::cumulative)
-      .value("per_visit", DeductibleMode::per_visit);
+  py::enum_<DeductiblePeriod>(m, "DeductiblePeriod")
+      .value("year", DeductiblePeriod::year)
+      .value("quarter", DeductiblePeriod::quarter)
+      .value("month", DeductiblePeriod::month)
+      .value("visit", DeductiblePeriod::visit);
   py::enum_<LevelSource>(m, "LevelSource")
       .value("row", LevelSource::row)
       .value("prescriber", LevelSource::prescriber)
@@ -29,7 +31,7 @@ void register_policy(py::module_& m) {
 
   py::class_<Pool>(m, "Pool")
       .def(py::init<>())
-      .def_readwrite("mode", &Pool::mode)
+      .def_readwrite("period", &Pool::period)
       .def_readwrite("threshold", &Pool::threshold)
       .def_readwrite("first_visit", &Pool::first_visit)
       .def_readwrite("later_visit", &Pool::later_visit)

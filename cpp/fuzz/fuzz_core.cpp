@@ -122,7 +122,7 @@ constexpr std::int32_t day_2023_01_01 = 19358;
 // so that claims straddle a version change.
 Policy ili_like() {
   Pool pool;
-  pool.mode = DeductibleMode::per_visit;
+  pool.period = DeductiblePeriod::visit;
   pool.first_visit = levels(yuan(20), yuan(45), yuan(50));
   pool.later_visit = levels(yuan(10), Money::from_fen(2250), yuan(25));
   pool.rate = {{{pct(75), pct(75), pct(65), pct(55)}, {pct(80), pct(80), pct(70), pct(60)}}};
@@ -149,7 +149,8 @@ Policy ili_like() {
 }
 
 // 济宁 二(一): cumulative top-up deductible by level, annual cap by tier and status, and a
-// second pool for chronic rows so that two pools share the member's year.
+// second pool for chronic rows (with a quarterly deductible, test-only) so that two pools with
+// different deductible periods share the member's year.
 Policy jining_like() {
   Pool pool;
   pool.threshold = {levels(yuan(100), yuan(200), yuan(300)),
@@ -157,7 +158,9 @@ Policy jining_like() {
   pool.rate = {{{pct(70), pct(70), pct(60), pct(50)}, {pct(75), pct(75), pct(65), pct(55)}}};
   pool.has_annual_cap = true;
   pool.annual_cap = {{{yuan(2000), yuan(2500)}, {yuan(800), yuan(1200)}, {yuan(2000), yuan(2500)}}};
-  Pool chronic;
+  Pool chronic;  // a quarterly deductible beside the annual one
+  chronic.period = DeductiblePeriod::quarter;
+  chronic.threshold = {levels(yuan(50), yuan(50), yuan(50)), levels(yuan(30), yuan(30), yuan(30))};
   chronic.rate = {{{pct(90), pct(90), pct(90), pct(90)}, {pct(95), pct(95), pct(95), pct(95)}}};
   chronic.has_annual_cap = true;
   for (auto& by_status : chronic.annual_cap) by_status = {yuan(5000), yuan(6000)};

@@ -29,17 +29,6 @@ void check_sizes(const ClaimColumns& claims, const AdjudicationColumns& out) {
   if (!ok) throw InputError("claim and output columns differ in length", no_row, "");
 }
 
-// Only per-visit rules read institution_id: for other policies unsorted rows skip reading it
-// (a random read per row).
-bool reads_institutions(const Policy& policy) {
-  for (const Version& version : policy.versions) {
-    for (const Pool& pool : version.pools) {
-      if (pool.mode == DeductibleMode::per_visit || pool.has_visit_cap) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 namespace detail {
@@ -47,7 +36,9 @@ namespace detail {
 void adjudicate_placed(const Policy& policy, MemberPlacement& placed,
                        std::span<const std::int64_t> institution, const AdjudicationColumns& out,
                        std::size_t threads) {
-  if (!reads_institutions(policy)) institution = {};
+  // Only rules with visits read institution_id: for other policies unsorted rows skip reading
+  // it (a random read per row).
+  if (!needs_visits(policy)) institution = {};
   // Chunks of whole members in processing order: the first error in processing order is the
   // one raised, for any thread count.
   run_tasks(placed.chunks().size() - 1, [&](std::size_t k) {

@@ -41,7 +41,7 @@ inline Policy chongqing() {
 // 伊犁 第十一条: per-visit deductible and cap, annual cap 3000.
 inline Policy ili() {
   Pool pool;
-  pool.mode = DeductibleMode::per_visit;
+  pool.period = DeductiblePeriod::visit;
   pool.first_visit = levels(yuan(20), yuan(45), yuan(50));
   pool.later_visit = levels(yuan(10), Money::from_fen(2250), yuan(25));
   const auto r = [](std::int64_t pct) { return Rate::from_ppm(pct * 10000); };

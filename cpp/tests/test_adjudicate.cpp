@@ -50,6 +50,24 @@ TEST(Adjudicate, StateResetsOnFirstOfJanuary) {
   EXPECT_EQ(r.deductible, (std::vector<std::int64_t>{20000, 20000}));
 }
 
+TEST(Adjudicate, QuarterlyDeductibleStartsAgainOnTheFirstDayOfAQuarter) {
+  // Chongqing's tables with a quarterly deductible (test-only, tests/policies/quarterly.toml
+  // has the same mechanism): 200 in service at level 1 (60%); the annual cap does not reset.
+  Policy policy = chongqing();
+  policy.versions[0].pools[0].period = DeductiblePeriod::quarter;
+  Table t;
+  t.add(0, day_2024_01_01 + 90, 1, 15000);  // 2024-03-31: 150 to the deductible
+  t.add(0, day_2024_01_01 + 91, 1, 15000);  // 2024-04-01: a new quarter: 150 again
+  t.add(0, day_2024_01_01 + 92, 1, 15000);  // 2024-04-02: 50 left; 100 × 60% = 60
+  t.add(1, day_2024_01_01 + 91, 1, 15000);  // another member: its own quarter
+  const Result r = run(policy, t);
+  EXPECT_EQ(r.deductible, (std::vector<std::int64_t>{15000, 15000, 5000, 15000}));
+  EXPECT_EQ(r.ytd, (std::vector<std::int64_t>{0, 0, 6000, 0}));
+  policy.versions[0].pools[0].period = DeductiblePeriod::month;
+  const Result m = run(policy, t);  // 1 April is a month's first day too
+  EXPECT_EQ(m.deductible, r.deductible);
+}
+
 TEST(Adjudicate, IliWorkedCheck) {
   // docs/design.md §6: second visit, level 2, in service: (100 − 22.5) × 65% = 50.375 → 50.38.
   Table t;

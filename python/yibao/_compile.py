@@ -35,6 +35,7 @@ __all__ = ["SERVICES", "VERSION_KEYS", "check_change_path", "compile_version"]
 POOL_KEYS: frozenset[str] = frozenset(
     {
         "deductible_mode",
+        "deductible_period",
         "deductible",
         "first_visit",
         "later_visit",
@@ -43,6 +44,11 @@ POOL_KEYS: frozenset[str] = frozenset(
         "visit_cap",
         "annual_cap",
     }
+)
+# The periods a cumulative deductible may run over (the core's DeductiblePeriod; its fourth,
+# "visit", is what deductible_mode = "per_visit" compiles to). Caps stay annual.
+CUMULATIVE_PERIODS: tuple[str, ...] = tuple(
+    name for name in _core.DeductiblePeriod.__members__ if name != "visit"
 )
 SERVICE_KEYS = frozenset(
     {"pool", "rate_level", "deductible_level", "cap_level", "missing", "source"}
@@ -179,16 +185,33 @@ class _Pool:
         values = [self.money(key, level=lv, **dims) for lv in LEVELS]
         return [values[0], *values]  # index 0 (level 0) is remapped by the kernel; keep it valid
 
+    def period(self) -> Any:
+        """The period a cumulative deductible runs over: a calendar year unless the file says."""
+        if "deductible_period" not in self.node:
+            return _core.DeductiblePeriod.year
+        value = self.leaf("deductible_period")["value"]
+        if value not in CUMULATIVE_PERIODS:
+            raise PolicyError(
+                f"{self.where}: pools.{self.name}.deductible_period must be one of "
+                f"{', '.join(map(repr, CUMULATIVE_PERIODS))}, got {value!r}"
+            )
+        return _core.DeductiblePeriod.__members__[value]
+
     def compile(self) -> Any:
         if "missing" in self.node:
             raise Missing(f"pools.{self.name}", self.node)
         pool = _core.Pool()
         mode = str(self.leaf("deductible_mode")["value"])
         if mode == "cumulative":
-            pool.mode = _core.DeductibleMode.cumulative
+            pool.period = self.period()
             pool.threshold = [self.by_level("deductible", status=s) for s in STATUSES]
         elif mode == "per_visit":
-            pool.mode = _core.DeductibleMode.per_visit
+            if "deductible_period" in self.node:
+                raise PolicyError(
+                    f"{self.where}: pools.{self.name}.deductible_period applies to a cumulative "
+                    "deductible; a per-visit deductible starts again at every visit"
+                )
+            pool.period = _core.DeductiblePeriod.visit
             pool.first_visit = self.by_level("first_visit")
             pool.later_visit = self.by_level("later_visit")
         else:

@@ -13,7 +13,7 @@
   from ``admit`` to ``discharge`` inclusive, gets no payment and is not a visit; the other
   regions' texts are silent and their policies ignore stays.
 
-Both travel to the kernel as rows coded past the services (``cpp/src/adjudicator.hpp``:
+Both travel to the kernel as rows coded past the services (``cpp/src/rules/row_rule.hpp``:
 ``other_payment_service``, ``in_stay_service``), so the readers, the placement and the result
 records stay as they are: a payment is a row placed before the claims (it comes first among a
 member's rows of its day), a row within a stay has its service code replaced in a copy.
@@ -43,7 +43,7 @@ __all__ = ["SUPPLEMENTARY", "add_supplementary", "context_arrays"]
 
 SUPPLEMENTARY = "supplementary_paid"
 _SUPPLEMENTARY_BIT = dict(RULE_FLAGS)["supplementary"]
-# The kernel's codes far past the services (cpp/src/adjudicator.hpp, which asserts the gap).
+# The kernel's codes far past the services (cpp/src/rules/row_rule.hpp, which asserts the gap).
 OTHER_PAYMENT_SERVICE = 126
 IN_STAY_SERVICE = 127
 _STAY_KEY = "inpatient_stays"  # the version key naming the pool a stay stops (伊犁 第十六条)

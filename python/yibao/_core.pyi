@@ -42,9 +42,12 @@ def levels_from_int8(
 
 # --- register_policy.cpp ---------------------------------------------------------------------
 
-class DeductibleMode:
-    cumulative: ClassVar[DeductibleMode]
-    per_visit: ClassVar[DeductibleMode]
+class DeductiblePeriod:
+    year: ClassVar[DeductiblePeriod]
+    quarter: ClassVar[DeductiblePeriod]
+    month: ClassVar[DeductiblePeriod]
+    visit: ClassVar[DeductiblePeriod]
+    __members__: ClassVar[dict[str, DeductiblePeriod]]
     def __init__(self, value: int) -> None: ...
     @property
     def name(self) -> str: ...
@@ -70,7 +73,7 @@ class LevelChoice:
     def __init__(self, source: LevelSource, fixed_level: int = 0) -> None: ...
 
 class Pool:
-    mode: DeductibleMode
+    period: DeductiblePeriod
     threshold: list[list[int]]  # [status][level], fen
     first_visit: list[int]  # [level]
     later_visit: list[int]

@@ -22,6 +22,7 @@ __all__ = ["MECHANISMS", "Lever", "default_levers", "mixed", "user_levers"]
 
 MECHANISMS: dict[str, str] = {
     "deductible_mode": "deductible",
+    "deductible_period": "deductible",
     "deductible": "deductible",
     "first_visit": "deductible",
     "later_visit": "deductible",
@@ -31,7 +32,7 @@ MECHANISMS: dict[str, str] = {
     "annual_cap": "annual cap",
 }
 """The lever of each key of a benefit pool (``_compile.POOL_KEYS``): a pool's deductible
-mode and thresholds move together, as do its rates and the retired increase."""
+mode, period and thresholds move together, as do its rates and the retired increase."""
 
 _TOP_LEVEL = {"overall_cap": "overall cap", "rounding": "rounding", "level0_as": "level 0"}
 

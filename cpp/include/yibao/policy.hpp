@@ -14,15 +14,12 @@ namespace yibao {
 
 inline constexpr int max_pools = 4;
 
-enum class DeductibleMode : std::int8_t {
-  // 起付线 counted cumulatively over the calendar year: a row pays
-  // min(eligible, max(0, T(status, level) - paid so far)). With T by status this is
-  // Chongqing's/Nanchang's annual deductible; with T by level it is Jining's 累计补差 top-up.
-  cumulative = 0,
-  // 起付线 per visit (Ili 第十一条): T(level) of the member's first visit of the year, then
-  // the later-visit T(level); rows of one visit share it.
-  per_visit = 1,
-};
+// How long a deductible (起付线) runs before it starts again. Over a year, quarter or month it
+// is counted cumulatively: a row pays min(eligible, max(0, T(status, level) - paid so far in the
+// period)); with T by status this is Chongqing's/Nanchang's annual deductible, with T by level
+// Jining's 累计补差 top-up. Per visit (Ili 第十一条) it is T(level) of the member's first visit
+// of the year, then the later-visit T(level); rows of one visit share it. Caps stay annual.
+enum class DeductiblePeriod : std::int8_t { year = 0, quarter = 1, month = 2, visit = 3 };
 
 // Where a row's level-dependent parameter takes its level from.
 enum class LevelSource : std::int8_t { row = 0, prescriber = 1, fixed = 2 };
@@ -36,10 +33,10 @@ using LevelMoney = std::array<Money, n_levels>;
 
 // One benefit schedule (统筹 pool): general outpatient, or a service with its own rules.
 struct Pool {
-  DeductibleMode mode = DeductibleMode::cumulative;
-  std::array<LevelMoney, n_statuses> threshold{};             // cumulative: [status][level]
-  LevelMoney first_visit{};                                   // per_visit: first visit of the year
-  LevelMoney later_visit{};                                   // per_visit: every later visit
+  DeductiblePeriod period = DeductiblePeriod::year;
+  std::array<LevelMoney, n_statuses> threshold{};  // year, quarter, month: [status][level]
+  LevelMoney first_visit{};                        // visit: first visit of the year
+  LevelMoney later_visit{};                        // visit: every later visit
   std::array<std::array<Rate, n_levels>, n_statuses> rate{};  // [status][level]
   bool has_visit_cap = false;
   LevelMoney visit_cap{};  // 单次最高支付限额 [level]
@@ -82,7 +79,7 @@ struct Policy {
 };
 
 // Throws PolicyError if the tables cannot be used (empty, unsorted, rates outside 0..1,
-// negative amounts, pool indices out of range).
+// negative amounts, pool indices or deductible periods out of range).
 void validate(const Policy& policy);
 
 }  // namespace yibao

@@ -6,8 +6,24 @@
 #include <vector>
 
 #include "yibao/money.hpp"
+#include "yibao/policy.hpp"
 
 namespace yibao {
+
+// Whether a pool's rules group rows into visits (by institution_id): the one place that says
+// so, for the rules below and for the drivers, which skip reading institutions otherwise.
+inline bool needs_visits(const Pool& pool) {
+  return pool.period == DeductiblePeriod::visit || pool.has_visit_cap;
+}
+
+inline bool needs_visits(const Policy& policy) {
+  for (const Version& version : policy.versions) {
+    for (const Pool& pool : version.pools) {
+      if (needs_visits(pool)) return true;
+    }
+  }
+  return false;
+}
 
 struct Visit {
   std::int64_t institution = 0;

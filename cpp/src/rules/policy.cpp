@@ -39,6 +39,8 @@ void validate(const Policy& policy) {
     if (version.has_supplementary && version.supplementary_cap < Money{})
       throw PolicyError(where + ": supplementary cap must not be negative");
     for (const Pool& pool : version.pools) {
+      if (pool.period < DeductiblePeriod::year || pool.period > DeductiblePeriod::visit)
+        throw PolicyError(where + ": deductible period must be year, quarter, month or visit");
       for (int s = 0; s < n_statuses; ++s) {
         check_amounts(pool.threshold[static_cast<std::size_t>(s)], where + " deductible");
         for (const Rate r : pool.rate[static_cast<std::size_t>(s)]) {
