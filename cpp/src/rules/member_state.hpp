@@ -33,12 +33,17 @@ class MemberState {
   MemberState() = default;
 
   // The next rows belong to another member: nothing carries over.
-  void forget() { *this = MemberState{}; }
+  void forget() {
+    year_ = std::numeric_limits<std::int64_t>::min();
+    from_ = until_ = 0;
+  }
 
-  // A member's first row of `day` under `version` (`version_changed`: not the previous day's
-  // version, whose pools may count other periods): starts the periods that begin.
-  void enter(std::int32_t day, const Version& version, bool version_changed) {
-    if (!version_changed && day >= from_ && day < until_) return;
+  // Whether `day` is in the periods already started (most days are: the check is inline).
+  [[nodiscard]] bool current(std::int32_t day) const { return day >= from_ && day < until_; }
+
+  // A member's first row of a day that is not current(), or under another version than the
+  // day before (whose pools may count other periods): starts the periods that begin.
+  [[gnu::noinline]] void enter(std::int32_t day, const Version& version) {
     const CivilDate date = civil_from_days(day);
     if (date.year != year_) *this = MemberState{date.year};
     from_ = days_from_civil_wide(date.year, 1, 1);

@@ -79,17 +79,18 @@ class RowRules {
 
   // The first row of `day` for this member (the caller's row `at`): the version in force, the
   // member's periods and the day's visits change only when the day does.
-  void new_day(std::int32_t day, std::size_t at) {
+  [[gnu::always_inline]] void new_day(std::int32_t day, std::size_t at) {
     visits_.clear();
-    const bool version_changed = day < version_from_ || day >= version_until_;
-    if (version_changed) {
+    if (day < version_from_ || day >= version_until_) {
       version_ = version_for(policy_, day, at);
       const auto& vs = policy_.versions;
       version_from_ = vs[version_].effective_day;
       version_until_ = version_ + 1 < vs.size() ? vs[version_ + 1].effective_day
                                                 : std::numeric_limits<std::int32_t>::max();
+      state_.enter(day, vs[version_]);
+    } else if (!state_.current(day)) {
+      state_.enter(day, policy_.versions[version_]);
     }
-    state_.enter(day, policy_.versions[version_], version_changed);
   }
 
   // One claim, the caller's row `at`, after the rows before it in processing order.
