@@ -19,6 +19,14 @@ Rules implemented (per member, per calendar year, rows stably sorted by ``(date,
   Caps are annual in every region.
 * Ili: per-visit deductible and per-visit fund cap (a visit = one member, one date, one
   ``institution_id``), first visit of the year vs. later visits, plus the annual caps.
+* Overall limit and the supplementary fund (docs/design.md §6b; 重庆 第八条, 伊犁 第十四条–
+  第十五条): the member's other pooled payments (``other_paid``: member, date, amount) count
+  from their date on, together with the year's ``fund_paid``, toward the overall limit (Ili
+  100,000; Chongqing a supplied value, needed only with other payments); what the limit
+  withholds the supplementary fund pays (``supplementary_paid``) up to its supplied annual
+  limit, within the outpatient caps: ``fund_paid + supplementary_paid + self_pay == eligible``.
+* Inpatient stays (伊犁 第十六条): an Ili row dated from admit to discharge gets nothing and is
+  not a visit.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ MONEY_COLUMNS: Final[tuple[str, ...]] = (
     "self_pay",
     "capped",
     "ytd_fund_paid",
+    "supplementary_paid",
 )
 
 ZERO: Final = Decimal("0")
@@ -192,6 +201,25 @@ class Result(NamedTuple):
     self_pay: Decimal
     capped: Decimal
     ytd_fund_paid: Decimal
+    supplementary_paid: Decimal = ZERO
+
+
+class Supplied(NamedTuple):
+    """Values the texts do not give (docs/design.md §6b), supplied by a test."""
+
+    overall_cap: Decimal | None = None  # chongqing 第八条第一款
+    supplementary_cap: Decimal | None = None  # chongqing 第八条第二款, ili 第十五条
+
+
+NOTHING_SUPPLIED: Final = Supplied()
+
+
+class Context(NamedTuple):
+    """Other pooled payments ``(member, date, amount)`` and stays ``(member, admit, discharge)``."""
+
+    other_paid: tuple[tuple[Hashable, dt.date, Decimal], ...] = ()
+    stays: tuple[tuple[Hashable, dt.date, dt.date], ...] = ()
+    supplied: Supplied = NOTHING_SUPPLIED
 
 
 @dataclass
@@ -208,6 +236,12 @@ class _Year:
     deductible: Decimal = ZERO
     fund: Decimal = ZERO
     visits: dict[tuple[dt.date, Hashable], _Visit] | None = None
+    other: Decimal = ZERO  # other pooled payments of the year so far
+    supplementary: Decimal = ZERO
+
+
+class MissingValue(ValueError):
+    """A value the text does not give was needed (the engine: MissingParameterError)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,8 +337,11 @@ def _round_fen(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def adjudicate_claims(claims: Sequence[Claim], region: Region) -> list[Result]:
+def adjudicate_claims(
+    claims: Sequence[Claim], region: Region, context: Context | None = None
+) -> list[Result]:
     """Adjudicate normalised claims; results are aligned with ``claims`` (input order)."""
+    context = Context() if context is None else context
     if region not in REGIONS:
         raise ValueError(f"unknown region {region!r}")
     start = START[region]
@@ -317,6 +354,9 @@ def adjudicate_claims(claims: Sequence[Claim], region: Region) -> list[Result]:
     results: list[Result | None] = [None] * len(claims)
     for member_rows in processing_order(claims):
         state: _Year | None = None
+        member = claims[member_rows[0]].member
+        payments = sorted((d, a) for m, d, a in context.other_paid if m == member)
+        counted = 0  # payments already added to some year's state
         for i in member_rows:
             c = claims[i]
             period = deductible_period(region, c.date)
@@ -324,12 +364,54 @@ def adjudicate_claims(claims: Sequence[Claim], region: Region) -> list[Result]:
                 state = _Year(year=c.date.year, period=period, visits={})  # 1 January: all
             elif state.period != period:
                 state.period, state.deductible = period, ZERO  # e.g. 1 April, quarterly
-            results[i] = _adjudicate_row(region, c, state)
+            # A payment counts from its own date on, within its calendar year.
+            while counted < len(payments) and payments[counted][0] <= c.date:
+                if payments[counted][0].year == c.date.year:
+                    state.other += payments[counted][1]
+                counted += 1
+            if _in_stay(region, c, context):
+                results[i] = Result(ZERO, ZERO, c.eligible, ZERO, state.fund.quantize(CENT), ZERO)
+                continue
+            results[i] = _adjudicate_row(region, c, state, context.supplied)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
 
-def _adjudicate_row(region: Region, c: Claim, state: _Year) -> Result:
+def _in_stay(region: Region, c: Claim, context: Context) -> bool:
+    """伊犁 第十六条 (住院期间不重复享受门诊统筹待遇): admit to discharge inclusive."""
+    if region != "ili":  # the other texts are silent
+        return False
+    return any(m == c.member and a <= c.date <= d for m, a, d in context.stays)
+
+
+def _overall_room(region: Region, state: _Year, supplied: Supplied) -> Decimal | None:
+    """What is left under the overall limit (None: no limit applies to the row)."""
+    if region == "ili":
+        limit: Decimal | None = ILI_OVERALL_CAP
+    elif region == "chongqing":
+        limit = supplied.overall_cap
+        if limit is None:
+            if state.other > ZERO:
+                raise MissingValue("chongqing 第八条: the overall limit is needed")
+            return None
+    else:
+        return None
+    return max(ZERO, limit - state.fund - state.other)
+
+
+def _supplementary(region: Region, withheld: Decimal, state: _Year, supplied: Supplied) -> Decimal:
+    if withheld <= ZERO or region not in ("chongqing", "ili"):
+        return ZERO
+    if supplied.supplementary_cap is None:
+        raise MissingValue(f"{region}: the supplementary fund's limit is needed")
+    paid = min(withheld, max(ZERO, supplied.supplementary_cap - state.supplementary))
+    state.supplementary += paid
+    return paid
+
+
+def _adjudicate_row(
+    region: Region, c: Claim, state: _Year, supplied: Supplied = NOTHING_SUPPLIED
+) -> Result:
     eligible = c.eligible
     visit: _Visit | None = None
     if region == "ili":
@@ -351,22 +433,26 @@ def _adjudicate_row(region: Region, c: Claim, state: _Year) -> Result:
 
     rounded = _round_fen((eligible - deductible) * rate(region, c))
 
-    remaining = max(ZERO, annual_cap(region, c.status, c.tier) - state.fund)
-    if region == "ili":
-        assert visit is not None
-        remaining = min(remaining, max(ZERO, ILI_OVERALL_CAP - state.fund))
+    # The outpatient caps bound what both funds pay of outpatient care (§6b): the annual and
+    # visit caps count fund_paid + supplementary_paid; the overall limit the pooled fund's.
+    outpatient = state.fund + state.supplementary
+    remaining = max(ZERO, annual_cap(region, c.status, c.tier) - outpatient)
+    if visit is not None:
         remaining = min(remaining, max(ZERO, visit_cap(c) - visit.fund))
-        fund_paid = min(rounded, remaining)
-        visit.fund += fund_paid
-    else:
-        fund_paid = min(rounded, remaining)
+    below_overall = min(rounded, remaining)
+    room = _overall_room(region, state, supplied)
+    fund_paid = below_overall if room is None else min(below_overall, room)
+    supplementary = _supplementary(region, below_overall - fund_paid, state, supplied)
+    if visit is not None:
+        visit.fund += fund_paid + supplementary
     state.fund += fund_paid
     return Result(  # all exact already; quantize only fixes the printed form to 2 decimals
         deductible=deductible.quantize(CENT),
         fund_paid=fund_paid.quantize(CENT),
-        self_pay=(eligible - fund_paid).quantize(CENT),
+        self_pay=(eligible - fund_paid - supplementary).quantize(CENT),
         capped=(rounded - fund_paid).quantize(CENT),
         ytd_fund_paid=state.fund.quantize(CENT),
+        supplementary_paid=supplementary.quantize(CENT),
     )
 
 
@@ -475,10 +561,32 @@ def claims_from_frame(df: pd.DataFrame) -> list[Claim]:
     return out
 
 
-def adjudicate(claims: pd.DataFrame, region: Region) -> pd.DataFrame:
+def adjudicate(
+    claims: pd.DataFrame,
+    region: Region,
+    *,
+    other_paid: pd.DataFrame | None = None,
+    stays: pd.DataFrame | None = None,
+    supplied: Supplied = NOTHING_SUPPLIED,
+) -> pd.DataFrame:
     """Reference result: the money columns as ``Decimal`` objects, same index as ``claims``."""
     if region == "ili" and "institution_id" not in claims.columns:
         raise KeyError("ili groups visits by institution_id: the column is required")
-    results = adjudicate_claims(claims_from_frame(claims), region)
+    context = Context(
+        other_paid=tuple(
+            (m, _date(d), to_money(a, what="amount"))
+            for m, d, a in (
+                [] if other_paid is None else other_paid[["member_id", "date", "amount"]].values
+            )
+        ),
+        stays=tuple(
+            (m, _date(a), _date(d))
+            for m, a, d in (
+                [] if stays is None else stays[["member_id", "admit", "discharge"]].values
+            )
+        ),
+        supplied=supplied,
+    )
+    results = adjudicate_claims(claims_from_frame(claims), region, context)
     data = {col: [getattr(r, col) for r in results] for col in MONEY_COLUMNS}
     return pd.DataFrame(data, index=claims.index, dtype=object)

@@ -210,6 +210,42 @@ def test_ili_in_service_and_flexible() -> None:
     assert credits(frame, rules, "2022-01", "2022-01", member=1) == ["0.00"]
 
 
+def test_ili_civil_servant_subsidy_is_credited_on_top() -> None:
+    # 第六条: 公务员医疗补助计入职工医保个人账户 (amounts set by 伊州政办〔2006〕38号, not this
+    # text: a members column). In service, own 2% supplied: 4000 × 2% = 80.00, + 123.45 =
+    # 203.45. Retired before the true-up: the provisional 80.00 + 50.00 = 130.00. A member
+    # without a subsidy (missing) is credited the formula alone.
+    frame = members(
+        {"birth_date": "1980-01-01", "base": 4000, "civil_servant_subsidy": Decimal("123.45")},
+        {"birth_date": "1950-01-01", "retire_date": "2010-01-01", "civil_servant_subsidy": 50},
+        {"birth_date": "1980-01-01", "base": 4000, "civil_servant_subsidy": None},
+    )
+    rules = supply("ili", {"in_service.base_rate.own": "0.02"})
+    out = account_credits(frame, rules, "2022-01", "2022-02")
+    assert [str(c) for c in out["credit"]] == ["203.45"] * 2 + ["130.00"] * 2 + ["80.00"] * 2
+    assert out["rule"].tolist()[::2] == [
+        "ILI-5.1 own contribution + ILI-6 civil-servant subsidy 公务员医疗补助",
+        "ILI-5.3 retired 2% of Xinjiang 2022 average pension (provisional 暂定)"
+        " + ILI-6 civil-servant subsidy 公务员医疗补助",
+        "ILI-5.1 own contribution",
+    ]
+    assert frame["civil_servant_subsidy"].iloc[0] == Decimal("123.45")  # the caller's data
+
+
+def test_civil_servant_subsidy_where_the_text_gives_none_is_an_error() -> None:
+    # 重庆 第九条 credits no 公务员医疗补助: a subsidy there is refused, naming the row.
+    frame = members(
+        {"birth_date": "1980-01-01", "base": 4000},
+        {"birth_date": "1980-01-01", "base": 4000, "civil_servant_subsidy": 10},
+    )
+    with pytest.raises(InputError, match="civil-servant subsidy") as info:
+        account_credits(frame, "chongqing", "2024-01", "2024-01")
+    assert info.value.column == "civil_servant_subsidy"
+    assert info.value.row == 1
+    with pytest.raises(InputError, match="negative"):
+        account_credits(frame.assign(civil_servant_subsidy=-1), "ili", "2022-01", "2022-01")
+
+
 def test_ili_provisional_80_then_true_up() -> None:
     # (三) 首次划入额度暂定80元/月 … 补划差额. Retires 2022-10-15 → retired from 2022-11.
     # Average 4512.34 supplied, adjusted from 2023-03: 2% = 90.2468 → 90.25; March gets
@@ -416,7 +452,11 @@ def expected_credit(region: str, row: dict[str, Any], y: int, m: int) -> Decimal
         if y == 2023:
             if retired:
                 return Decimal("150.00")
-            return r2(base * (Decimal("0.025") if age <= 45 else Decimal("0.0275")))
+            # Own 2% (supplied) and, with an employer only, 0.5% / 0.75%: rounded apart (§6b).
+            own = r2(base * Decimal("0.02"))
+            if tier != "employer":
+                return own
+            return own + r2(base * (Decimal("0.005") if age <= 45 else Decimal("0.0075")))
         if retired:
             return r2(Decimal("3456.78") * (Decimal("0.025") if age >= 70 else Decimal("0.02")))
         return r2(base * Decimal("0.02"))

@@ -49,6 +49,7 @@ def test_csv_own_columns_round_trip_byte_for_byte(tmp_path: Path, bom: str) -> N
     assert list(out.columns[n_own:]) == [
         "deductible",
         "fund_paid",
+        "supplementary_paid",
         "self_pay",
         "capped",
         "ytd_fund_paid",

@@ -184,7 +184,10 @@ def check_invariants(claims: pd.DataFrame, region: ref.Region, m: Money) -> None
     for i, c in enumerate(norm):
         ded, fund, self_pay, capped = (m[k][i] for k in MONEY[:4])
         where = f"row {i} ({c})"
-        assert fund + self_pay == c.eligible, f"fund_paid + self_pay != eligible at {where}"
+        supplementary = m["supplementary_paid"][i]
+        assert fund + supplementary + self_pay == c.eligible, (
+            f"fund_paid + supplementary_paid + self_pay != eligible at {where}"
+        )
         assert fund >= zero and capped >= zero and self_pay >= zero, where
         assert zero <= ded <= c.eligible, f"deductible outside [0, eligible] at {where}"
         # the one rounding happens before caps: fund + capped is the rounded rate share

@@ -44,7 +44,8 @@ def test_the_reference_agrees_with_the_quarterly_cases(case: yibao.cases.Case) -
     out = ref.adjudicate(pd.DataFrame(list(case.claims)), "quarterly")
     for i, expected in enumerate(case.expected):
         for column in ref.MONEY_COLUMNS:
-            assert out[column].iloc[i] == Decimal(str(expected[column])), (i, column)
+            if column in expected:  # cases without a supplementary fund omit supplementary_paid
+                assert out[column].iloc[i] == Decimal(str(expected[column])), (i, column)
 
 
 def test_the_quarterly_policy_runs_from_its_file_alone() -> None:

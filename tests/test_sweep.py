@@ -208,3 +208,17 @@ def test_the_plot(claims: pd.DataFrame) -> None:
     )
     assert len(plot_sweep(two, y="members_at_cap").lines) == 2
     plt.close("all")
+
+
+def test_a_point_above_the_overall_limit_carries_supplementary_paid(claims: pd.DataFrame) -> None:
+    # 伊犁 第十五条: above the overall limit the supplementary fund pays (its cap supplied here,
+    # the text gives none); each point's supplementary_paid is adjudicate's sum of that column,
+    # and fund_paid + supplementary_paid + self_pay == eligible holds point by point.
+    policy = yibao.load_policy("ili").replace({"supplementary_cap": 300})
+    limits = [100, 400, 100000]
+    table = sweep(claims, policy, {"overall_cap": limits}, threads=1)
+    assert table["supplementary_paid"].iloc[0] > 0  # the low limit binds in these claims
+    for row in table.itertuples(index=False):
+        out = _adjudicated(claims, policy.replace({"overall_cap": row[0]}))
+        assert row.supplementary_paid == Decimal(int(out["supplementary_paid"].sum())) / 100
+        assert row.fund_paid + row.supplementary_paid + row.self_pay == row.eligible

@@ -27,6 +27,7 @@ void register_accounts(py::module_& m) {
       .def_readwrite("account", &CreditFormula::account)
       .def_readwrite("fixed", &CreditFormula::fixed)
       .def_readwrite("base_rate", &CreditFormula::base_rate)
+      .def_readwrite("employer_rate", &CreditFormula::employer_rate)
       .def_readwrite("pension_rate", &CreditFormula::pension_rate)
       .def_readwrite("reference_rate", &CreditFormula::reference_rate)
       .def_readwrite("reference", &CreditFormula::reference)

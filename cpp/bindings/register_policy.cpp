@@ -57,7 +57,11 @@ void register_policy(py::module_& m) {
       .def_readwrite("pools", &Version::pools)
       .def_readwrite("services", &Version::services)
       .def_readwrite("has_overall_cap", &Version::has_overall_cap)
-      .def_readwrite("overall_cap", &Version::overall_cap);
+      .def_readwrite("overall_cap", &Version::overall_cap)
+      .def_readwrite("overall_missing", &Version::overall_missing)
+      .def_readwrite("has_supplementary", &Version::has_supplementary)
+      .def_readwrite("supplementary_cap", &Version::supplementary_cap)
+      .def_readwrite("supplementary_missing", &Version::supplementary_missing);
 
   py::class_<Policy>(m, "Policy")
       .def(py::init<>())

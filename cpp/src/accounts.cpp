@@ -62,11 +62,13 @@ class Crediter {
   // The formula's full monthly amount (before any provisional rule).
   Money amount(const CreditFormula& f, Rounding rounding, std::size_t i) const {
     Money total = f.fixed;
-    if (f.base_rate.ppm() != 0) {
+    if (f.base_rate.ppm() != 0 || f.employer_rate.ppm() != 0) {
       if (members_.has_base[i] == 0)
         throw InputError("the member's contribution base (缴费基数) is needed for this credit",
                          row_of(i), "base");
-      total += apply_rate(Money::from_fen(members_.base[i]), f.base_rate, rounding);
+      const Money base = Money::from_fen(members_.base[i]);
+      total += apply_rate(base, f.base_rate, rounding);
+      total += apply_rate(base, f.employer_rate, rounding);
     }
     if (f.pension_rate.ppm() != 0) {
       if (members_.has_pension[i] == 0)
@@ -171,7 +173,7 @@ void validate(const AccountPolicy& policy) {
           if (b > 0 && bands[b].min_age <= bands[b - 1].min_age)
             throw PolicyError(where + ": age bands must be in increasing age");
           const CreditFormula& f = bands[b].formula;
-          for (const Rate r : {f.base_rate, f.pension_rate, f.reference_rate}) {
+          for (const Rate r : {f.base_rate, f.employer_rate, f.pension_rate, f.reference_rate}) {
             if (r < Rate::from_ppm(0) || r > Rate::from_ppm(Rate::one))
               throw PolicyError(where + ": account rates must lie within 0..1");
           }

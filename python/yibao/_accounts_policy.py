@@ -11,7 +11,9 @@ month). An entry has a credit *formula* per status (``in_service``, ``retired``)
 A formula is the sum of ``fixed`` (a monthly amount), ``base_rate`` × the member's base,
 ``pension_rate`` × the member's own pension and ``average_rate`` × ``average_pension``;
 each product is rounded to the fen once. ``base_rate`` may be a table of named shares
-(``own``, ``employer``) that are summed. Any value may be split by age in full years with
+(``own``, ``employer``): the member's own shares are summed, the ``employer`` share is a
+product of its own (rounded apart) and is credited only to tier ``employer`` (docs/design.md
+§6b: an employer share needs an employer). Any value may be split by age in full years with
 keys ``age_<from>_<to>`` / ``age_<from>_up`` (together covering every age from 0), and a
 formula may be replaced for one tier by a sub-table named after it (``individual_1``).
 ``none = {value = true}`` means no account. ``provisional`` with ``true_up_month`` is
@@ -58,10 +60,18 @@ _FORMULA_KEYS = frozenset(
         "note",
     }
 )
+# An entry's key that lets the members column of the same name (a supplied monthly amount) be
+# credited on top of the formula: its value is the label added to the credit's rule (伊犁 第六条).
+SUBSIDY = "civil_servant_subsidy"
 # The keys of an [[accounts]] entry besides ``effective``.
-_ENTRY_KEYS = frozenset({"effective_source", "effective_assumption", "rounding", "note", *STATUSES})
+_ENTRY_KEYS = frozenset(
+    {"effective_source", "effective_assumption", "rounding", "note", SUBSIDY, *STATUSES}
+)
 _AGE_KEY = re.compile(r"^age_(\d+)_(\d+|up)$")
 _ROUNDINGS = ("half_up", "half_even", "down")
+# The share of ``base_rate`` paid in by the employer (单位缴费划入): credited only to the tier of
+# the same name, and rounded apart from the member's own share (docs/design.md §6b).
+_EMPLOYER_SHARE = "employer"
 
 
 def month_index(month: Any) -> int:
@@ -240,6 +250,18 @@ class AccountRules:
                 )
         return pd.DataFrame(rows)
 
+    def subsidy_label(self, month: int) -> str | None:
+        """The rule label of the civil-servant subsidy (公务员医疗补助) credited in ``month`` (a
+        month index), or None where the entry in force credits none."""
+        version = self.version_on(dt.date(1970 + month // 12, month % 12 + 1, 1))
+        node = version.tree.get(SUBSIDY)
+        if node is None:
+            return None
+        label = node.get("value") if isinstance(node, Mapping) else node
+        if not isinstance(label, str) or not label:
+            raise PolicyError(f"{self.origin}: {SUBSIDY} must be {{value = <rule label>}}")
+        return label
+
     @property
     def labels(self) -> list[str]:
         """The ``rule`` labels, indexed by the core's label codes."""
@@ -286,7 +308,7 @@ class AccountRules:
                 by_tier = []
                 for tier in TIERS:
                     node = _formula_node(v.tree, status, tier, where)
-                    by_tier.append(_compile_formula(node, f"{status}", where, labels, v.effective))
+                    by_tier.append(_compile_formula(node, status, tier, where, labels))
                 bands.append(by_tier)
             cv.bands = bands
             compiled.append(cv)
@@ -444,23 +466,35 @@ def _number(value: Any, path: str, where: str) -> Decimal:
     return as_decimal(value, path, where)  # a finite number, or a PolicyError naming it
 
 
-def _base_rate(node: Mapping[str, Any], path: str, age: int, where: str) -> Decimal:
-    """``base_rate`` at ``age``: one rate or the sum of named shares (own + employer)."""
+def _base_rate(
+    node: Mapping[str, Any], path: str, age: int, tier: str, where: str
+) -> tuple[Decimal, Decimal]:
+    """``base_rate`` at ``age`` as (the member's own shares, the employer share).
+
+    One rate is the member's own; a table of named shares sums every share but
+    ``employer`` into the first, and gives ``employer`` apart (its product is rounded on its
+    own, docs/design.md §6b) and only to the tier that has an employer.
+    """
     if "base_rate" not in node:
-        return Decimal(0)
+        return Decimal(0), Decimal(0)
     value = _at_age(node["base_rate"], age)
     if is_leaf(value):
-        return _number(
-            _leaf({"r": value}, "r", f"{path}.base_rate", age, where), f"{path}.base_rate", where
-        )
+        rate = _leaf({"r": value}, "r", f"{path}.base_rate", age, where)
+        return _number(rate, f"{path}.base_rate", where), Decimal(0)
     if not isinstance(value, Mapping):
         raise PolicyError(f"{where}: {path}.base_rate must be a rate or a table of shares")
-    total = Decimal(0)
+    own = employer = Decimal(0)
     for share in value:
-        total += _number(
+        if share == _EMPLOYER_SHARE and tier != _EMPLOYER_SHARE:
+            continue  # an employer share needs an employer (individual_1 / individual_2)
+        rate = _number(
             _leaf(value, share, f"{path}.base_rate", age, where), f"{path}.base_rate.{share}", where
         )
-    return total
+        if share == _EMPLOYER_SHARE:
+            employer = rate
+        else:
+            own += rate
+    return own, employer
 
 
 def _label(node: Mapping[str, Any], path: str, age: int, where: str) -> str:
@@ -473,7 +507,7 @@ def _label(node: Mapping[str, Any], path: str, age: int, where: str) -> str:
 
 
 def _compile_formula(
-    node: Mapping[str, Any], path: str, where: str, labels: dict[str, int], effective: dt.date
+    node: Mapping[str, Any], path: str, tier: str, where: str, labels: dict[str, int]
 ) -> list[Any]:
     from . import _core
 
@@ -486,14 +520,14 @@ def _compile_formula(
         f = _core.CreditFormula()
         f.label = labels.setdefault(_label(node, path, age, where), len(labels))
         try:
-            _fill(f, node, path, age, where)
+            _fill(f, node, path, age, tier, where)
         except _Missing as missing:
             f.missing = missing.text
         bands.append(_core.AgeBand(age, f))
     return bands
 
 
-def _fill(f: Any, node: Mapping[str, Any], path: str, age: int, where: str) -> None:
+def _fill(f: Any, node: Mapping[str, Any], path: str, age: int, tier: str, where: str) -> None:
     from . import _core
 
     none = _leaf(node, "none", path, age, where)
@@ -521,7 +555,9 @@ def _fill(f: Any, node: Mapping[str, Any], path: str, age: int, where: str) -> N
         )
 
     f.fixed = money("fixed")
-    f.base_rate = ppm(_base_rate(node, path, age, where), f"{path}.base_rate", where)
+    own, employer = _base_rate(node, path, age, tier, where)
+    f.base_rate = ppm(own, f"{path}.base_rate", where)
+    f.employer_rate = ppm(employer, f"{path}.base_rate.{_EMPLOYER_SHARE}", where)
     f.pension_rate = rate("pension_rate")
     f.reference_rate = rate("average_rate")
     provisional = _leaf(node, "provisional", path, age, where)
@@ -545,7 +581,7 @@ def _fill(f: Any, node: Mapping[str, Any], path: str, age: int, where: str) -> N
         return
     if f.reference_rate:
         f.reference = money("average_pension")
-    if not (f.fixed or f.base_rate or f.pension_rate or f.reference_rate):
+    if not (f.fixed or f.base_rate or f.employer_rate or f.pension_rate or f.reference_rate):
         raise PolicyError(
             f"{where}: accounts.{path} credits nothing; say none = {{value = true}} for no account"
         )

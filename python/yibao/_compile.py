@@ -66,6 +66,8 @@ VERSION_KEYS = frozenset(
         "rounding",
         "level0_as",
         "overall_cap",
+        "supplementary_cap",
+        "inpatient_stays",
         "rules",
         "pools",
         "services",
@@ -284,8 +286,22 @@ def compile_version(region: str, effective: dt.date, tree: Mapping[str, Any], wh
     version.level0_as = level0
     if "overall_cap" in tree:
         version.has_overall_cap = True
-        overall = resolve(tree["overall_cap"], "overall_cap", where)["value"]
-        version.overall_cap = fen(as_decimal(overall, "overall_cap", where), "overall_cap", where)
+        try:
+            overall = resolve(tree["overall_cap"], "overall_cap", where)["value"]
+            version.overall_cap = fen(
+                as_decimal(overall, "overall_cap", where), "overall_cap", where
+            )
+        except Missing as exc:  # needed only by a member-year with other pooled payments
+            version.overall_missing = _missing_text(region, effective, exc)
+    if "supplementary_cap" in tree:  # the supplementary fund (大额), docs/design.md §6b
+        version.has_supplementary = True
+        try:
+            cap = resolve(tree["supplementary_cap"], "supplementary_cap", where)["value"]
+            version.supplementary_cap = fen(
+                as_decimal(cap, "supplementary_cap", where), "supplementary_cap", where
+            )
+        except Missing as exc:  # needed only by a row above the overall limit
+            version.supplementary_missing = _missing_text(region, effective, exc)
 
     pools_node: Mapping[str, Any] = tree.get("pools", {})
     names = list(pools_node)

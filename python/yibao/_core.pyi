@@ -97,6 +97,10 @@ class Version:
     services: list[ServiceRule]
     has_overall_cap: bool
     overall_cap: int
+    overall_missing: str
+    has_supplementary: bool
+    supplementary_cap: int
+    supplementary_missing: str
     def __init__(self) -> None: ...
 
 class Policy:
@@ -195,6 +199,7 @@ class CreditFormula:
     account: bool
     fixed: int
     base_rate: int
+    employer_rate: int
     pension_rate: int
     reference_rate: int
     reference: int
@@ -289,6 +294,8 @@ rule_visit_cap: int
 rule_annual_cap: int
 rule_overall_cap: int
 rule_prescriber: int
+rule_inpatient_stay: int
+rule_supplementary: int
 credit_retired: int
 credit_provisional: int
 credit_true_up: int

@@ -67,7 +67,8 @@ from ._claims import (
     arrow_string_chunks,
     eligible_fen,
 )
-from ._money import Rounding, Unit, _core_rounding
+from ._context import add_supplementary
+from ._money import Rounding, Unit, _core_rounding, to_fen
 from .errors import InputError, PolicyError
 
 __all__ = ["adjudicate_frame", "convert_frame"]
@@ -565,6 +566,14 @@ def adjudicate_frame(
         raise _worded(exc, claims, rounding, unit, threads) from None
     except PolicyError as exc:
         raise _at_row(exc, claims.index) from None
+    # Eligible is converted in C++ here: the few rows the supplementary fund paid have their
+    # amounts read again by the package's money reader (_context.add_supplementary).
+    add_supplementary(
+        out,
+        lambda rows: to_fen(
+            claims["eligible"].iloc[rows], "eligible", rounding=rounding, unit=unit
+        ),
+    )
     return out
 
 

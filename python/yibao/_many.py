@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import _core
 from ._claims import ClaimArrays
+from ._context import add_supplementary
 from ._frame import convert_frame
 from ._money import Rounding, Unit
 from ._schema import RULE_CODES_PER_VERSION
@@ -136,6 +137,7 @@ def run_kernel(
         if position is not None and hasattr(exc, "at_row"):
             raise exc.at_row(index[position]) from None
         raise
+    add_supplementary(out, lambda rows: arrays.eligible[rows])
     return out
 
 

@@ -61,6 +61,7 @@ SERVICES: Final = (
     "day_surgery",
     "chronic",
     "special_drug",
+    "fixed_fee",
 )
 # Every accepted label of a service → its code.
 SERVICE_CODES: Final[dict[str, int]] = {
@@ -71,6 +72,7 @@ SERVICE_CODES: Final[dict[str, int]] = {
     "day_surgery": 4,
     "chronic": 5,
     "special_drug": 6,
+    "fixed_fee": 7,
 }
 
 CLAIM_FIELDS: Final = (
@@ -97,6 +99,7 @@ MEMBER_FIELDS: Final = (
     Field("tier", "tier", False, "employer"),
     Field("base", "money", "for personal accounts", None),
     Field("pension", "money", "for personal accounts under pension-based rules", None),
+    Field("civil_servant_subsidy", "money", False, None),
 )
 REQUIRED_CLAIM_COLUMNS: Final = (
     "member_id",
@@ -118,8 +121,10 @@ MONEY_COLUMNS: Final = (
     "total",
     "base",
     "pension",
+    "civil_servant_subsidy",
     "deductible",
     "fund_paid",
+    "supplementary_paid",
     "self_pay",
     "capped",
     "ytd_fund_paid",
@@ -128,6 +133,7 @@ MONEY_COLUMNS: Final = (
 OUTPUT_COLUMNS: Final = (
     "deductible",
     "fund_paid",
+    "supplementary_paid",
     "self_pay",
     "capped",
     "ytd_fund_paid",
@@ -136,6 +142,7 @@ OUTPUT_COLUMNS: Final = (
 MONEY_OUTPUTS: Final = (
     "deductible",
     "fund_paid",
+    "supplementary_paid",
     "self_pay",
     "capped",
     "ytd_fund_paid",
@@ -146,6 +153,7 @@ NHSA_FIELDS: Final[dict[str, str]] = {
     "eligible": "inscp_scp_amt",
     "deductible": "act_pay_dedc",
     "fund_paid": "hifp_pay",
+    "supplementary_paid": "hifob_pay",
     "account_paid": "acct_pay",
     "cash_paid": "psn_cash_pay",
 }
@@ -162,6 +170,8 @@ RULE_FLAGS: Final = (
     ("annual_cap", 8),
     ("overall_cap", 16),
     ("prescriber", 32),
+    ("inpatient_stay", 64),
+    ("supplementary", 128),
 )
 # Flag name → the key of its text in a policy's [versions.rules].
 RULE_LABEL_KEYS: Final[dict[str, str]] = {
@@ -171,6 +181,8 @@ RULE_LABEL_KEYS: Final[dict[str, str]] = {
     "annual_cap": "annual_cap",
     "overall_cap": "overall_cap",
     "prescriber": "prescriber",
+    "inpatient_stay": "inpatient_stay",
+    "supplementary": "supplementary",
 }
 # (binding limit, flag bit), from the least to the most restrictive.
 BINDINGS: Final = (

@@ -144,6 +144,9 @@ def header(data: dict[str, Any]) -> str:
         "",
         "namespace yibao {",
         "",
+        "// Generated lists are laid out by _packed(), not by clang-format (which lays long",
+        "// lists of names out in columns that the generator would have to imitate).",
+        "// clang-format off",
         "// Institution level: 0 = unrated/基层; policy files key level1..level3.",
         f"inline constexpr int min_level = {levels['min']};",
         f"inline constexpr int max_level = {levels['max']};",
@@ -193,18 +196,18 @@ def header(data: dict[str, Any]) -> str:
         f"inline constexpr std::array<NamedFlag, {len(credit)}> credit_flags{{{{",
     ]
     out += [f'    {{"{f["name"]}", credit_{f["name"]}}},' for f in credit]
-    outputs = data["outputs"]
+    outputs = [o for o in data["outputs"] if "derived" not in o]
     out += [
         "}};",
         "",
-        "// The result columns of an adjudication, in order.",
+        "// The result columns of an adjudication, in order (without those derived in Python).",
     ]
     out += _packed(
         f"inline constexpr std::array<const char*, {len(outputs)}> output_names{{",
         [f'"{o["name"]}"' for o in outputs],
         "};",
     )
-    out += ["", "}  // namespace yibao", ""]
+    out += ["// clang-format on", "", "}  // namespace yibao", ""]
     return "\n".join(out)
 
 

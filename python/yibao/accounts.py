@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._accounts_policy import AccountRules, account_rules, month_index, month_of
+from ._accounts_policy import SUBSIDY, AccountRules, account_rules, month_index, month_of
 from ._claims import _days, _ids
 from ._money import Rounding, Unit, fen_to_money, to_fen
 from ._schema import CREDIT_FLAG_CODES, CREDIT_SUFFIXES, MEMBER_DEFAULTS, TIER_CODES
@@ -54,6 +54,8 @@ class MemberArrays:
     pension: np.ndarray
     has_pension: np.ndarray
     index: pd.Index
+    # 公务员医疗补助 (伊犁 第六条), fen per month; 0 where none.
+    subsidy: np.ndarray | None = None
 
 
 def _dates(members: pd.DataFrame, column: str, *, required: bool) -> np.ndarray:
@@ -148,8 +150,9 @@ def member_arrays(
         tier = np.full(len(members), _DEFAULT_TIER, dtype=np.int8)
     base, has_base = _optional_money(members, "base", rounding, unit)
     pension, has_pension = _optional_money(members, "pension", rounding, unit)
+    subsidy, _ = _optional_money(members, SUBSIDY, rounding, unit)
     return MemberArrays(
-        ids.to_numpy(), birth, retire, tier, base, has_base, pension, has_pension, index
+        ids.to_numpy(), birth, retire, tier, base, has_base, pension, has_pension, index, subsidy
     )
 
 
@@ -164,6 +167,9 @@ class RawCredits:
     label: np.ndarray
     flags: np.ndarray
     rules: AccountRules
+    # Entries that include a civil-servant subsidy, and its rule label by month (or None).
+    subsidised: np.ndarray | None = None
+    subsidy_labels: list[str | None] | None = None
 
 
 def raw_credits(
@@ -210,9 +216,46 @@ def raw_credits(
         if isinstance(exc, InputError):
             raise exc.at_row(label) from None
         raise
-    return RawCredits(
+    raw = RawCredits(
         arrays, first, last - first + 1, out["credit"], out["label"], out["flags"], rules
     )
+    if arrays.subsidy is not None and arrays.subsidy.any():
+        _add_subsidy(raw)
+    return raw
+
+
+def _add_subsidy(raw: RawCredits) -> None:
+    """Credits each member's civil-servant subsidy (公务员医疗补助, 伊犁 第六条) on top of the
+    formula, in the months whose ``[[accounts]]`` entry says the region credits it."""
+    arrays, n_months = raw.arrays, raw.n_months
+    assert arrays.subsidy is not None
+    labels = [raw.rules.subsidy_label(raw.first + k) for k in range(n_months)]
+    allowed = np.array([label is not None for label in labels])
+    has = arrays.subsidy > 0
+    refused = has & ~allowed.all()
+    if refused.any():
+        pos = int(np.flatnonzero(refused)[0])
+        month = month_of(raw.first + int(np.flatnonzero(~allowed)[0]))
+        raise InputError(
+            f"{raw.rules.region}: the account rules in force in {month} credit no "
+            f"civil-servant subsidy (公务员医疗补助; only a text that says so, e.g. 伊犁 第六条)",
+            column=SUBSIDY,
+            row=arrays.index[pos],
+            position=pos,
+        )
+    amount = np.repeat(arrays.subsidy, n_months)
+    headroom = np.iinfo(np.int64).max - amount
+    if (raw.credit > headroom).any():
+        pos = int(np.flatnonzero(raw.credit > headroom)[0]) // n_months
+        raise InputError(
+            "the credit plus the civil-servant subsidy leaves int64 fen",
+            column=SUBSIDY,
+            row=arrays.index[pos],
+            position=pos,
+        )
+    raw.credit = raw.credit + amount
+    raw.subsidised = amount > 0
+    raw.subsidy_labels = labels
 
 
 def _rule_column(rules: AccountRules, label: np.ndarray, flags: np.ndarray) -> pd.Categorical:
@@ -250,8 +293,10 @@ def account_credits(
         service; credited as retired from the month after the retirement month),
         ``tier`` (``employer`` / ``individual_1`` / ``individual_2`` or 随单位/个人一档/个人二档;
         absent or missing = employer),
-        ``base`` (monthly contribution base 缴费基数, yuan) and ``pension`` (own monthly
-        pension, yuan, for pre-reform rules). A base or pension may be missing where no
+        ``base`` (monthly contribution base 缴费基数, yuan), ``pension`` (own monthly
+        pension, yuan, for pre-reform rules) and ``civil_servant_subsidy`` (公务员医疗补助,
+        monthly, yuan: credited on top where the region's text says so, 伊犁 第六条; an
+        error elsewhere). A base or pension may be missing where no
         rule needs it.
     policy
         A region key, a policy file, a ``Policy``, or :class:`AccountRules` (e.g. from
@@ -288,6 +333,17 @@ def account_credits(
                 np.tile(months.asi8, len(raw.arrays.member_id)), dtype=_MONTH
             ),
             "credit": fen_to_money(raw.credit, money),
-            "rule": _rule_column(raw.rules, raw.label, raw.flags),
+            "rule": _with_subsidy(_rule_column(raw.rules, raw.label, raw.flags), raw),
         }
     )
+
+
+def _with_subsidy(rule: pd.Categorical, raw: RawCredits) -> pd.Categorical:
+    """``rule`` with `` + <subsidy label>`` on the entries that include a subsidy."""
+    if raw.subsidised is None or raw.subsidy_labels is None:
+        return rule
+    text = np.asarray(rule.astype(object))
+    month = np.tile(np.arange(raw.n_months), len(raw.arrays.member_id))
+    for k in np.flatnonzero(raw.subsidised):
+        text[k] = f"{text[k]} + {raw.subsidy_labels[int(month[k])]}"
+    return pd.Categorical(text, categories=list(dict.fromkeys(text)))

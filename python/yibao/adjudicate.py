@@ -12,7 +12,9 @@ import pyarrow as pa
 
 from . import _core
 from ._arrow_input import ArrowStream, arrow_frame, arrow_table, is_arrow_claims, with_outputs
+from ._context import context_arrays
 from ._frame import adjudicate_frame
+from ._many import run_kernel
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
 from ._schema import (
     MONEY_OUTPUTS,
@@ -79,6 +81,26 @@ def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categ
     return pd.Categorical.from_codes(codes, categories=list(categories), validate=False)
 
 
+def _with_context(
+    claims: pd.DataFrame,
+    pol: Policy,
+    members: pd.DataFrame | None,
+    rounding: Rounding | None,
+    unit: Unit,
+    threads: int,
+    layout: Any,
+    stays: pd.DataFrame | None,
+    other_paid: pd.DataFrame | None,
+) -> dict[str, np.ndarray]:
+    """With ``stays`` or ``other_paid``: their rows placed before the claims (``_context``),
+    the claims converted by the same readers, the kernel run, the extra rows dropped."""
+    arrays, index, k = context_arrays(
+        claims, pol, members, stays, other_paid, rounding=rounding, unit=unit, threads=threads
+    )
+    out = run_kernel(arrays, pol, index, threads, layout)
+    return {name: values[k:] for name, values in out.items()}
+
+
 def _check_column_names(claims: pd.DataFrame) -> None:
     """Flat column names, none of them an output's: an input ``fund_paid`` (e.g. what the
     settlement platform paid) would otherwise be replaced without a word (issue 20)."""
@@ -107,6 +129,8 @@ def adjudicate(
     unit: Unit = "yuan",
     threads: int | None = None,
     money: Money = "decimal",
+    stays: pd.DataFrame | None = None,
+    other_paid: pd.DataFrame | None = None,
 ) -> pd.DataFrame | pa.Table:
     """Adjudicate general-outpatient claims under a region's policy, exactly to the fen.
 
@@ -138,17 +162,28 @@ def adjudicate(
     money
         ``"decimal"`` (exact ``decimal128(18, 2)``, default), ``"float"`` (a float64 view,
         inexact), or ``"fen"`` (int64 fen).
+    stays
+        Optional inpatient stays: ``member_id``, ``admit``, ``discharge`` (dates). Where the
+        text says so (伊犁 第十六条: policy key ``inpatient_stays``), a general-outpatient row
+        dated within a stay gets no payment and is not a visit; other policies ignore stays.
+    other_paid
+        Optional pooled-fund payments of the members outside these claims (inpatient
+        settlements, …): ``member_id``, ``date``, ``amount`` (yuan). They count toward the
+        policy's overall annual limit (``overall_cap``) for the claims dated on or after them
+        in the same year (docs/design.md §6b).
 
     Returns
     -------
     pandas.DataFrame
         The same rows in the same order with every input column, plus ``deductible``
-        (起付线), ``fund_paid`` (统筹基金支付), ``self_pay`` (``eligible - fund_paid``),
-        ``capped`` (fund payment withheld by a cap), ``ytd_fund_paid`` (the member's fund
-        payments this calendar year, this row included) and ``rule`` (what decided the row).
-        The caller's frame is not modified. For Arrow input, a ``pyarrow.Table``: the
-        input's columns as they came, then the same outputs (money as ``decimal128(18, 2)``,
-        or int64 / float64 for ``money="fen"`` / ``"float"``; ``rule`` dictionary-encoded).
+        (起付线), ``fund_paid`` (统筹基金支付), ``supplementary_paid`` (paid by the
+        supplementary 大额 fund above the overall limit), ``self_pay`` (``eligible -
+        fund_paid - supplementary_paid``), ``capped`` (fund payment withheld by a cap of the
+        pooled fund), ``ytd_fund_paid`` (the member's fund payments this calendar year, this
+        row included) and ``rule`` (what decided the row). The caller's frame is not
+        modified. For Arrow input, a ``pyarrow.Table``: the input's columns as they came,
+        then the same outputs (money as ``decimal128(18, 2)``, or int64 / float64 for
+        ``money="fen"`` / ``"float"``; ``rule`` dictionary-encoded).
 
     Examples
     --------
@@ -177,6 +212,8 @@ def adjudicate(
             unit=unit,
             threads=threads,
             money=money,
+            stays=stays,
+            other_paid=other_paid,
         )
         return with_outputs(table, result)
     return adjudicate_with_codes(
@@ -187,6 +224,8 @@ def adjudicate(
         unit=unit,
         threads=threads,
         money=money,
+        stays=stays,
+        other_paid=other_paid,
     )[0]
 
 
@@ -199,6 +238,8 @@ def adjudicate_with_codes(
     unit: Unit = "yuan",
     threads: int | None = None,
     money: Money = "decimal",
+    stays: pd.DataFrame | None = None,
+    other_paid: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`adjudicate`'s frame, and the kernel's rule code of each row (uint16).
 
@@ -219,15 +260,20 @@ def adjudicate_with_codes(
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     layout = _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64
-    out = adjudicate_frame(
-        claims,
-        pol.core,
-        members=members,
-        rounding=rounding,
-        threads=n_threads,
-        layout=layout,
-        unit=unit,
-    )
+    if stays is None and other_paid is None:
+        out = adjudicate_frame(
+            claims,
+            pol.core,
+            members=members,
+            rounding=rounding,
+            threads=n_threads,
+            layout=layout,
+            unit=unit,
+        )
+    else:
+        out = _with_context(
+            claims, pol, members, rounding, unit, n_threads, layout, stays, other_paid
+        )
     result = claims.copy(deep=False)
     for name in MONEY_OUTPUTS:
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)

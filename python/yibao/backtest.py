@@ -308,12 +308,20 @@ class Backtest:
         days = claims["date"].to_numpy(dtype="datetime64[ns]")[rows]
         versions = _version_of(self.policy, days)
         labels_by_version = self.policy.rule_labels()
+        # A cap whose value the text does not give (重庆 第八条's overall limit) is not a cause
+        # yibao can name: it binds only with other pooled payments, never in these claims.
+        unknown = [
+            {f for f in _CAP_FLAGS if "missing" in (v.tree.get(f) or {})}
+            for v in self.policy.versions
+        ]
         rule = self._out["rule"].iloc[rows].astype(str).to_numpy()
         kinds = np.zeros(len(rows), dtype=np.int8)
         names: list[str] = []
         for i in range(len(rows)):
             labels = labels_by_version[int(versions[i])]
-            caps = [labels[f] for f in _CAP_FLAGS if f in labels]
+            caps = [
+                labels[f] for f in _CAP_FLAGS if f in labels and f not in unknown[int(versions[i])]
+            ]
             if d_ded[i] != 0:
                 k = "deductible"
             elif capped[i] > 0:

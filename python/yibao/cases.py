@@ -80,7 +80,9 @@ _CASE_KEYS = (
 _ACCOUNT_KEYS = ("members", "months", "credits")
 _FILE_KEYS = ("defaults", "cases")
 _POLICY_KEYS = ("region", "file", "replace", "effective")
-_OPTION_KEYS = ("rounding",)
+# rounding: as adjudicate's; stays, other_paid: lists of rows, the frames adjudicate takes.
+_OPTION_KEYS = ("rounding", "stays", "other_paid")
+_FRAME_OPTIONS = ("stays", "other_paid")
 
 
 class CaseFileError(YibaoError, ValueError):
@@ -506,8 +508,14 @@ def _options(raw: Any, where: _Where) -> Mapping[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise where.error("'options' is a mapping (rounding)")
+        raise where.error("'options' is a mapping (rounding, stays, other_paid)")
     _check_keys(raw, _OPTION_KEYS, where, "'options'")
+    for key in _FRAME_OPTIONS:
+        rows = raw.get(key)
+        if rows is not None and not (
+            isinstance(rows, list) and all(isinstance(r, Mapping) for r in rows)
+        ):
+            raise where.error(f"'options.{key}' is a list of rows (mappings)")
     return dict(raw)
 
 
@@ -540,7 +548,11 @@ def _adjudicate(case: Case) -> Any:
 
     policy = case.policy.load()
     claims = pd.DataFrame([dict(row) for row in case.claims])
-    return adjudicate(claims, policy, **dict(case.options))
+    options = dict(case.options)
+    for key in _FRAME_OPTIONS:
+        if key in options:
+            options[key] = pd.DataFrame([dict(row) for row in options[key]])
+    return adjudicate(claims, policy, **options)
 
 
 def _judge_error(case: Case, exc: YibaoError) -> CaseResult:

@@ -165,7 +165,10 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
     cmp = compare(claims, usable, members=members)
     summary = cmp.summary()
-    _print_table(summary[_SUMMARY_COLUMNS], out)
+    shown = [c for c in _SUMMARY_COLUMNS if c in summary.columns]
+    if "supplementary_paid" in summary.columns:  # some region has a 大额 fund (§6b)
+        shown.insert(shown.index("fund_share"), "supplementary_paid")
+    _print_table(summary[shown], out)
     out.write("\nBinding limit (share of members):\n")
     binding = cmp.binding().pivot_table(
         index="policy", columns="binding", values="member_share", observed=False, aggfunc="sum"

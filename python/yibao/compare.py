@@ -49,6 +49,8 @@ BINDING_ORDER: tuple[str, ...] = ("nothing eligible", *(name for name, _ in BIND
 """Binding limits from the least to the most restrictive (see :meth:`Comparison.binding`)."""
 
 _MONEY_SUMS = ("eligible", "deductible", "fund_paid", "self_pay", "capped")
+# A policy with this version key has a supplementary fund: its summaries show supplementary_paid.
+_SUPPLEMENTARY_KEY = "supplementary_cap"
 
 
 # --- policies ---------------------------------------------------------------------------------
@@ -241,6 +243,7 @@ class _Run:
 
     deductible: np.ndarray
     fund_paid: np.ndarray
+    supplementary_paid: np.ndarray
     self_pay: np.ndarray
     capped: np.ndarray
     ytd_fund_paid: np.ndarray
@@ -373,8 +376,8 @@ class Comparison:
     @cached_property
     def _eligible(self) -> np.ndarray:
         run = next(iter(self._runs.values()))
-        # exact: fund_paid + self_pay == eligible on every row
-        return np.asarray(run.fund_paid + run.self_pay, dtype=np.int64)
+        # exact: fund_paid + supplementary_paid + self_pay == eligible on every row
+        return np.asarray(run.fund_paid + run.supplementary_paid + run.self_pay, dtype=np.int64)
 
     @cached_property
     def _total(self) -> np.ndarray | None:
@@ -413,11 +416,12 @@ class Comparison:
         data: dict[str, Any] = {g: v for g, v in self._groups(by)}
         data["member_id"] = self.input["member_id"].to_numpy()
         data["eligible"] = self._eligible
-        for col in ("deductible", "fund_paid", "self_pay", "capped"):
-            data[col] = getattr(run, col)
+        for col in self._money_columns()[1:]:
+            if col not in ("total", "out_of_pocket"):
+                data[col] = getattr(run, col)
         if self._total is not None:
             data["total"] = self._total
-            data["out_of_pocket"] = self._total - run.fund_paid
+            data["out_of_pocket"] = self._total - run.fund_paid - run.supplementary_paid
         data["binding"] = binding_of_flags(run.flags)
         data["visit_cap_hit"] = (run.flags & FLAG_BITS["visit_cap"]) != 0
         return pd.DataFrame(data)
@@ -453,8 +457,15 @@ class Comparison:
         out["binding"] = _binding_categorical(out["binding"].to_numpy(dtype=np.int8))
         return out[["policy", *groups, "member_id", "claims", *self._money_columns(), "binding"]]
 
+    @cached_property
+    def _has_supplementary(self) -> bool:
+        """Whether some policy has a supplementary (大额) fund (docs/design.md §6b)."""
+        return any(_SUPPLEMENTARY_KEY in v.tree for p in self.policies.values() for v in p.versions)
+
     def _money_columns(self) -> list[str]:
         cols = list(_MONEY_SUMS)
+        if self._has_supplementary:
+            cols.insert(cols.index("fund_paid") + 1, "supplementary_paid")
         if self._total is not None:
             cols += ["total", "out_of_pocket"]
         return cols
@@ -493,8 +504,10 @@ class Comparison:
 
             - ``claims``, ``members``: rows and distinct members;
             - ``eligible``, ``deductible``, ``fund_paid``, ``self_pay``, ``capped``: exact
-              decimal sums (yuan); with a ``total`` column also ``total`` and
-              ``out_of_pocket`` (``total - fund_paid``, the member's cash burden);
+              decimal sums (yuan), and ``supplementary_paid`` (the 大额 fund above the
+              overall limit) when some policy has a supplementary fund; with a ``total``
+              column also ``total`` and ``out_of_pocket`` (``total - fund_paid -
+              supplementary_paid``, the member's cash burden);
             - ``fund_share``: ``fund_paid / eligible`` (float);
             - ``fund_paid_per_member``, ``self_pay_per_member``: exact means rounded half-up to
               the fen;

@@ -90,7 +90,8 @@ def sweep(
     -------
     pandas.DataFrame
         One row per point: a column per path (the value as given), ``eligible``,
-        ``fund_paid``, ``self_pay`` and ``capped`` (exact decimal sums, yuan),
+        ``fund_paid``, ``self_pay``, ``capped`` and ``supplementary_paid`` (exact decimal
+        sums, yuan),
         ``members`` (members with claims), ``members_at_cap`` (members for whom an annual or
         overall cap withheld payment), ``share_at_cap`` (float) and ``members_at_visit_cap``
         (members for whom a per-visit cap did, as in :meth:`Comparison.summary
@@ -124,6 +125,11 @@ def sweep(
     table["eligible"] = fen_to_money(np.full(len(points), eligible, dtype=object))
     for name in _MONEY:
         table[name] = fen_to_money(np.asarray([point[name] for point in sums], dtype=object))
+    # What the kernel leaves out of self_pay above an overall limit (docs/design.md §6b):
+    # fund_paid + supplementary_paid + self_pay == eligible, point by point.
+    table["supplementary_paid"] = fen_to_money(
+        np.asarray([eligible - p["fund_paid"] - p["self_pay"] for p in sums], dtype=object)
+    )
     table["members"] = n_members
     table["members_at_cap"] = np.asarray([p["members_at_cap"] for p in sums], dtype=np.int64)
     table["share_at_cap"] = table["members_at_cap"] / max(n_members, 1)

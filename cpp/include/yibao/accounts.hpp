@@ -26,7 +26,10 @@ inline constexpr std::int32_t never = std::numeric_limits<std::int32_t>::max();
 struct CreditFormula {
   bool account = true;  // false: no personal account at all (credit 0)
   Money fixed;          // 定额划入, e.g. 重庆 第九条 105/month
-  Rate base_rate;       // × 本人参保缴费基数 (own + employer shares already summed)
+  Rate base_rate;       // × 本人参保缴费基数: the member's own share(s)
+  // × the base again, the employer share (单位缴费划入), rounded apart from `base_rate`: two
+  // flows (docs/design.md §6b, 济宁 通知 二(二)2). Zero for members without an employer.
+  Rate employer_rate;
   Rate pension_rate;    // × the member's own pension (pre-reform rules)
   Rate reference_rate;  // × `reference`, e.g. 2% of the 2022 average pension
   Money reference;

@@ -62,6 +62,15 @@ struct Version {
   std::array<ServiceRule, n_services> services{};
   bool has_overall_cap = false;  // cap over every pool together (Ili 第十四条)
   Money overall_cap;
+  // Non-empty: the overall cap's value is not in the text; needed (MissingParameter) only by
+  // a member-year with pooled payments outside these claims (重庆 第八条; docs/design.md §6b).
+  std::string overall_missing;
+  // The supplementary fund (大额) pays what the overall cap withheld, up to its own annual
+  // limit per member (重庆 第八条第二款); `supplementary_missing` non-empty: its parameters
+  // are not in the text, needed only by a row the overall cap withholds from.
+  bool has_supplementary = false;
+  Money supplementary_cap;
+  std::string supplementary_missing;
 };
 
 struct Policy {

@@ -9,6 +9,9 @@
 
 namespace yibao {
 
+// Generated lists are laid out by _packed(), not by clang-format (which lays long
+// lists of names out in columns that the generator would have to imitate).
+// clang-format off
 // Institution level: 0 = unrated/基层; policy files key level1..level3.
 inline constexpr int min_level = 0;
 inline constexpr int max_level = 3;
@@ -30,7 +33,7 @@ enum class Tier : std::int8_t {
 };
 inline constexpr const char* tier_names[n_tiers] = {"employer", "individual_1", "individual_2"};
 
-inline constexpr int n_services = 7;
+inline constexpr int n_services = 8;
 enum class Service : std::int8_t {
   // 普通门诊
   general = 0,
@@ -46,9 +49,12 @@ enum class Service : std::int8_t {
   chronic = 5,
   // 特药
   special_drug = 6,
+  // 定额报销的门诊诊察费、一般诊疗费等 (重庆 第六条第二款): paid outside the general-outpatient cap
+  fixed_fee = 7,
 };
 inline constexpr const char* service_names[n_services] = {
     "general", "pharmacy", "internet", "emergency", "day_surgery", "chronic", "special_drug",
+    "fixed_fee",
 };
 
 // rule code = version index × rule_codes_per_version + RuleFlag bits (a uint16).
@@ -71,6 +77,10 @@ enum RuleFlag : std::uint8_t {
   rule_overall_cap = 1U << 4,
   // levels taken from the prescribing institution
   rule_prescriber = 1U << 5,
+  // dated within an inpatient stay: no general-outpatient payment (伊犁 第十六条)
+  rule_inpatient_stay = 1U << 6,
+  // the supplementary (大额) fund paid above the overall limit
+  rule_supplementary = 1U << 7,
 };
 
 struct NamedFlag {
@@ -78,13 +88,15 @@ struct NamedFlag {
   std::uint8_t bit;
 };
 
-inline constexpr std::array<NamedFlag, 6> rule_flags{{
+inline constexpr std::array<NamedFlag, 8> rule_flags{{
     {"deductible", rule_deductible},
     {"rate", rule_rate},
     {"visit_cap", rule_visit_cap},
     {"annual_cap", rule_annual_cap},
     {"overall_cap", rule_overall_cap},
     {"prescriber", rule_prescriber},
+    {"inpatient_stay", rule_inpatient_stay},
+    {"supplementary", rule_supplementary},
 }};
 
 // Flags of a monthly account credit.
@@ -103,9 +115,10 @@ inline constexpr std::array<NamedFlag, 3> credit_flags{{
     {"true_up", credit_true_up},
 }};
 
-// The result columns of an adjudication, in order.
+// The result columns of an adjudication, in order (without those derived in Python).
 inline constexpr std::array<const char*, 6> output_names{
     "deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid", "rule",
 };
+// clang-format on
 
 }  // namespace yibao

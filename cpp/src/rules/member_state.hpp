@@ -26,7 +26,9 @@ static_assert(days_from_civil_wide(2024, 13, 1) == days_from_civil_wide(2025, 1,
 class MemberState {
  public:
   std::array<PoolState, max_pools> pools{};
-  Money fund_paid;  // over every pool in the calendar year: ytd_fund_paid and the overall cap
+  Money fund_paid;   // over every pool in the calendar year: ytd_fund_paid and the overall cap
+  Money other_paid;  // pooled payments outside these claims in the year, toward the overall cap
+  Money supplementary_paid;  // by the supplementary (大额) fund in the year, toward its limit
 
   MemberState() = default;
 

@@ -36,6 +36,8 @@ void validate(const Policy& policy) {
       throw PolicyError(where + ": at most " + std::to_string(max_pools) + " pools");
     if (version.has_overall_cap && version.overall_cap < Money{})
       throw PolicyError(where + ": overall cap must not be negative");
+    if (version.has_supplementary && version.supplementary_cap < Money{})
+      throw PolicyError(where + ": supplementary cap must not be negative");
     for (const Pool& pool : version.pools) {
       if (pool.period < DeductiblePeriod::year || pool.period > DeductiblePeriod::visit)
         throw PolicyError(where + ": deductible period must be year, quarter, month or visit");

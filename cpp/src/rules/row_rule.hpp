@@ -42,6 +42,16 @@ inline std::size_t version_for(const Policy& policy, std::int32_t day, std::size
   return static_cast<std::size_t>(it - vs.begin()) - 1;
 }
 
+// Rows that are not outpatient claims to adjudicate, coded far past the services (the top of
+// int8, out of reach of a bad service code) by the Python layer (python/yibao/_context.py), so
+// that they travel with the claims in processing order: a dated pooled-fund payment outside
+// these claims (inpatient, …), counted toward the overall cap (重庆 第八条; its results are
+// dropped), and a general-outpatient row dated within an inpatient stay, which the
+// general-outpatient pool does not pay (伊犁 第十六条).
+inline constexpr std::uint8_t other_payment_service = 126;
+inline constexpr std::uint8_t in_stay_service = 127;
+static_assert(n_services < other_payment_service, "the special rows are coded past the services");
+
 // One claim as the rules read it. Fields beyond the packed record (placement.hpp) come by
 // row, as pointers into the caller's columns, like `institution`.
 struct ClaimRow {
@@ -134,9 +144,11 @@ class RowRules {
     const auto tier = static_cast<std::uint8_t>(claim.tier);
     const auto service = static_cast<std::uint8_t>(claim.service);
     const auto level = static_cast<std::uint8_t>(claim.level);
+    const Money eligible = Money::from_fen(claim.eligible);
+    if ((service == other_payment_service) | (service == in_stay_service)) [[unlikely]]
+      return outside_outpatient(service, eligible, v);
     if ((status >= n_statuses) | (tier >= n_tiers) | (service >= n_services) | (level >= n_levels))
       bad_code(claim);
-    const Money eligible = Money::from_fen(claim.eligible);
     if (eligible < Money{}) {
       throw InputError("eligible amount " + eligible.to_string() + " is negative", row_of(at_),
                        "eligible");
@@ -192,16 +204,21 @@ class RowRules {
       caps.limit(pool.visit_cap[cap_level], visit->fund_paid, rule_visit_cap);
     if (pool.has_annual_cap)
       caps.limit(pool.annual_cap[tier][status], pool_state.fund_paid, rule_annual_cap);
-    if (version.has_overall_cap)
-      caps.limit(version.overall_cap, state_.fund_paid, rule_overall_cap);
+    const Money below_overall = caps.paid();
+    if (version.has_overall_cap) overall_limit(version, caps);
     const Money fund = caps.paid();
+    const Money supplementary =
+        below_overall > fund ? supplementary_part(version, below_overall - fund) : Money{};
 
-    if (visit != nullptr) visit->fund_paid += fund;
-    pool_state.fund_paid += fund;
+    // The outpatient caps bound what the member's outpatient care gets from both funds (the
+    // benefit continues above the overall limit, only the payer changes: docs/design.md §6b).
+    if (visit != nullptr) visit->fund_paid += fund + supplementary;
+    pool_state.fund_paid += fund + supplementary;
     state_.fund_paid += fund;
 
     // Built-in invariants (cheap, every row): never a silently wrong number.
-    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base) {
+    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base ||
+        supplementary < Money{} || fund + supplementary > rounded) {
       throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_));
     }
 
@@ -209,7 +226,8 @@ class RowRules {
     if (fund > Money{} &&
         ((visit != nullptr && pool.has_visit_cap && visit->fund_paid > pool.visit_cap[cap_level]) ||
          (pool.has_annual_cap && pool_state.fund_paid > pool.annual_cap[tier][status]) ||
-         (version.has_overall_cap && state_.fund_paid > version.overall_cap))) {
+         (version.has_overall_cap && version.overall_missing.empty() &&
+          state_.fund_paid + state_.other_paid > version.overall_cap))) {
       throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_) +
                              ": a cap is exceeded");
     }
@@ -218,11 +236,66 @@ class RowRules {
     // Branch-free: whether a row is in its deductible is as good as random across rows.
     flags |= static_cast<std::uint8_t>((deductible > Money{} ? rule_deductible : 0) |
                                        (base > Money{} ? rule_rate : 0) |
-                                       (from_prescriber ? rule_prescriber : 0));
+                                       (from_prescriber ? rule_prescriber : 0) |
+                                       (supplementary > Money{} ? rule_supplementary : 0));
 
-    return {deductible,       fund,
-            eligible - fund,  rounded - fund,
-            state_.fund_paid, static_cast<std::uint16_t>(v * rule_codes_per_version + flags)};
+    // self_pay leaves out the supplementary fund's part: supplementary_paid is derived from it
+    // on the rows flagged rule_supplementary (python/yibao/_context.py).
+    return {deductible,
+            fund,
+            eligible - fund - supplementary,
+            rounded - fund,
+            state_.fund_paid,
+            static_cast<std::uint16_t>(v * rule_codes_per_version + flags)};
+  }
+
+  // 最高支付限额 over every pooled payment of the year, these claims' and those given apart.
+  void overall_limit(const Version& version, CapChain& caps) const {
+    if (!version.overall_missing.empty()) {
+      // Without other payments the outpatient caps alone cannot reach an overall limit (an
+      // assumption in the policy files), so the missing value is needed only with them.
+      if (state_.other_paid > Money{}) {
+        throw MissingParameter(policy_.region +
+                                   ": the member's other pooled payments of the year count "
+                                   "toward the overall limit, whose value is not given: " +
+                                   version.overall_missing,
+                               row_of(at_), "other_paid");
+      }
+      return;
+    }
+    caps.limit(version.overall_cap, state_.fund_paid + state_.other_paid, rule_overall_cap);
+  }
+
+  // What the supplementary fund (大额) pays of `withheld`, the part the overall cap withheld.
+  Money supplementary_part(const Version& version, Money withheld) {
+    if (!version.has_supplementary) return Money{};
+    if (!version.supplementary_missing.empty()) {
+      throw MissingParameter(policy_.region +
+                                 ": the overall limit is reached and the supplementary fund (大额) "
+                                 "pays above it, with parameters the source text does not give: " +
+                                 version.supplementary_missing,
+                             row_of(at_), "");
+    }
+    const Money paid =
+        std::min(withheld, remaining(version.supplementary_cap, state_.supplementary_paid));
+    state_.supplementary_paid += paid;
+    return paid;
+  }
+
+  // A row coded other_payment_service or in_stay_service (see there).
+  RowResult outside_outpatient(std::uint8_t service, Money amount, std::size_t v) {
+    if (amount < Money{}) {
+      throw InputError("amount " + amount.to_string() + " is negative", row_of(at_),
+                       service == other_payment_service ? "other_paid" : "eligible");
+    }
+    const auto code = static_cast<std::uint16_t>(v * rule_codes_per_version);
+    if (service == other_payment_service) {
+      state_.other_paid += amount;
+      return {Money{}, Money{}, Money{}, Money{}, state_.fund_paid, code};
+    }
+    // 伊犁 第十六条: not paid by the general-outpatient pool, and not a visit.
+    return {Money{}, Money{},          amount,
+            Money{}, state_.fund_paid, static_cast<std::uint16_t>(code + rule_inpatient_stay)};
   }
 
   const Policy& policy_;
