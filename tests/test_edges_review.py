@@ -3,8 +3,8 @@
 * the last year an int32 day can hold: the member-year must not reset on every day;
 * a day equal to the old "no day yet" marker (INT32_MIN) must not inherit the previous
   member's year;
-* the fast path must not raise an institution_id error before the general path's earlier
-  checks (the general path names the missing date first).
+* an institution_id error must not come before the earlier columns' checks (a missing date
+  is named first, in the schema's order).
 Run: ``python -m pytest tests/test_edges_review.py -q``.
 """
 

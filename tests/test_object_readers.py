@@ -2,7 +2,7 @@
 matched from ``str`` objects, text keys factorized by their bytes, ``datetime.date`` objects
 through the datetime C API and ISO date text. Each is checked against a plain-Python (or
 pyarrow / pandas) model of the same conversion, on hand-picked edges and on random inputs,
-and on what it must refuse (None or -1, so the general path words the value).
+and on what it must refuse (None or -1, so the careful converter words the value).
 Run: ``python -m pytest tests/test_object_readers.py -q``.
 """
 

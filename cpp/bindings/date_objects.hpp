@@ -1,7 +1,7 @@
 // Service dates read by the core before the pass (issue 15): `datetime.date` objects through
 // CPython's datetime C API, and ISO `YYYY-MM-DD` text from Arrow string buffers, as days since
 // 1970-01-01. Anything else returns None, and the caller hands the column to pyarrow, which
-// reads it or leaves it to the general path to word.
+// reads it or leaves it to the careful converter (_claims) to word.
 #pragma once
 
 #include <pybind11/numpy.h>

@@ -36,7 +36,7 @@ inline constexpr std::uint8_t mpd_negative = 1;
 inline constexpr std::uint8_t mpd_special = 2 | 4 | 8;  // infinity, NaN, signalling NaN
 
 // The fen of one Decimal, when it is finite, has at most two decimal places that are not
-// zero, and fits int64; nothing otherwise (the general path words or rounds it).
+// zero, and fits int64; nothing otherwise (the careful converter in _claims words or rounds it).
 inline std::optional<std::int64_t> exact_fen(const MpdView& d) {
   static constexpr auto powers = [] {
     std::array<std::uint64_t, 20> p{};

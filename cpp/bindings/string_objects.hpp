@@ -43,8 +43,8 @@ inline bool str_bytes(PyObject* object, std::string_view& out) {
 
 // The vocabulary code of each value of `values` (a numpy object array), matched from the str
 // objects' own bytes: -1 where a value is not a str or not a spelling of `table` (the pass
-// gives up on such a row and the general path words it). Compact ASCII strings (most labels)
-// are read on up to `threads` threads while the calling thread holds the GIL (see
+// stops at that row's block and the careful converter words it). Compact ASCII strings (most
+// labels) are read on up to `threads` threads while the calling thread holds the GIL (see
 // ObjectColumn::all_of); others need the Python API for their UTF-8, so this thread reads
 // them after.
 inline pybind11::array_t<std::int8_t> label_codes_from_objects(const pybind11::array& values,
@@ -81,8 +81,8 @@ inline pybind11::array_t<std::int8_t> label_codes_from_objects(const pybind11::a
 }
 
 // (offsets, data) of the strings of `values` (a numpy object array) as one Arrow
-// large_string chunk, or None if a value is not a str (e.g. a missing value: the general path
-// words it). One pass over the objects, then one sequential copy of the bytes.
+// large_string chunk, or None if a value is not a str (e.g. a missing value: the careful
+// converter words it). One pass over the objects, then one sequential copy of the bytes.
 inline pybind11::object string_chunk_from_objects(const pybind11::array& values) {
   const ObjectColumn column(values);
   const std::size_t n = column.rows();
