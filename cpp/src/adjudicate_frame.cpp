@@ -234,9 +234,11 @@ class FrameConverter {
           } else {
             (void)detail::read_levels(frame_.prescriber, true, first, m, prescriber.data());
           }
-          bool bad = false;
-          for (std::size_t i = 0; i < m; ++i) bad |= (service[i] == pharmacy) & (prescriber[i] < 0);
-          return bad;
+          unsigned bad = 0;  // branch-free: one test for the block
+          for (std::size_t i = 0; i < m; ++i)
+            bad |= static_cast<unsigned>(service[i] == pharmacy) &
+                   static_cast<unsigned>(prescriber[i] < 0);
+          return bad != 0;
         },
         [&](std::size_t row) {
           throw InputError(pharmacy_needs_prescriber, row_of(row), "prescriber_level");
