@@ -1,8 +1,9 @@
 """The differential tests again, with the column layouts read in place (``yibao._frame``).
 
 ``tests/test_differential.py`` hands the engine Decimal amounts and object columns. Here the
-same seeded 10,000-row tables (and Hypothesis tables) are given other dtypes (float64 amounts, int8 levels, Arrow strings, nullable Int8 prescriber
-levels, datetime64[ns], rows sorted by member and date) and compared with the independent
+same seeded 10,000-row tables (and Hypothesis tables) are given other dtypes (float64
+amounts, int8 levels, Arrow strings, nullable Int8 prescriber levels, datetime64[ns], rows
+sorted by member and date) and compared with the independent
 Decimal reference, to the fen, on every money column.
 Run: ``python -m pytest tests/test_differential_frame.py -q``.
 """
