@@ -164,24 +164,11 @@ class Adjudicator {
   // member's state moves on, and `store` takes the row's results.
   template <class Store>
   [[gnu::always_inline]] void step(const ClaimRow& claim, std::size_t at, Store&& store) {
-    if (claim.member != member_) {
-      member_ = claim.member;
-      rules_.new_member();
-      day_open_ = false;
-    }
-    if (!day_open_ || claim.day != day_) {
-      day_ = claim.day;
-      day_open_ = true;
-      rules_.new_day(claim.day, at);
-    }
-    try {
-      store(rules_.row(claim, at));
-    } catch (const OverflowError& e) {
-      if (e.row() != no_row) throw;
-      throw OverflowError(
-          std::string(e.what()) + " (this row's amounts or its member's year-to-date sums)",
-          row_of(at), "eligible");
-    }
+    // (The lambdas are forced inline like the rules: a call a row costs.)
+    advance(
+        claim, [&] __attribute__((always_inline)) { rules_.new_day(claim.day, at); });
+    named(
+        at, [&] __attribute__((always_inline)) { store(rules_.row(claim, at)); });
   }
 
   // The member's state moves on to the claim's member and day (`new_day` on a new day).

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -28,29 +27,17 @@ struct PoolState {
 struct Paid {
   std::array<Money, max_pools> pools{};  // per pool in the calendar year: its annual cap
   Money fund_paid;  // over every pool in the calendar year: ytd_fund_paid and the overall cap
-  Money supplementary_paid;  // by the supplementary (大额) fund in the year, toward its limit
-  // Per visit of the day (DayVisits' order): the per-visit cap.
-  Money& visit(std::size_t k) {
-    if (k >= visits_today_) {  // a visit opens (k == visits_today_): kept, not reallocated
-      if (k >= visits_.size()) visits_.resize(k + 1);
-      visits_[k] = Money{};
-      visits_today_ = k + 1;
-    }
-    return visits_[k];
-  }
+  Money supplementary_paid;   // by the supplementary (大额) fund in the year, toward its limit
+  std::vector<Money> visits;  // per visit of the day (DayVisits' order): the per-visit cap
 
   // A member's next day (MemberState::enter says whether it is in another year).
   void new_day(bool new_year) {
-    visits_today_ = 0;
+    visits.clear();
     if (new_year) {
       pools = {};
       fund_paid = supplementary_paid = Money{};
     }
   }
-
- private:
-  std::vector<Money> visits_;
-  std::size_t visits_today_ = 0;
 };
 
 static_assert(days_from_civil_wide(2024, 13, 1) == days_from_civil_wide(2025, 1, 1));

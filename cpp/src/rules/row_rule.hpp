@@ -117,15 +117,8 @@ class RowRules {
 
   // One claim, the caller's row `at`, after the rows before it in processing order.
   [[gnu::always_inline]] RowResult row(const ClaimRow& claim, std::size_t at) {
-    at_ = at;
-    // The outside rows apart, so that a priced claim's fields stay in registers.
-    const auto service = static_cast<std::uint8_t>(claim.service);
-    if ((service == other_payment_service) | (service == in_stay_service)) [[unlikely]] {
-      const Priced priced = outside_outpatient(service, Money::from_fen(claim.eligible), version_);
-      return outside_outpatient(priced.eligible, priced.version, priced.flags, paid_.fund_paid);
-    }
-    const Priced priced = price_row(claim);
-    return pay_row(priced, policy_.versions[priced.version], paid_);
+    const Priced priced = price(claim, at);
+    return pay(priced, policy_.versions[priced.version], paid_);
   }
 
   // Everything before the caps of a claim, the caller's row `at`, next in processing order.
@@ -138,8 +131,8 @@ class RowRules {
   // The caps of the row just priced, with the cap values of `caps` (the version in force of
   // this policy or of one that is the same before its caps) and the payments so far `paid`.
   [[gnu::always_inline]] RowResult pay(const Priced& priced, const Version& caps, Paid& paid) {
-    if (priced.pool < 0) [[unlikely]]  // (scalars, not `priced`: it stays in registers)
-      return outside_outpatient(priced.eligible, priced.version, priced.flags, paid.fund_paid);
+    if (priced.pool < 0) [[unlikely]]
+      return outside_outpatient(priced, paid);
     return pay_row(priced, caps, paid);
   }
 
@@ -257,7 +250,10 @@ class RowRules {
     const Pool& pool = caps.pools[p];
     const bool visit_cap = priced.has_visit && pool.has_visit_cap;
     Money* visit_paid = nullptr;
-    if (priced.has_visit) visit_paid = &paid.visit(priced.visit);
+    if (priced.has_visit) {
+      if (paid.visits.size() <= priced.visit) paid.visits.resize(priced.visit + 1);
+      visit_paid = &paid.visits[priced.visit];
+    }
     CapChain chain(priced.rounded);
     if (visit_cap) chain.limit(pool.visit_cap[priced.cap_level], *visit_paid, rule_visit_cap);
     if (pool.has_annual_cap)
@@ -339,9 +335,7 @@ class RowRules {
 
   // A row coded other_payment_service or in_stay_service (see there), priced: the other
   // payment counts toward the overall cap from now on.
-  // (Inlined: a Priced returned from a call would live in memory, not registers.)
-  [[gnu::always_inline]] Priced outside_outpatient(std::uint8_t service, Money amount,
-                                                   std::size_t v) {
+  Priced outside_outpatient(std::uint8_t service, Money amount, std::size_t v) {
     if (amount < Money{}) {
       throw InputError("amount " + amount.to_string() + " is negative", row_of(at_),
                        service == other_payment_service ? "other_paid" : "eligible");
@@ -356,11 +350,14 @@ class RowRules {
   }
 
   // ... and paid: nothing by the funds (an in-stay row is the member's).
-  static RowResult outside_outpatient(Money amount, std::size_t v, std::uint8_t flags,
-                                      Money ytd_fund_paid) {
-    const bool in_stay = flags == rule_inpatient_stay;
-    return {Money{}, Money{},       in_stay ? amount : Money{},
-            Money{}, ytd_fund_paid, static_cast<std::uint16_t>(v * rule_codes_per_version + flags)};
+  static RowResult outside_outpatient(const Priced& priced, const Paid& paid) {
+    const bool in_stay = priced.flags == rule_inpatient_stay;
+    return {Money{},
+            Money{},
+            in_stay ? priced.eligible : Money{},
+            Money{},
+            paid.fund_paid,
+            static_cast<std::uint16_t>(priced.version * rule_codes_per_version + priced.flags)};
   }
 
   const Policy& policy_;
