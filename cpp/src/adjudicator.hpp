@@ -116,27 +116,6 @@ class Adjudicator {
     step(claim, at, std::forward<Use>(use));
   }
 
-  // fold() split for the points of a sweep that are the same as this kernel's policy before
-  // their caps (yibao::totals): the claim priced once (the caps' state of each point, `paid`,
-  // moving on to its member and day)...
-  [[gnu::always_inline]] rules::Priced price(const ClaimRow& claim, std::size_t at,
-                                             std::span<rules::Paid> paid) {
-    advance(
-        claim, [&] __attribute__((always_inline)) {
-          const bool new_year = rules_.open_day(claim.day, at);
-          for (rules::Paid& p : paid) p.new_day(new_year);
-        });
-    return named(
-        at, [&] __attribute__((always_inline)) { return rules_.price(claim, at); });
-  }
-
-  // ... then paid under one point: its version `caps` and its payments so far `paid`.
-  [[gnu::always_inline]] RowResult pay(const rules::Priced& priced, const Version& caps,
-                                       rules::Paid& paid, std::size_t at) {
-    return named(
-        at, [&] __attribute__((always_inline)) { return rules_.pay(priced, caps, paid); });
-  }
-
  private:
   // Rows [begin, end) of claims_, the caller's rows row_base + begin.., assumed in processing
   // order: each is checked against the one before it (a chunk's first against the previous
@@ -164,16 +143,6 @@ class Adjudicator {
   // member's state moves on, and `store` takes the row's results.
   template <class Store>
   [[gnu::always_inline]] void step(const ClaimRow& claim, std::size_t at, Store&& store) {
-    // (The lambdas are forced inline like the rules: a call a row costs.)
-    advance(
-        claim, [&] __attribute__((always_inline)) { rules_.new_day(claim.day, at); });
-    named(
-        at, [&] __attribute__((always_inline)) { store(rules_.row(claim, at)); });
-  }
-
-  // The member's state moves on to the claim's member and day (`new_day` on a new day).
-  template <class NewDay>
-  [[gnu::always_inline]] void advance(const ClaimRow& claim, NewDay&& new_day) {
     if (claim.member != member_) {
       member_ = claim.member;
       rules_.new_member();
@@ -182,16 +151,10 @@ class Adjudicator {
     if (!day_open_ || claim.day != day_) {
       day_ = claim.day;
       day_open_ = true;
-      new_day();
+      rules_.new_day(claim.day, at);
     }
-  }
-
-  // What `rule` returns for the caller's row `at` (it may also store it), an overflow in it
-  // naming the row.
-  template <class Rule>
-  [[gnu::always_inline]] static auto named(std::size_t at, Rule&& rule) -> decltype(rule()) {
     try {
-      return rule();
+      store(rules_.row(claim, at));
     } catch (const OverflowError& e) {
       // A year-to-date sum left int64 fen (possible only under a policy without caps), or an
       // amount left what the caller's column holds: name the row and column like every other

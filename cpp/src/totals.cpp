@@ -82,75 +82,6 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
   }
 }
 
-// Whether `a` and `b` differ at most in the values of their caps (visit, annual, overall,
-// supplementary cap): everything before a row's caps is then the same under both, since
-// nothing before the caps depends on what the funds paid (rules/row_rule.hpp).
-bool same_before_caps(const Policy& a, const Policy& b) {
-  if (a.versions.size() != b.versions.size()) return false;
-  Policy b_with_caps_of_a = b;
-  for (std::size_t v = 0; v < a.versions.size(); ++v) {
-    Version& into = b_with_caps_of_a.versions[v];
-    const Version& from = a.versions[v];
-    if (into.pools.size() != from.pools.size()) return false;
-    into.overall_cap = from.overall_cap;
-    into.supplementary_cap = from.supplementary_cap;
-    for (std::size_t p = 0; p < from.pools.size(); ++p) {
-      into.pools[p].visit_cap = from.pools[p].visit_cap;
-      into.pools[p].annual_cap = from.pools[p].annual_cap;
-    }
-  }
-  return a == b_with_caps_of_a;
-}
-
-// sum_rows for policies that are all the same as the first live one before their caps: each
-// row priced once (everything before the caps) and paid under each live policy with its own
-// payments so far. A pricing error is every live policy's (each would meet it on that row);
-// a paying error only its policy's.
-void sum_rows_sharing(std::span<const Policy* const> policies, const ClaimColumns& claims,
-                      std::size_t begin, std::size_t end, std::vector<char>& live,
-                      std::vector<Sums>& sums, std::vector<std::exception_ptr>& failed) {
-  static const AdjudicationColumns no_columns{};
-  const std::size_t n = policies.size();
-  std::size_t first = 0;
-  while (first < n && live[first] == 0) ++first;
-  if (first == n) return;
-  Adjudicator kernel(*policies[first], claims, no_columns);
-  std::vector<rules::Paid> paid(n);
-  std::size_t row = begin, p = 0;
-  bool pricing = true;
-  for (bool done = false; !done;) {
-    try {
-      for (; row < end; ++row, p = 0) {
-        const ClaimRow claim = detail::claim_at(claims, row);
-        if (p == 0 && row > begin && claim.member != claims.member[row - 1]) {
-          for (Sums& s : sums) s.close_member();
-        }
-        pricing = true;
-        const rules::Priced priced = kernel.price(claim, row, paid);
-        pricing = false;
-        for (; p < n; ++p) {
-          if (live[p] == 0) continue;
-          sums[p].add(kernel.pay(priced, policies[p]->versions[priced.version], paid[p], row));
-        }
-      }
-      done = true;
-    } catch (...) {
-      if (pricing) {
-        for (std::size_t q = 0; q < n; ++q) {
-          if (live[q] != 0) failed[q] = std::current_exception();
-        }
-        return;
-      }
-      failed[p] = std::current_exception();
-      live[p] = 0;
-      ++p;
-    }
-  }
-  if (end > begin) {
-    for (Sums& s : sums) s.close_member();
-  }
-}
-
 void check_sizes(const ClaimColumns& claims) {
   const std::size_t n = claims.size();
   const bool ok =
@@ -218,20 +149,10 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
   std::vector<std::vector<std::exception_ptr>> failed(n_chunks,
                                                       std::vector<std::exception_ptr>(n_policies));
-  // Points that differ only in cap values (a sweep of caps) share all the work before the
-  // caps; any other difference takes each policy's own row step.
-  const Policy* first_valid = nullptr;
-  bool sharing = true;
-  for (std::size_t p = 0; p < n_policies; ++p) {
-    if (invalid[p]) continue;
-    if (first_valid == nullptr) first_valid = policies[p];
-    sharing = sharing && same_before_caps(*first_valid, *policies[p]);
-  }
   run_tasks(n_chunks, [&](std::size_t k) {
     std::vector<char> live(n_policies);
     for (std::size_t p = 0; p < n_policies; ++p) live[p] = invalid[p] ? 0 : 1;
-    (sharing ? sum_rows_sharing : sum_rows)(policies, claims, bounds[k], bounds[k + 1], live,
-                                            sums[k], failed[k]);
+    sum_rows(policies, claims, bounds[k], bounds[k + 1], live, sums[k], failed[k]);
   });
   // The first policy that fails raises; within it, the first chunk (processing order).
   for (std::size_t p = 0; p < n_policies; ++p) {

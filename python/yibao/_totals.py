@@ -3,9 +3,7 @@
 A point of a sweep needs only sums: fund paid, self-pay, capped, and the members at a cap.
 ``_core.totals`` runs the kernel's own row step for each of several policies over the
 claims in processing order, reading each block of rows once for all of them, and sums
-exactly (128-bit fen) instead of writing a column per result; when the policies differ only
-in cap values, each row's work before the caps (version, levels, deductible, visits, rate) is
-done once for all of them and only the caps per policy. The claims are put in
+exactly (128-bit fen) instead of writing a column per result. The claims are put in
 processing order here, once (:func:`in_processing_order`), so every pass is the kernel's
 sorted pass.
 

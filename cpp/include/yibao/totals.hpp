@@ -1,8 +1,6 @@
 // Totals of an adjudication under each of several policies, without per-row results
 // (yibao.sweep): the kernel's own row step over claims in processing order, its results
-// summed exactly instead of stored, the claims read once for every policy. Policies that
-// differ only in cap values (a sweep of caps) share the step's work before the caps: each row
-// is priced once and paid under each policy's caps (rules/row_rule.hpp).
+// summed exactly instead of stored, the claims read once for every policy.
 #pragma once
 
 #include <cstddef>

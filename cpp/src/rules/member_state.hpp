@@ -7,7 +7,6 @@
 #include <array>
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 #include "yibao/calendar.hpp"
 #include "yibao/money.hpp"
@@ -15,29 +14,11 @@
 
 namespace yibao::rules {
 
-// What a member has used of one pool's deductible and visits.
+// What a member has used of one pool.
 struct PoolState {
   Money deductible_paid;    // in the pool's current deductible period
+  Money fund_paid;          // in the calendar year: the pool's annual cap
   std::int64_t visits = 0;  // in the calendar year: which visit is the first (visits.hpp)
-};
-
-// What the funds have paid a member, against the caps. Kept apart from MemberState because
-// nothing before the caps depends on it: the points of a sweep that differ only in cap values
-// share one MemberState and each keep their own Paid (yibao::totals).
-struct Paid {
-  std::array<Money, max_pools> pools{};  // per pool in the calendar year: its annual cap
-  Money fund_paid;  // over every pool in the calendar year: ytd_fund_paid and the overall cap
-  Money supplementary_paid;   // by the supplementary (大额) fund in the year, toward its limit
-  std::vector<Money> visits;  // per visit of the day (DayVisits' order): the per-visit cap
-
-  // A member's next day (MemberState::enter says whether it is in another year).
-  void new_day(bool new_year) {
-    visits.clear();
-    if (new_year) {
-      pools = {};
-      fund_paid = supplementary_paid = Money{};
-    }
-  }
 };
 
 static_assert(days_from_civil_wide(2024, 13, 1) == days_from_civil_wide(2025, 1, 1));
@@ -45,7 +26,9 @@ static_assert(days_from_civil_wide(2024, 13, 1) == days_from_civil_wide(2025, 1,
 class MemberState {
  public:
   std::array<PoolState, max_pools> pools{};
+  Money fund_paid;   // over every pool in the calendar year: ytd_fund_paid and the overall cap
   Money other_paid;  // pooled payments outside these claims in the year, toward the overall cap
+  Money supplementary_paid;  // by the supplementary (大额) fund in the year, toward its limit
 
   MemberState() = default;
 
@@ -59,12 +42,10 @@ class MemberState {
   [[nodiscard]] bool current(std::int32_t day) const { return day >= from_ && day < until_; }
 
   // A member's first row of a day that is not current(), or under another version than the
-  // day before (whose pools may count other periods): starts the periods that begin. True
-  // when the day is in another year than the member's last (the year's sums start again).
-  [[gnu::noinline]] bool enter(std::int32_t day, const Version& version) {
+  // day before (whose pools may count other periods): starts the periods that begin.
+  [[gnu::noinline]] void enter(std::int32_t day, const Version& version) {
     const CivilDate date = civil_from_days(day);
-    const bool new_year = date.year != year_;
-    if (new_year) *this = MemberState{date.year};
+    if (date.year != year_) *this = MemberState{date.year};
     from_ = days_from_civil_wide(date.year, 1, 1);
     until_ = days_from_civil_wide(date.year + 1, 1, 1);
     for (std::size_t p = 0; p < version.pools.size(); ++p) {
@@ -83,7 +64,6 @@ class MemberState {
       // (Month 13 is January of the next year: the formula counts months from March.)
       until_ = std::min(until_, days_from_civil_wide(date.year, first + months, 1));
     }
-    return new_year;
   }
 
  private:

@@ -68,24 +68,8 @@ struct RowResult {
   std::uint16_t rule;
 };
 
-// A row as far as the caps: everything its rules decide before them (RowRules::price), which
-// depends on no fund payment, so one Priced serves every point of a sweep over cap values.
-struct Priced {
-  Money eligible, deductible, base, rounded;
-  std::size_t version;    // the version in force
-  std::size_t cap_level;  // the level the caps are read at
-  std::size_t visit;      // the day's visit (DayVisits' index), if the pool has visits
-  std::int8_t pool;       // -1: a row coded other_payment_service or in_stay_service
-  bool has_visit;
-  std::uint8_t status, tier;
-  std::uint8_t flags;  // rule flags known before the caps
-};
-
 // The rules of one policy over one member's rows at a time. The driver calls new_member()
 // when the member changes, new_day() on the first row of each day, and row() for every row.
-// A row is priced (everything before the caps), then paid (the caps): yibao::totals prices a
-// row once for all the points of a sweep that differ only in cap values (same_before_caps)
-// and pays it under each, with open_day() for new_day() and a Paid per point.
 class RowRules {
  public:
   explicit RowRules(const Policy& policy) : policy_(policy) {}
@@ -96,12 +80,6 @@ class RowRules {
   // The first row of `day` for this member (the caller's row `at`): the version in force, the
   // member's periods and the day's visits change only when the day does.
   [[gnu::always_inline]] void new_day(std::int32_t day, std::size_t at) {
-    paid_.new_day(open_day(day, at));
-  }
-
-  // new_day() but for the funds' payments, which the caller keeps: true when they start again
-  // (Paid::new_day).
-  [[gnu::always_inline]] bool open_day(std::int32_t day, std::size_t at) {
     visits_.clear();
     if (day < version_from_ || day >= version_until_) {
       version_ = version_for(policy_, day, at);
@@ -109,31 +87,16 @@ class RowRules {
       version_from_ = vs[version_].effective_day;
       version_until_ = version_ + 1 < vs.size() ? vs[version_ + 1].effective_day
                                                 : std::numeric_limits<std::int32_t>::max();
-      return state_.enter(day, vs[version_]);
+      state_.enter(day, vs[version_]);
+    } else if (!state_.current(day)) {
+      state_.enter(day, policy_.versions[version_]);
     }
-    if (!state_.current(day)) return state_.enter(day, policy_.versions[version_]);
-    return false;
   }
 
   // One claim, the caller's row `at`, after the rows before it in processing order.
   [[gnu::always_inline]] RowResult row(const ClaimRow& claim, std::size_t at) {
-    const Priced priced = price(claim, at);
-    return pay(priced, policy_.versions[priced.version], paid_);
-  }
-
-  // Everything before the caps of a claim, the caller's row `at`, next in processing order.
-  // Inlined into the driver's loop: a call a row cost about 1 ms a million rows on one thread.
-  [[gnu::always_inline]] Priced price(const ClaimRow& claim, std::size_t at) {
     at_ = at;
-    return price_row(claim);
-  }
-
-  // The caps of the row just priced, with the cap values of `caps` (the version in force of
-  // this policy or of one that is the same before its caps) and the payments so far `paid`.
-  [[gnu::always_inline]] RowResult pay(const Priced& priced, const Version& caps, Paid& paid) {
-    if (priced.pool < 0) [[unlikely]]
-      return outside_outpatient(priced, paid);
-    return pay_row(priced, caps, paid);
+    return adjudicate_row(claim);
   }
 
  private:
@@ -171,7 +134,8 @@ class RowRules {
     return static_cast<std::size_t>(level == 0 ? version.level0_as : level);
   }
 
-  [[gnu::always_inline]] Priced price_row(const ClaimRow& claim) {
+  // Inlined into the driver's loop: a call a row cost about 1 ms a million rows on one thread.
+  [[gnu::always_inline]] RowResult adjudicate_row(const ClaimRow& claim) {
     const std::size_t v = version_;
     const Version& version = policy_.versions[v];
     // Unsigned comparisons: a negative code wraps to a large value, so one test per column
@@ -208,7 +172,6 @@ class RowRules {
         pick_level(rule.cap_level, claim.prescriber, level, version, from_prescriber);
 
     Visit* visit = nullptr;
-    std::size_t visit_index = 0;
     if (needs_visits(pool)) {
       if (claim.institution == nullptr) {
         throw InputError(policy_.region +
@@ -216,8 +179,7 @@ class RowRules {
                              "(one member, one day, one institution)",
                          row_of(at_), "institution_id");
       }
-      visit_index = visits_.at(*claim.institution, rule.pool, pool_state.visits);
-      visit = &visits_[visit_index];
+      visit = &visits_.at(*claim.institution, rule.pool, pool_state.visits);
     }
 
     // 起付线
@@ -236,72 +198,59 @@ class RowRules {
     const Money base = eligible - deductible;
     const Money rounded = apply_rate(base, pool.rate[status][rate_level], version.rounding);
 
-    // Branch-free: whether a row is in its deductible is as good as random across rows.
-    const auto flags = static_cast<std::uint8_t>((deductible > Money{} ? rule_deductible : 0) |
-                                                 (base > Money{} ? rule_rate : 0) |
-                                                 (from_prescriber ? rule_prescriber : 0));
-    return {eligible,  deductible,       base,   rounded, v,    cap_level, visit_index,
-            rule.pool, visit != nullptr, status, tier,    flags};
-  }
-
-  // 最高支付限额: the caps of `caps` over the payments `paid`.
-  [[gnu::always_inline]] RowResult pay_row(const Priced& priced, const Version& caps, Paid& paid) {
-    const auto p = static_cast<std::size_t>(priced.pool);
-    const Pool& pool = caps.pools[p];
-    const bool visit_cap = priced.has_visit && pool.has_visit_cap;
-    Money* visit_paid = nullptr;
-    if (priced.has_visit) {
-      if (paid.visits.size() <= priced.visit) paid.visits.resize(priced.visit + 1);
-      visit_paid = &paid.visits[priced.visit];
-    }
-    CapChain chain(priced.rounded);
-    if (visit_cap) chain.limit(pool.visit_cap[priced.cap_level], *visit_paid, rule_visit_cap);
+    // 最高支付限额
+    CapChain caps(rounded);
+    if (visit != nullptr && pool.has_visit_cap)
+      caps.limit(pool.visit_cap[cap_level], visit->fund_paid, rule_visit_cap);
     if (pool.has_annual_cap)
-      chain.limit(pool.annual_cap[priced.tier][priced.status], paid.pools[p], rule_annual_cap);
-    const Money below_overall = chain.paid();
-    if (caps.has_overall_cap) overall_limit(caps, chain, paid);
-    const Money fund = chain.paid();
+      caps.limit(pool.annual_cap[tier][status], pool_state.fund_paid, rule_annual_cap);
+    const Money below_overall = caps.paid();
+    if (version.has_overall_cap) overall_limit(version, caps);
+    const Money fund = caps.paid();
     const Money supplementary =
-        below_overall > fund ? supplementary_part(caps, below_overall - fund, paid) : Money{};
+        below_overall > fund ? supplementary_part(version, below_overall - fund) : Money{};
 
     // The outpatient caps bound what the member's outpatient care gets from both funds (the
     // benefit continues above the overall limit, only the payer changes: docs/design.md §6b).
-    if (visit_paid != nullptr) *visit_paid += fund + supplementary;
-    paid.pools[p] += fund + supplementary;
-    paid.fund_paid += fund;
+    if (visit != nullptr) visit->fund_paid += fund + supplementary;
+    pool_state.fund_paid += fund + supplementary;
+    state_.fund_paid += fund;
 
     // Built-in invariants (cheap, every row): never a silently wrong number.
-    const Money deductible = priced.deductible, eligible = priced.eligible;
-    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > priced.base ||
-        supplementary < Money{} || fund + supplementary > priced.rounded) {
+    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base ||
+        supplementary < Money{} || fund + supplementary > rounded) {
       throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_));
     }
 
     // A paid row never takes a cap's running total past the cap (issue 6, item 5).
     if (fund > Money{} &&
-        ((visit_cap && *visit_paid > pool.visit_cap[priced.cap_level]) ||
-         (pool.has_annual_cap && paid.pools[p] > pool.annual_cap[priced.tier][priced.status]) ||
-         (caps.has_overall_cap && caps.overall_missing.empty() &&
-          paid.fund_paid + state_.other_paid > caps.overall_cap))) {
+        ((visit != nullptr && pool.has_visit_cap && visit->fund_paid > pool.visit_cap[cap_level]) ||
+         (pool.has_annual_cap && pool_state.fund_paid > pool.annual_cap[tier][status]) ||
+         (version.has_overall_cap && version.overall_missing.empty() &&
+          state_.fund_paid + state_.other_paid > version.overall_cap))) {
       throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_) +
                              ": a cap is exceeded");
     }
 
-    const auto flags = static_cast<std::uint8_t>(
-        chain.flags() | priced.flags | (supplementary > Money{} ? rule_supplementary : 0));
+    std::uint8_t flags = caps.flags();
+    // Branch-free: whether a row is in its deductible is as good as random across rows.
+    flags |= static_cast<std::uint8_t>((deductible > Money{} ? rule_deductible : 0) |
+                                       (base > Money{} ? rule_rate : 0) |
+                                       (from_prescriber ? rule_prescriber : 0) |
+                                       (supplementary > Money{} ? rule_supplementary : 0));
 
     // self_pay leaves out the supplementary fund's part: supplementary_paid is derived from it
     // on the rows flagged rule_supplementary (python/yibao/_context.py).
     return {deductible,
             fund,
             eligible - fund - supplementary,
-            priced.rounded - fund,
-            paid.fund_paid,
-            static_cast<std::uint16_t>(priced.version * rule_codes_per_version + flags)};
+            rounded - fund,
+            state_.fund_paid,
+            static_cast<std::uint16_t>(v * rule_codes_per_version + flags)};
   }
 
   // 最高支付限额 over every pooled payment of the year, these claims' and those given apart.
-  void overall_limit(const Version& version, CapChain& caps, const Paid& paid) const {
+  void overall_limit(const Version& version, CapChain& caps) const {
     if (!version.overall_missing.empty()) {
       // Without other payments the outpatient caps alone cannot reach an overall limit (an
       // assumption in the policy files), so the missing value is needed only with them.
@@ -314,11 +263,11 @@ class RowRules {
       }
       return;
     }
-    caps.limit(version.overall_cap, paid.fund_paid + state_.other_paid, rule_overall_cap);
+    caps.limit(version.overall_cap, state_.fund_paid + state_.other_paid, rule_overall_cap);
   }
 
   // What the supplementary fund (大额) pays of `withheld`, the part the overall cap withheld.
-  Money supplementary_part(const Version& version, Money withheld, Paid& paid) {
+  Money supplementary_part(const Version& version, Money withheld) {
     if (!version.has_supplementary) return Money{};
     if (!version.supplementary_missing.empty()) {
       throw MissingParameter(policy_.region +
@@ -327,43 +276,31 @@ class RowRules {
                                  version.supplementary_missing,
                              row_of(at_), "");
     }
-    const Money part =
-        std::min(withheld, remaining(version.supplementary_cap, paid.supplementary_paid));
-    paid.supplementary_paid += part;
-    return part;
+    const Money paid =
+        std::min(withheld, remaining(version.supplementary_cap, state_.supplementary_paid));
+    state_.supplementary_paid += paid;
+    return paid;
   }
 
-  // A row coded other_payment_service or in_stay_service (see there), priced: the other
-  // payment counts toward the overall cap from now on.
-  Priced outside_outpatient(std::uint8_t service, Money amount, std::size_t v) {
+  // A row coded other_payment_service or in_stay_service (see there).
+  RowResult outside_outpatient(std::uint8_t service, Money amount, std::size_t v) {
     if (amount < Money{}) {
       throw InputError("amount " + amount.to_string() + " is negative", row_of(at_),
                        service == other_payment_service ? "other_paid" : "eligible");
     }
+    const auto code = static_cast<std::uint16_t>(v * rule_codes_per_version);
     if (service == other_payment_service) {
       state_.other_paid += amount;
-      return {amount, Money{}, Money{}, Money{}, v, 0, 0, -1, false, 0, 0, 0};
+      return {Money{}, Money{}, Money{}, Money{}, state_.fund_paid, code};
     }
     // 伊犁 第十六条: not paid by the general-outpatient pool, and not a visit.
-    return {amount, Money{}, Money{}, Money{}, v, 0,
-            0,      -1,      false,   0,       0, static_cast<std::uint8_t>(rule_inpatient_stay)};
-  }
-
-  // ... and paid: nothing by the funds (an in-stay row is the member's).
-  static RowResult outside_outpatient(const Priced& priced, const Paid& paid) {
-    const bool in_stay = priced.flags == rule_inpatient_stay;
-    return {Money{},
-            Money{},
-            in_stay ? priced.eligible : Money{},
-            Money{},
-            paid.fund_paid,
-            static_cast<std::uint16_t>(priced.version * rule_codes_per_version + priced.flags)};
+    return {Money{}, Money{},          amount,
+            Money{}, state_.fund_paid, static_cast<std::uint16_t>(code + rule_inpatient_stay)};
   }
 
   const Policy& policy_;
   std::size_t at_ = 0;  // the caller's row of the claim being adjudicated
   MemberState state_;
-  Paid paid_;  // row()'s: a sweep's points keep their own (pay())
   DayVisits visits_;
   std::size_t version_ = 0;
   // The days on which version_ is in force, [from, until): most days need no search.

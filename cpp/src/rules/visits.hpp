@@ -1,9 +1,7 @@
 // Visit grouping (Ili 第十一条: one member, one day, one institution = one visit) and the
-// state a visit carries: its deductible (its fund payment against the per-visit cap is kept
-// with the member's other payments, member_state.hpp's Paid, by the visit's index).
+// state a visit carries: its deductible and its fund payment against the per-visit cap.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -32,6 +30,7 @@ struct Visit {
   std::int8_t pool = 0;
   bool first_of_year = false;  // the member's first visit of the calendar year in this pool
   Money deductible_paid;
+  Money fund_paid;
 };
 
 // The visits of one member on one day. A member sees few institutions a day, so a linear
@@ -40,19 +39,16 @@ class DayVisits {
  public:
   void clear() { visits_.clear(); }
 
-  // The index of the visit of (institution, pool) today, opened on first sight (indices count
-  // from 0 in the order visits open). `visits_this_year` is the member's count of visits in
-  // the pool, incremented when a visit opens.
-  std::size_t at(std::int64_t institution, std::int8_t pool, std::int64_t& visits_this_year) {
-    for (std::size_t k = 0; k < visits_.size(); ++k) {
-      if (visits_[k].institution == institution && visits_[k].pool == pool) return k;
+  // The visit of (institution, pool) today, opened on first sight. `visits_this_year` is the
+  // member's count of visits in the pool, incremented when a visit opens.
+  Visit& at(std::int64_t institution, std::int8_t pool, std::int64_t& visits_this_year) {
+    for (Visit& v : visits_) {
+      if (v.institution == institution && v.pool == pool) return v;
     }
-    visits_.push_back(Visit{institution, pool, visits_this_year == 0, Money{}});
+    visits_.push_back(Visit{institution, pool, visits_this_year == 0, Money{}, Money{}});
     ++visits_this_year;
-    return visits_.size() - 1;
+    return visits_.back();
   }
-
-  Visit& operator[](std::size_t k) { return visits_[k]; }
 
  private:
   std::vector<Visit> visits_;
