@@ -222,3 +222,46 @@ def test_a_point_above_the_overall_limit_carries_supplementary_paid(claims: pd.D
         out = _adjudicated(claims, policy.replace({"overall_cap": row[0]}))
         assert row.supplementary_paid == Decimal(int(out["supplementary_paid"].sum())) / 100
         assert row.fund_paid + row.supplementary_paid + row.self_pay == row.eligible
+
+
+# Sweeps of the caps other than the annual one: the per-visit cap, the overall limit and the
+# supplementary fund's cap, alone and in grids; each point must be adjudicate's.
+@pytest.mark.parametrize(
+    ("region", "base", "grid"),
+    [
+        # 伊犁 第十一条(三): 单次最高支付限额 per visit, by level (200/450/500 in the text).
+        ("ili", {}, {"pools.general.visit_cap.level1": [0, 50, 200, "1000.01"]}),
+        (
+            "ili",
+            {},
+            {"pools.general.visit_cap.level2": [10, 450], "pools.general.annual_cap": [300, 9000]},
+        ),
+        # 伊犁 第十四条/第十五条: the overall limit, and the supplementary fund above it (its
+        # cap supplied: the text gives none).
+        ("ili", {}, {"overall_cap": [100, 400], "supplementary_cap": [0, 50, 300]}),
+        (
+            "ili",
+            {"supplementary_cap": 300},
+            {"overall_cap": [100, 100000], "pools.general.visit_cap.level1": [20, 200]},
+        ),
+    ],
+)
+def test_a_sweep_of_caps_gives_adjudicates_points(
+    claims: pd.DataFrame, region: str, base: dict[str, object], grid: dict[str, list[object]]
+) -> None:
+    policy = yibao.load_policy(region).replace(base) if base else yibao.load_policy(region)
+    table = sweep(claims, policy, grid, threads=2)
+    keys = list(grid)
+    seen_supplementary = seen_visit_cap = False
+    for row in table.to_dict("records"):
+        point = policy.replace({key: row[key] for key in keys})
+        out = _adjudicated(claims, point)
+        expected = _point_of_adjudicate(claims, point)
+        for name, value in expected.items():
+            assert row[name] == value, (name, {key: row[key] for key in keys})
+        assert row["supplementary_paid"] == Decimal(int(out["supplementary_paid"].sum())) / 100
+        seen_supplementary |= row["supplementary_paid"] > 0
+        seen_visit_cap |= row["members_at_visit_cap"] > 0
+    assert seen_visit_cap  # the low visit caps bind in these claims
+    if "overall_cap" in grid:
+        assert seen_supplementary  # and so do the low overall limits

@@ -161,3 +161,81 @@ TEST(Totals, TheFirstFailingPolicyRaisesItsFirstRow) {
     }
   }
 }
+
+// Points that differ only in cap values (per visit, annual, overall, supplementary): each must
+// be adjudicate's.
+namespace {
+
+Policy ili_with_caps(Money visit, Money annual, Money overall, Money supplementary) {
+  Policy policy = with_annual_cap(ili(), annual);
+  Version& v = policy.versions[0];
+  v.pools[0].visit_cap = levels(visit, visit, visit);
+  v.overall_cap = overall;
+  v.has_supplementary = true;
+  v.supplementary_cap = supplementary;
+  return policy;
+}
+
+}  // namespace
+
+TEST(Totals, IliVisitCapsByHand) {
+  // 伊犁 第十一条 as in IliVisitCapByHand: 296.25 after the deductible and rate; a visit cap
+  // of 200 withholds 96.25, one of 1,000 nothing, one of 0 everything.
+  Table t;
+  t.add(0, 19000, 1, 1500, 0, 7);
+  t.add(0, 19000, 1, 40000, 0, 7);
+  const Money annual = yuan(3000), overall = yuan(100000);
+  const std::vector<Totals> out = sums({ili_with_caps(yuan(200), annual, overall, Money{}),
+                                        ili_with_caps(yuan(1000), annual, overall, Money{}),
+                                        ili_with_caps(Money{}, annual, overall, Money{})},
+                                       t);
+  EXPECT_EQ(out[0].fund_paid, FenSum{20000});
+  EXPECT_EQ(out[0].members_at_visit_cap, 1);
+  EXPECT_EQ(out[1].fund_paid, FenSum{29625});
+  EXPECT_EQ(out[1].capped, FenSum{0});
+  EXPECT_EQ(out[1].members_at_visit_cap, 0);
+  EXPECT_EQ(out[2].fund_paid, FenSum{0});
+  EXPECT_EQ(out[2].capped, FenSum{29625});
+  for (const Totals& point : out) EXPECT_EQ(point.deductible, FenSum{1500 + 500});
+}
+
+TEST(Totals, ASweepOfCapsEqualsAdjudicateAtEachPoint) {
+  Table t = many_rows();
+  // Pooled payments outside these claims (重庆 第八条), toward the overall limit.
+  for (std::size_t m = 0; m < 37; m += 4) t.service[m * 60 + 3] = 126;
+  std::vector<Policy> policies;
+  for (std::int64_t visit : {0, 100, 450})
+    for (std::int64_t annual : {50, 3000})
+      for (std::int64_t overall : {200, 2000, 100000})
+        for (std::int64_t supplementary : {0, 300})
+          policies.push_back(
+              ili_with_caps(yuan(visit), yuan(annual), yuan(overall), yuan(supplementary)));
+  for (std::size_t threads : {1U, 2U, 3U}) {
+    const std::vector<Totals> out = sums(policies, t, threads);
+    ASSERT_EQ(out.size(), policies.size());
+    for (std::size_t p = 0; p < policies.size(); ++p)
+      EXPECT_EQ(out[p], summed(policies[p], t)) << "policy " << p << ", threads " << threads;
+  }
+  // Every cap binds somewhere, so the points really differ. (Index: visit × 12 + annual × 6
+  // + overall × 2 + supplementary.)
+  const std::vector<Totals> out = sums(policies, t);
+  EXPECT_EQ(out[0].fund_paid, FenSum{0});  // a visit cap of 0
+  EXPECT_GT(out[0].members_at_visit_cap, 0);
+  EXPECT_NE(out[10].fund_paid, out[22].fund_paid);  // visit caps 0 and 100
+  EXPECT_NE(out[22].fund_paid, out[16].fund_paid);  // annual caps 3000 and 50
+  EXPECT_NE(out[30].fund_paid, out[34].fund_paid);  // overall caps 200 and 100,000
+  EXPECT_NE(out[30].self_pay, out[31].self_pay);    // supplementary caps 0 and 300
+}
+
+TEST(Totals, ASweepOfCapsRaisesAtTheRowEveryPointFailsAt) {
+  // A row without parameters fails every point, at its row.
+  Table t = many_rows();
+  t.service[10 * 60 + 7] = 5;
+  const Policy low = ili_with_caps(yuan(100), yuan(50), yuan(200), yuan(300));
+  try {
+    sums({ili(), low}, t, 2);
+    FAIL();
+  } catch (const MissingParameter& e) {
+    EXPECT_EQ(e.row(), 10 * 60 + 7);
+  }
+}
