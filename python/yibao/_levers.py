@@ -34,7 +34,13 @@ MECHANISMS: dict[str, str] = {
 """The lever of each key of a benefit pool (``_compile.POOL_KEYS``): a pool's deductible
 mode, period and thresholds move together, as do its rates and the retired increase."""
 
-_TOP_LEVEL = {"overall_cap": "overall cap", "rounding": "rounding", "level0_as": "level 0"}
+_TOP_LEVEL = {
+    "overall_cap": "overall cap",
+    "supplementary_cap": "supplementary fund",
+    "inpatient_stays": "inpatient stays",
+    "rounding": "rounding",
+    "level0_as": "level 0",
+}
 
 
 @dataclass(frozen=True)
@@ -106,13 +112,14 @@ def default_levers(base: str | Policy, other: str | Policy) -> list[Lever]:
     A benefit pool's keys group into ``deductible`` (mode and thresholds), ``rates`` (rates
     and the retired increase), ``visit cap`` and ``annual cap`` (:data:`MECHANISMS`);
     ``services`` covers the service table and any pool only one policy has; ``overall cap``,
-    ``rounding`` and ``level 0`` are top-level parameters. Only levers with a difference
+    ``supplementary fund``, ``inpatient stays``, ``rounding`` and ``level 0`` are top-level
+    parameters. Only levers with a difference
     are listed, each with every part of the trees it switches.
 
     Examples
     --------
     >>> [lever.name for lever in default_levers("chongqing", "jining")]
-    ['annual cap', 'deductible', 'rates']
+    ['annual cap', 'deductible', 'overall cap', 'rates', 'services', 'supplementary fund']
     """
     roots = _differing_roots(as_policy(base), as_policy(other))
     names = sorted(set(roots.values()))

@@ -283,7 +283,7 @@ def decompose(
     >>> d = yibao.decompose(claims, "jining", "chongqing")
     >>> t = d.table()
     >>> t["lever"].tolist()
-    ['annual cap', 'deductible', 'rates']
+    ['annual cap', 'deductible', 'overall cap', 'rates', 'services', 'supplementary fund']
     >>> sum(t["fund_paid"]) == d.summary()["fund_paid_gap"].iloc[0]
     True
     """
