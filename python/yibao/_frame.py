@@ -475,24 +475,20 @@ def _check(
     claims: pd.DataFrame, r: _Readers, rounding: Rounding | None, unit: Unit, threads: int
 ) -> None:
     """Raise the error of the first bad value the core's readers find (error path only)."""
+    _converted(claims, r, rounding, unit, threads)
+
+
+def _converted(
+    claims: pd.DataFrame, r: _Readers, rounding: Rounding | None, unit: Unit, threads: int
+) -> dict[str, np.ndarray]:
+    """The readers' whole converted columns; an error worded as the careful converter does."""
     try:
-        _core.convert_frame(
-            r.member,
-            r.date,
-            r.level,
-            r.eligible,
-            r.status,
-            r.service,
-            r.tier,
-            r.prescriber,
-            r.institution,
-            _core_rounding(rounding),
-            MAX_AMOUNT_FEN,
-            _LABELS,
-            threads,
+        out: dict[str, np.ndarray] = _core.convert_frame(
+            *r, _core_rounding(rounding), MAX_AMOUNT_FEN, _LABELS, threads
         )
     except InputError as exc:
         raise _worded(exc, claims, rounding, unit, threads) from None
+    return out
 
 
 def _worded(
@@ -546,21 +542,7 @@ def adjudicate_frame(
     r = _describe(claims, members, rounding, unit, threads)
     try:
         out: dict[str, np.ndarray] = _core.adjudicate_frame(
-            policy,
-            r.member,
-            r.date,
-            r.level,
-            r.eligible,
-            r.status,
-            r.service,
-            r.tier,
-            r.prescriber,
-            r.institution,
-            _core_rounding(rounding),
-            MAX_AMOUNT_FEN,
-            _LABELS,
-            threads,
-            layout,
+            policy, *r, _core_rounding(rounding), MAX_AMOUNT_FEN, _LABELS, threads, layout
         )
     except InputError as exc:
         raise _worded(exc, claims, rounding, unit, threads) from None
@@ -588,24 +570,7 @@ def convert_frame(
     """The claims as the kernel's columns, converted by the same readers (whole columns
     instead of blocks), for callers that run the kernel many times (``yibao._many``)."""
     r = _describe(claims, members, rounding, unit, threads)
-    try:
-        out: dict[str, np.ndarray] = _core.convert_frame(
-            r.member,
-            r.date,
-            r.level,
-            r.eligible,
-            r.status,
-            r.service,
-            r.tier,
-            r.prescriber,
-            r.institution,
-            _core_rounding(rounding),
-            MAX_AMOUNT_FEN,
-            _LABELS,
-            threads,
-        )
-    except InputError as exc:
-        raise _worded(exc, claims, rounding, unit, threads) from None
+    out = _converted(claims, r, rounding, unit, threads)
     return ClaimArrays(
         member=r.member,
         day=out["day"],
