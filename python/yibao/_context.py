@@ -33,7 +33,7 @@ import pandas as pd
 
 from ._claims import ClaimArrays, _days
 from ._money import Rounding, Unit, to_fen
-from ._schema import RULE_FLAGS, SERVICES
+from ._schema import CLAIM_FIELDS, RULE_FLAGS, SERVICES
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -108,17 +108,7 @@ def context_arrays(
 
 
 # The claim columns a payment row needs a value in (the others stay out of the copy).
-_CLAIM_COLUMNS = (
-    "member_id",
-    "date",
-    "level",
-    "eligible",
-    "status",
-    "service",
-    "prescriber_level",
-    "tier",
-    "institution_id",
-)
+_CLAIM_COLUMNS = tuple(field.name for field in CLAIM_FIELDS)
 
 
 def _frame_with(table: Any, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
