@@ -19,16 +19,6 @@ struct Key {
   friend bool operator==(const Key&, const Key&) = default;
 };
 
-Key key_of(const char* p, std::size_t length) {
-  std::array<char, 16> bytes{};
-  if (length != 0) std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
-  Key key;
-  std::memcpy(&key.low, bytes.data(), 8);
-  std::memcpy(&key.high, bytes.data() + 8, 8);
-  key.length = length;
-  return key;
-}
-
 // Masks keeping the first `length` bytes of a 16-byte load, as two words, by length 0..16:
 // table lookups rather than branches on the length, which varies at random between rows.
 struct PrefixMasks {
@@ -42,6 +32,25 @@ struct PrefixMasks {
   }
 };
 constexpr PrefixMasks prefix_masks;
+
+// The Key of a string of `length` bytes at `p`, of which 16 may be read: two loads, masked.
+[[nodiscard, gnu::always_inline]] inline Key masked_key(const char* p, std::uint64_t length) {
+  const std::uint64_t clamped = std::min<std::uint64_t>(length, 16);
+  Key key;
+  std::memcpy(&key.low, p, 8);
+  std::memcpy(&key.high, p + 8, 8);
+  key.low &= prefix_masks.low[clamped];
+  key.high &= prefix_masks.high[clamped];
+  key.length = length;
+  return key;
+}
+
+// The Key of any string: its first 16 bytes (at most) copied out, then masked_key().
+Key key_of(const char* p, std::size_t length) {
+  std::array<char, 16> bytes{};
+  if (length != 0) std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
+  return masked_key(bytes.data(), length);
+}
 
 }  // namespace
 
@@ -61,18 +70,6 @@ class LabelMatcher::Impl {
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
-
-  // The Key of a string of `length` bytes at `p`, of which 16 may be read: two loads, masked.
-  [[nodiscard, gnu::always_inline]] static Key masked_key(const char* p, std::uint64_t length) {
-    const std::uint64_t clamped = std::min<std::uint64_t>(length, 16);
-    Key key;
-    std::memcpy(&key.low, p, 8);
-    std::memcpy(&key.high, p + 8, 8);
-    key.low &= prefix_masks.low[clamped];
-    key.high &= prefix_masks.high[clamped];
-    key.length = length;
-    return key;
-  }
 
   // Whether the hash is collision-free (short_code() may be used).
   [[nodiscard]] bool perfect() const { return perfect_; }
