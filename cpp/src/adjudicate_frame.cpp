@@ -40,84 +40,10 @@ constexpr auto pharmacy = static_cast<std::int8_t>(Service::pharmacy);  // needs
 // A block holds a bad value: the pass stops, and FrameConverter::throw_first_bad() names
 // the frame's first bad row (a second scan, only on this rare path).
 struct BadValue {};
+const char* const not_a_label = "not a label of the vocabulary";
 const char* const pharmacy_needs_prescriber =
     "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
     "institution's level";
-
-// The rows [first, last) of a chunked string column, as views into its buffers.
-template <class Offset>
-class ChunkedStrings {
- public:
-  explicit ChunkedStrings(const std::vector<StringChunk<Offset>>& chunks) : chunks_(chunks) {
-    starts_.push_back(0);
-    for (const auto& chunk : chunks) starts_.push_back(starts_.back() + chunk.rows());
-  }
-  [[nodiscard]] std::size_t rows() const { return starts_.back(); }
-
-  [[nodiscard]] std::vector<StringChunk<Offset>> slice(std::size_t first, std::size_t last) const {
-    std::vector<StringChunk<Offset>> out;
-    for (std::size_t c = 0; c < chunks_.size() && first < last; ++c) {
-      if (starts_[c + 1] <= first) continue;
-      const std::size_t from = first - starts_[c];
-      const std::size_t count = std::min(last, starts_[c + 1]) - first;
-      const auto& chunk = chunks_[c];
-      out.push_back({chunk.offsets.subspan(from, count + 1), chunk.data, chunk.validity,
-                     chunk.bit_offset + static_cast<std::int64_t>(from)});
-      first += count;
-    }
-    return out;
-  }
-
- private:
-  const std::vector<StringChunk<Offset>>& chunks_;
-  std::vector<std::size_t> starts_;
-};
-
-// A label column prepared once for every block of every thread: its matcher and its chunks.
-class LabelReader {
- public:
-  LabelReader(const LabelColumn& column, const LabelTable& table, const char* name)
-      : column_(column), matcher_(table), large_(column.large), small_(column.small), name_(name) {}
-
-  [[nodiscard]] const LabelMatcher& matcher() const { return matcher_; }
-  [[nodiscard]] const ChunkedStrings<std::int64_t>& large() const { return large_; }
-
-  // Rows [first, last) into `out`: in place from Arrow buffers, or through the codes.
-  // BadValue at a missing or unknown label.
-  void read(std::size_t first, std::size_t last, std::span<std::int8_t> out) const {
-    try {
-      if (large_.rows() > 0) {
-        label_codes<std::int64_t>(large_.slice(first, last), matcher_, out, name_);
-      } else if (small_.rows() > 0) {
-        label_codes<std::int32_t>(small_.slice(first, last), matcher_, out, name_);
-      } else if (column_.present()) {
-        if (detail::read_codes(column_, first, last - first, out.data())) throw BadValue{};
-      } else {
-        std::fill(out.begin(), out.end(), std::int8_t{0});  // the column's default
-      }
-    } catch (const Error&) {
-      throw BadValue{};
-    }
-  }
-
-  // Whether rows [first, last) hold a bad label (read into `out`).
-  bool bad(std::size_t first, std::size_t last, std::span<std::int8_t> out) const {
-    try {
-      read(first, last, out.first(last - first));
-    } catch (const BadValue&) {
-      return true;
-    }
-    return false;
-  }
-  [[nodiscard]] const std::string& name() const { return name_; }
-
- private:
-  const LabelColumn& column_;
-  LabelMatcher matcher_;
-  ChunkedStrings<std::int64_t> large_;
-  ChunkedStrings<std::int32_t> small_;
-  std::string name_;
-};
 
 // Converted columns of n rows, in memory from the buffer cache: fresh pages for a thread's
 // block on every call would cost more page faults than the block has rows.
@@ -151,9 +77,9 @@ class FrameConverter {
  public:
   FrameConverter(const FrameColumns& frame, const FrameLabels& labels)
       : frame_(frame),
-        status_(frame.status, labels.status, "status"),
-        service_(frame.service, labels.service, "service"),
-        tier_(frame.tier, labels.tier, "tier"),
+        status_(labels.status),
+        service_(labels.service),
+        tier_(labels.tier),
         // The usual layouts take one fused loop (a column at a time took about twice as long).
         fused_(frame.date.per_day == ns_per_day && !frame.date.ticks.empty() &&
                !frame.eligible.yuan.empty() && holds<std::int8_t>(frame.level.values) &&
@@ -191,104 +117,115 @@ class FrameConverter {
 
   // Throws the error of the frame's first bad value: the first bad row of the first column
   // that has one, in the schema's column order, as converting column by column would meet
-  // them; returns if no value is bad. A block at a time, branch-free, then row by row in
-  // the first bad block.
+  // them; returns if no value is bad. Each column's reader a block at a time, then row by
+  // row in the first bad block.
   void throw_first_bad() const {
     if (frame_.converted != nullptr) return;
-    const std::size_t n = frame_.member.size();
-    std::vector<std::int32_t> day(block_rows);
-    std::vector<std::int64_t> fen(block_rows);
-    std::vector<std::int8_t> codes(block_rows), service(block_rows), prescriber(block_rows);
+    const ConvertedMemory scratch(block_rows);
+    const ConvertedColumns& to = scratch.columns();
     first_bad(
-        n,
-        [&](std::size_t first, std::size_t m) {
-          return detail::read_days(frame_.date, first, m, day.data());
-        },
+        "date", [&](std::size_t first, std::size_t m) { return read_date(first, m, to); },
         [&](std::size_t row) {
           const bool missing =
               frame_.date.ticks.empty()
                   ? frame_.date.days[row] == missing_day
                   : frame_.date.ticks[row] == std::numeric_limits<std::int64_t>::min();
-          throw InputError(missing ? "missing date" : "date out of range", row_of(row), "date");
+          return missing ? "missing date" : "date out of range";
         });
-    check_levels(frame_.level, false, "level", codes);
     first_bad(
-        n, [&](std::size_t first, std::size_t m) { return fen_bad(first, m, fen.data()); },
-        [&](std::size_t row) { throw_amount(row); });
-    for (const LabelReader* reader : {&status_, &service_}) {
-      first_bad(
-          n, [&](std::size_t first, std::size_t m) { return reader->bad(first, first + m, codes); },
-          [&](std::size_t row) {
-            throw InputError("not a label of the vocabulary", row_of(row), reader->name());
-          });
-    }
-    if (rows_of(frame_.prescriber.values) > 0) {
-      check_levels(frame_.prescriber, true, "prescriber_level", codes);
-    }
+        "level", [&](std::size_t first, std::size_t m) { return read_level(first, m, to); },
+        [&](std::size_t row) { return level_words(frame_.level, row); });
     first_bad(
-        n,
+        "eligible", [&](std::size_t first, std::size_t m) { return read_eligible(first, m, to); },
+        [&](std::size_t row) -> const char* { throw_amount(row); });
+    first_bad(
+        "status", [&](std::size_t first, std::size_t m) { return read_status(first, m, to); },
+        [](std::size_t) { return not_a_label; });
+    first_bad(
+        "service", [&](std::size_t first, std::size_t m) { return read_service(first, m, to); },
+        [](std::size_t) { return not_a_label; });
+    first_bad(
+        "prescriber_level",
+        [&](std::size_t first, std::size_t m) { return read_prescriber(first, m, to); },
+        [&](std::size_t row) { return level_words(frame_.prescriber, row); });
+    first_bad(
+        "prescriber_level",
         [&](std::size_t first, std::size_t m) {
-          (void)service_.bad(first, first + m, service);
-          if (rows_of(frame_.prescriber.values) == 0) {
-            std::fill_n(prescriber.begin(), m, std::int8_t{-1});
-          } else {
-            (void)detail::read_levels(frame_.prescriber, true, first, m, prescriber.data());
-          }
-          unsigned bad = 0;  // branch-free: one test for the block
-          for (std::size_t i = 0; i < m; ++i)
-            bad |= static_cast<unsigned>(service[i] == pharmacy) &
-                   static_cast<unsigned>(prescriber[i] < 0);
-          return bad != 0;
+          (void)read_service(first, m, to);
+          (void)read_prescriber(first, m, to);
+          return lacks_prescriber(m, to);
         },
-        [&](std::size_t row) {
-          throw InputError(pharmacy_needs_prescriber, row_of(row), "prescriber_level");
-        });
+        [](std::size_t) { return pharmacy_needs_prescriber; });
     first_bad(
-        n, [&](std::size_t first, std::size_t m) { return tier_.bad(first, first + m, codes); },
-        [&](std::size_t row) {
-          throw InputError("not a label of the vocabulary", row_of(row), "tier");
-        });
+        "tier", [&](std::size_t first, std::size_t m) { return read_tier(first, m, to); },
+        [](std::size_t) { return not_a_label; });
   }
 
  private:
   static std::int64_t row_of(std::size_t row) { return static_cast<std::int64_t>(row); }
 
-  // Calls word(row) (which throws) at the first row of [0, n) for which bad(row, 1) holds,
-  // looking a block at a time first.
-  template <class Bad, class Word>
-  static void first_bad(std::size_t n, Bad bad, Word word) {
+  // Throws InputError(words(row)) for `column` at the first row of the frame for which
+  // bad(row, 1) holds, looking a block at a time first.
+  template <class Bad, class Words>
+  void first_bad(const char* column, Bad bad, Words words) const {
+    const std::size_t n = frame_.member.size();
     for (std::size_t first = 0; first < n; first += block_rows) {
       const std::size_t m = std::min(n - first, block_rows);
       if (!bad(first, m)) continue;
       for (std::size_t row = first; row < first + m; ++row) {
-        if (bad(row, 1)) word(row);
+        if (bad(row, 1)) throw InputError(words(row), row_of(row), column);
       }
       throw std::logic_error("yibao: a bad block without a bad row");
     }
   }
 
-  void check_levels(const LevelColumn& column, bool allow_missing, const char* name,
-                    std::vector<std::int8_t>& out) const {
-    first_bad(
-        frame_.member.size(),
-        [&](std::size_t first, std::size_t m) {
-          return detail::read_levels(column, allow_missing, first, m, out.data());
-        },
-        [&](std::size_t row) {
-          // Bad even when missing values are allowed: a value outside 0..3; else a missing one.
-          const bool present = detail::read_levels(column, true, row, 1, out.data());
-          throw InputError(
-              present ? "level is not an integer 0..3" : "missing level; expected an integer 0..3",
-              row_of(row), name);
-        });
+  // Each column's reader: rows [first, first + n) into the block `to`; whether one is bad.
+  bool read_date(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    return detail::read_days(frame_.date, first, n, to.day.data());
   }
-
-  bool fen_bad(std::size_t first, std::size_t m, std::int64_t* out) const {
+  bool read_level(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    return detail::read_levels(frame_.level, false, first, n, to.level.data());
+  }
+  // (An amount that does not convert, e.g. one that needs rounding, is bad too.)
+  bool read_eligible(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
     try {
-      return detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, m, out);
+      return detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, n,
+                              to.fen.data());
     } catch (const Error&) {
       return true;
     }
+  }
+  bool read_status(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    return detail::read_labels(frame_.status, status_, first, n, to.status.data());
+  }
+  bool read_service(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    return detail::read_labels(frame_.service, service_, first, n, to.service.data());
+  }
+  bool read_tier(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    return detail::read_labels(frame_.tier, tier_, first, n, to.tier.data());
+  }
+  // No prescriber column: no prescriber on any row (-1).
+  bool read_prescriber(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    if (rows_of(frame_.prescriber.values) > 0)
+      return detail::read_levels(frame_.prescriber, true, first, n, to.prescriber.data());
+    std::fill_n(to.prescriber.begin(), n, std::int8_t{-1});
+    return false;
+  }
+  // Whether one of the n rows read into `to` is a pharmacy row without a prescriber.
+  static bool lacks_prescriber(std::size_t n, const ConvertedColumns& to) {
+    unsigned bad = 0;  // branch-free: one test for the block
+    for (std::size_t i = 0; i < n; ++i)
+      bad |= static_cast<unsigned>(to.service[i] == pharmacy) &
+             static_cast<unsigned>(to.prescriber[i] < 0);
+    return bad != 0;
+  }
+
+  // A bad level is bad even where missing values are allowed if outside 0..3; else missing.
+  static const char* level_words(const LevelColumn& column, std::size_t row) {
+    std::int8_t level = 0;
+    return detail::read_levels(column, true, row, 1, &level)
+               ? "level is not an integer 0..3"
+               : "missing level; expected an integer 0..3";
   }
 
   [[noreturn]] void throw_amount(std::size_t row) const {
@@ -311,10 +248,16 @@ class FrameConverter {
     auto part = [n](auto v) { return v.first(n); };
     // The three label columns together where they can be (all large_string, one chunk each
     // here, no missing values); the rest, and any row that needs care, a column at a time.
-    const std::size_t together = labels_together(first, last, block);
-    status_.read(first + together, last, part(block.status).subspan(together));
-    service_.read(first + together, last, part(block.service).subspan(together));
-    tier_.read(first + together, last, part(block.tier).subspan(together));
+    const std::size_t together = labels_together(first, n, block);
+    const std::size_t rest = n - together;
+    ConvertedColumns tail = block;
+    tail.status = block.status.subspan(together);
+    tail.service = block.service.subspan(together);
+    tail.tier = block.tier.subspan(together);
+    bool bad = read_status(first + together, rest, tail);
+    bad |= read_service(first + together, rest, tail);
+    bad |= read_tier(first + together, rest, tail);
+    if (bad) throw BadValue{};
     std::span<const std::int8_t> level = part(block.level);
     if (!fused_) {
       read_numbers(first, n, block);
@@ -393,40 +336,40 @@ class FrameConverter {
 
   // The same for any other layouts: a reader per column, then the checks across columns.
   void read_numbers(std::size_t first, std::size_t n, const ConvertedColumns& block) const {
-    bool bad = detail::read_days(frame_.date, first, n, block.day.data());
-    bad |= detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, n,
-                            block.fen.data());
-    bad |= detail::read_levels(frame_.level, false, first, n, block.level.data());
-    std::int8_t* const prescribed = block.prescriber.data();
-    if (rows_of(frame_.prescriber.values) == 0) {
-      std::fill_n(prescribed, n, std::int8_t{-1});
-    } else {
-      bad |= detail::read_levels(frame_.prescriber, true, first, n, prescribed);
-    }
-    const std::int8_t* const service = block.service.data();
-    for (std::size_t i = 0; i < n; ++i) bad |= (service[i] == pharmacy) & (prescribed[i] < 0);
-    if (bad) throw BadValue{};
+    bool bad = read_date(first, n, block);
+    bad |= read_eligible(first, n, block);
+    bad |= read_level(first, n, block);
+    bad |= read_prescriber(first, n, block);
+    if (bad || lacks_prescriber(n, block)) throw BadValue{};
   }
 
-  // How many of rows [first, first + n) label_codes_together() matched (0: none).
-  std::size_t labels_together(std::size_t first, std::size_t last,
+  // How many of rows [first, first + n) label_codes_together() matched (0: none): those of
+  // three large_string columns whose block lies in one chunk, with no missing values.
+  std::size_t labels_together(std::size_t first, std::size_t n,
                               const ConvertedColumns& block) const {
-    const std::array<const LabelReader*, 3> readers{&status_, &service_, &tier_};
-    const std::size_t n = last - first;
+    const std::array<const LabelColumn*, 3> columns{&frame_.status, &frame_.service, &frame_.tier};
+    const std::array<const LabelMatcher*, 3> matchers{&status_, &service_, &tier_};
     const std::array<std::span<std::int8_t>, 3> outs{block.status.first(n), block.service.first(n),
                                                      block.tier.first(n)};
     std::array<LabelRows, 3> rows;
     for (std::size_t k = 0; k < 3; ++k) {
-      if (readers[k]->large().rows() == 0) return 0;
-      const auto slice = readers[k]->large().slice(first, last);
-      if (slice.size() != 1 || !slice[0].validity.empty()) return 0;
-      rows[k] = {slice[0].offsets, slice[0].data, &readers[k]->matcher(), outs[k]};
+      const StringChunk<std::int64_t>* chunk = nullptr;
+      std::size_t from = first;  // the block's first row within its chunk
+      for (const auto& c : columns[k]->large) {
+        if (from < c.rows()) {
+          chunk = &c;
+          break;
+        }
+        from -= c.rows();
+      }
+      if (chunk == nullptr || from + n > chunk->rows() || !chunk->validity.empty()) return 0;
+      rows[k] = {chunk->offsets.subspan(from, n + 1), chunk->data, matchers[k], outs[k]};
     }
     return label_codes_together(rows);
   }
 
   const FrameColumns& frame_;
-  LabelReader status_, service_, tier_;
+  LabelMatcher status_, service_, tier_;
   bool fused_;
 };
 

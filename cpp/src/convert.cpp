@@ -4,8 +4,8 @@
 #include <atomic>
 #include <limits>
 #include <mutex>
-#include <type_traits>
 
+#include "readers.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/parallel.hpp"
 
@@ -56,48 +56,25 @@ void fen_from_integers(std::span<const std::int64_t> in, std::int64_t fen_per_un
                [&](std::size_t i) { out[i] = Money::from_wide(Wide(in[i]) * fen_per_unit).fen(); });
 }
 
-namespace {
-
-// Floor division by `per_day`; a compile-time divisor (nanoseconds, the pandas default)
-// becomes a multiplication, a run-time one a hardware division of ~40 cycles.
-template <class PerDay>
-void floor_days(std::span<const std::int64_t> in, PerDay per_day, bool allow_missing,
-                std::span<std::int32_t> out, const std::string& column, std::size_t threads) {
-  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-  // Nanoseconds (the usual unit) always give days within int32: no range check needed.
-  constexpr bool always_fits =
-      std::is_same_v<PerDay, std::integral_constant<std::int64_t, 86'400'000'000'000>>;
-  const std::int64_t* src = in.data();
-  std::int32_t* dst = out.data();
-  for_each_range(in.size(), threads, [&](std::size_t first, std::size_t last) {
-    for (std::size_t i = first; i < last; ++i) {
-      const std::int64_t t = src[i];
-      if (t == nat) [[unlikely]] {
-        if (!allow_missing) throw InputError("missing date", static_cast<std::int64_t>(i), column);
-        dst[i] = missing_day;
-        continue;
-      }
-      const std::int64_t day = floor_divide(t, per_day);
-      if (!always_fits && (day <= missing_day || day > std::numeric_limits<std::int32_t>::max()))
-        throw InputError("date out of range", static_cast<std::int64_t>(i), column);
-      dst[i] = static_cast<std::int32_t>(day);
-    }
-  });
-}
-
-}  // namespace
-
 void days_from_timestamps(std::span<const std::int64_t> in, std::int64_t units_per_day,
                           bool allow_missing, std::span<std::int32_t> out,
                           const std::string& column, std::size_t threads) {
   if (units_per_day <= 0) throw InputError("units per day must be positive", no_row, column);
   if (out.size() != in.size()) throw InputError("days: lengths differ", no_row, column);
-  if (units_per_day == ns_per_day) {
-    floor_days(in, std::integral_constant<std::int64_t, ns_per_day>{}, allow_missing, out, column,
-               threads);
-  } else {
-    floor_days(in, units_per_day, allow_missing, out, column, threads);
-  }
+  const DateColumn dates{in, units_per_day, {}};
+  for_each_range(in.size(), threads, [&](std::size_t first, std::size_t last) {
+    // The frame's date reader; its bad rows (the rare case) looked at one by one.
+    if (!detail::read_days(dates, first, last - first, out.data() + first)) return;
+    for (std::size_t i = first; i < last; ++i) {
+      if (!detail::read_days(dates, i, 1, out.data() + i)) continue;
+      const bool missing = in[i] == std::numeric_limits<std::int64_t>::min();
+      if (!missing || !allow_missing) {
+        throw InputError(missing ? "missing date" : "date out of range",
+                         static_cast<std::int64_t>(i), column);
+      }
+      out[i] = missing_day;
+    }
+  });
 }
 
 namespace {

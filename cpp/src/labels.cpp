@@ -19,16 +19,6 @@ struct Key {
   friend bool operator==(const Key&, const Key&) = default;
 };
 
-Key key_of(const char* p, std::size_t length) {
-  std::array<char, 16> bytes{};
-  if (length != 0) std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
-  Key key;
-  std::memcpy(&key.low, bytes.data(), 8);
-  std::memcpy(&key.high, bytes.data() + 8, 8);
-  key.length = length;
-  return key;
-}
-
 // Masks keeping the first `length` bytes of a 16-byte load, as two words, by length 0..16:
 // table lookups rather than branches on the length, which varies at random between rows.
 struct PrefixMasks {
@@ -43,32 +33,43 @@ struct PrefixMasks {
 };
 constexpr PrefixMasks prefix_masks;
 
+// The Key of a string of `length` bytes at `p`, of which 16 may be read: two loads, masked.
+[[nodiscard, gnu::always_inline]] inline Key masked_key(const char* p, std::uint64_t length) {
+  const std::uint64_t clamped = std::min<std::uint64_t>(length, 16);
+  Key key;
+  std::memcpy(&key.low, p, 8);
+  std::memcpy(&key.high, p + 8, 8);
+  key.low &= prefix_masks.low[clamped];
+  key.high &= prefix_masks.high[clamped];
+  key.length = length;
+  return key;
+}
+
+// The Key of any string: its first 16 bytes (at most) copied out, then masked_key().
+Key key_of(const char* p, std::size_t length) {
+  std::array<char, 16> bytes{};
+  if (length != 0) std::memcpy(bytes.data(), p, std::min<std::size_t>(length, 16));
+  return masked_key(bytes.data(), length);
+}
+
+}  // namespace
+
 // The accepted spellings in a collision-free hash table over Key (a multiplier is searched for
 // at construction), so a row costs one multiply, one read of a slot that holds the whole key,
 // and one comparison that always succeeds on good data: no branch that depends on which label
 // a row holds. Labels that share a Key (same length and first 16 bytes) are resolved by a
-// linear scan instead.
-class Matcher {
+// linear scan instead. (Never copied: slots view the entries' labels.)
+class LabelMatcher::Impl {
  public:
-  explicit Matcher(const LabelTable& table) {
+  explicit Impl(const LabelTable& table) {
     for (std::size_t k = 0; k < table.labels.size(); ++k) {
       entries_.push_back({key_of(table.labels[k].data(), table.labels[k].size()), table.labels[k],
                           table.codes[k]});
     }
     perfect_ = build_hash();
   }
-
-  // The Key of a string of `length` bytes at `p`, of which 16 may be read: two loads, masked.
-  [[nodiscard, gnu::always_inline]] static Key masked_key(const char* p, std::uint64_t length) {
-    const std::uint64_t clamped = std::min<std::uint64_t>(length, 16);
-    Key key;
-    std::memcpy(&key.low, p, 8);
-    std::memcpy(&key.high, p + 8, 8);
-    key.low &= prefix_masks.low[clamped];
-    key.high &= prefix_masks.high[clamped];
-    key.length = length;
-    return key;
-  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   // Whether the hash is collision-free (short_code() may be used).
   [[nodiscard]] bool perfect() const { return perfect_; }
@@ -108,7 +109,7 @@ class Matcher {
  private:
   struct Entry {
     Key key;
-    std::string_view label;
+    std::string label;
     std::int8_t code;
   };
   // An empty slot's length can match no string read from a buffer.
@@ -148,83 +149,50 @@ class Matcher {
   bool perfect_ = false;
 };
 
-std::string expected_labels(const LabelTable& table) {
-  std::string out;
-  for (const auto& label : table.labels) out += (out.empty() ? "" : ", ") + label;
-  return out;
-}
-
-}  // namespace
-
-// A copy of the table and the matcher over the copy's strings (the Impl never moves: it lives
-// behind a unique_ptr).
-struct LabelMatcher::Impl {
-  explicit Impl(const LabelTable& t) : table(t), matcher(table), expected(expected_labels(t)) {}
-  LabelTable table;
-  Matcher matcher;
-  std::string expected;  // "in_service, 在职, ...", for messages
-};
-
 LabelMatcher::LabelMatcher(const LabelTable& table) {
   if (table.labels.size() != table.codes.size())
     throw InputError("label table: labels and codes differ in length", no_row, "");
-  impl_ = std::make_unique<const Impl>(table);
+  impl_ = std::make_shared<const Impl>(table);
 }
-LabelMatcher::~LabelMatcher() = default;
-LabelMatcher::LabelMatcher(LabelMatcher&&) noexcept = default;
-LabelMatcher& LabelMatcher::operator=(LabelMatcher&&) noexcept = default;
 
 int label_code(const LabelMatcher& matcher, std::string_view value) {
-  return matcher.impl().matcher.code(std::span(value.data(), value.size()), 0, value.size());
+  return matcher.impl().code(std::span(value.data(), value.size()), 0, value.size());
 }
 
 template <class Offset>
-void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& prepared,
-                 std::span<std::int8_t> out, const std::string& column, std::size_t threads) {
-  const Matcher& matcher = prepared.impl().matcher;
-  const std::string& expected = prepared.impl().expected;
-  std::vector<std::size_t> starts{0};  // first row of each chunk, then the total
-  for (const auto& chunk : chunks) starts.push_back(starts.back() + chunk.rows());
-  if (starts.back() != out.size())
-    throw InputError("label column buffers do not match", no_row, column);
-  for_each_range(out.size(), threads, [&](std::size_t first, std::size_t last) {
-    // The chunk holding row `first`, then each chunk in turn until row `last`.
-    std::size_t c = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), first) -
-                                             starts.begin() - 1);
-    for (std::size_t row = first; row < last; ++c) {
-      // Locals, not the chunk's fields: stores through int8_t may alias anything, so fields
-      // read through a reference would be reloaded on every row.
-      const StringChunk<Offset> chunk = chunks[c];
-      const Offset* offsets = chunk.offsets.data();
-      const std::uint8_t* validity = chunk.validity.empty() ? nullptr : chunk.validity.data();
-      const std::size_t data_size = chunk.data.size();
-      std::int8_t* dst = out.data();
-      const std::size_t stop = std::min(last, starts[c + 1]);
-      for (std::size_t i = row - starts[c]; row < stop; ++row, ++i) {
-        if (validity != nullptr) {
-          const auto bit = static_cast<std::uint64_t>(chunk.bit_offset) + i;
-          if (((validity[bit / 8] >> (bit % 8)) & 1U) == 0U) {
-            throw InputError("missing value; expected one of " + expected,
-                             static_cast<std::int64_t>(row), column);
-          }
-        }
-        const Offset begin = offsets[i], end = offsets[i + 1];
-        if (begin < 0 || end < begin || static_cast<std::size_t>(end) > data_size) {
-          throw InputError("corrupt string offsets", static_cast<std::int64_t>(row), column);
-        }
-        const int code = matcher.code(chunk.data, static_cast<std::size_t>(begin),
-                                      static_cast<std::size_t>(end));
-        if (code < 0) {
-          throw InputError(
-              "unknown value '" +
-                  std::string(chunk.data.data() + begin, static_cast<std::size_t>(end - begin)) +
-                  "'; expected one of " + expected,
-              static_cast<std::int64_t>(row), column);
-        }
-        dst[row] = static_cast<std::int8_t>(code);
-      }
+bool label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& prepared,
+                 std::size_t first, std::span<std::int8_t> out) {
+  const LabelMatcher::Impl& matcher = prepared.impl();
+  std::int8_t* dst = out.data();
+  std::size_t left = out.size();
+  bool bad = false;
+  for (std::size_t c = 0; c < chunks.size() && left > 0; ++c) {
+    // Locals, not the chunk's fields: stores through int8_t may alias anything, so fields
+    // read through a reference would be reloaded on every row.
+    const StringChunk<Offset> chunk = chunks[c];
+    if (first >= chunk.rows()) {
+      first -= chunk.rows();
+      continue;
     }
-  });
+    const Offset* offsets = chunk.offsets.data();
+    const std::uint8_t* validity = chunk.validity.empty() ? nullptr : chunk.validity.data();
+    const std::size_t data_size = chunk.data.size();
+    const std::size_t stop = std::min(chunk.rows(), first + left);
+    for (std::size_t i = first; i < stop; ++i) {
+      const auto bit = static_cast<std::uint64_t>(chunk.bit_offset) + i;
+      const bool valid = validity == nullptr || ((validity[bit / 8] >> (bit % 8)) & 1U) != 0U;
+      const Offset begin = offsets[i], end = offsets[i + 1];
+      const bool sane = begin >= 0 && end >= begin && static_cast<std::size_t>(end) <= data_size;
+      const int code = valid && sane ? matcher.code(chunk.data, static_cast<std::size_t>(begin),
+                                                    static_cast<std::size_t>(end))
+                                     : -1;
+      bad |= code < 0;
+      *dst++ = static_cast<std::int8_t>(code);
+    }
+    left -= stop - first;
+    first = 0;
+  }
+  return bad || left > 0;
 }
 
 std::size_t label_codes_together(const std::array<LabelRows, 3>& columns) {
@@ -232,7 +200,7 @@ std::size_t label_codes_together(const std::array<LabelRows, 3>& columns) {
   std::size_t safe = rows;  // rows with 16 readable bytes from their start, in every column
   for (const LabelRows& c : columns) {
     if (c.out.size() != rows || c.offsets.size() != rows + 1 || c.matcher == nullptr ||
-        !c.matcher->impl().matcher.perfect())
+        !c.matcher->impl().perfect())
       return 0;
     const std::int64_t* o = c.offsets.data();
     const auto size = static_cast<std::int64_t>(c.data.size());
@@ -244,9 +212,9 @@ std::size_t label_codes_together(const std::array<LabelRows, 3>& columns) {
   }
   // Row by row, the three columns' matches side by side: independent work for the core to
   // overlap (one column at a time took twice as long in a micro-benchmark).
-  const Matcher& m0 = columns[0].matcher->impl().matcher;
-  const Matcher& m1 = columns[1].matcher->impl().matcher;
-  const Matcher& m2 = columns[2].matcher->impl().matcher;
+  const LabelMatcher::Impl& m0 = columns[0].matcher->impl();
+  const LabelMatcher::Impl& m1 = columns[1].matcher->impl();
+  const LabelMatcher::Impl& m2 = columns[2].matcher->impl();
   const std::int64_t *const o0 = columns[0].offsets.data(), *const o1 = columns[1].offsets.data(),
                             *const o2 = columns[2].offsets.data();
   const char *const d0 = columns[0].data.data(), *const d1 = columns[1].data.data(),
@@ -266,12 +234,10 @@ std::size_t label_codes_together(const std::array<LabelRows, 3>& columns) {
   return refused < 0 ? 0 : safe;
 }
 
-template void label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
-                                        const LabelMatcher&, std::span<std::int8_t>,
-                                        const std::string&, std::size_t);
-template void label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
-                                        const LabelMatcher&, std::span<std::int8_t>,
-                                        const std::string&, std::size_t);
+template bool label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,
+                                        const LabelMatcher&, std::size_t, std::span<std::int8_t>);
+template bool label_codes<std::int64_t>(std::span<const StringChunk<std::int64_t>>,
+                                        const LabelMatcher&, std::size_t, std::span<std::int8_t>);
 
 std::vector<std::uint8_t> codes_present(std::span<const std::uint16_t> codes, std::size_t n_codes,
                                         std::size_t threads) {

@@ -161,4 +161,17 @@ inline bool read_codes(const LabelColumn& column, std::size_t first, std::size_t
       column.codes);
 }
 
+// Labels in any layout: Arrow strings through `matcher`, category codes (read_codes), or, for
+// an absent column, its default (code 0) on every row.
+inline bool read_labels(const LabelColumn& column, const LabelMatcher& matcher, std::size_t first,
+                        std::size_t n, std::int8_t* out) {
+  if (!column.large.empty())
+    return label_codes<std::int64_t>(column.large, matcher, first, {out, n});
+  if (!column.small.empty())
+    return label_codes<std::int32_t>(column.small, matcher, first, {out, n});
+  if (column.present()) return read_codes(column, first, n, out);
+  std::fill_n(out, n, std::int8_t{0});
+  return false;
+}
+
 }  // namespace yibao::detail

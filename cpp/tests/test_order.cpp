@@ -51,30 +51,31 @@ TEST(Labels, MapsArrowStringsToCodes) {
   const yibao::LabelTable table{{"in_service", "retired", "退休"}, {0, 1, 1}};
   const yibao::LabelMatcher matcher(table);
   using Chunks = std::vector<yibao::StringChunk<std::int32_t>>;
+  const Chunks chunks{{offsets, data, validity, 0}};
   std::vector<std::int8_t> out(3);
-  yibao::label_codes<std::int32_t>(Chunks{{std::span(offsets).first(4), data, validity, 0}},
-                                   matcher, out, "status");
+  EXPECT_FALSE(yibao::label_codes<std::int32_t>(chunks, matcher, 0, out));
   EXPECT_EQ(out, (std::vector<std::int8_t>{1, 0, 1}));
   std::vector<std::int8_t> four(4);
-  try {
-    yibao::label_codes<std::int32_t>(Chunks{{offsets, data, validity, 0}}, matcher, four, "status");
-    FAIL();
-  } catch (const yibao::InputError& e) {
-    EXPECT_EQ(e.row(), 3);
-    EXPECT_EQ(e.column(), "status");
-  }
-  const std::vector<std::int32_t> unknown_offsets{0, 3};
+  EXPECT_TRUE(yibao::label_codes<std::int32_t>(chunks, matcher, 0, four));  // the null row
+  EXPECT_EQ(four, (std::vector<std::int8_t>{1, 0, 1, -1}));
+  std::vector<std::int8_t> two(2);
+  EXPECT_FALSE(yibao::label_codes<std::int32_t>(chunks, matcher, 1, two));
+  EXPECT_EQ(two, (std::vector<std::int8_t>{0, 1}));
+  const std::vector<std::int32_t> unknown_offsets{0, 3};  // "ret"
   std::vector<std::int8_t> one(1);
-  EXPECT_THROW(yibao::label_codes<std::int32_t>(Chunks{{unknown_offsets, data, {}, 0}}, matcher,
-                                                one, "status"),
-               yibao::InputError);
+  EXPECT_TRUE(
+      yibao::label_codes<std::int32_t>(Chunks{{unknown_offsets, data, {}, 0}}, matcher, 0, one));
+  const std::vector<std::int32_t> corrupt_offsets{7, 99};  // past the data
+  EXPECT_TRUE(
+      yibao::label_codes<std::int32_t>(Chunks{{corrupt_offsets, data, {}, 0}}, matcher, 0, one));
 }
 
-// Rows counted over chunks, on any number of threads; labels longer than 16 bytes and
+// Rows counted over chunks, blocks that span two chunks; labels longer than 16 bytes and
 // labels sharing their first 16 bytes are told apart by their whole text.
-TEST(Labels, ChunksThreadsAndLongLabels) {
+TEST(Labels, ChunksAndLongLabels) {
   const std::string a = "individual_1_long_name", b = "individual_1_long_other", c = "x";
   const yibao::LabelTable table{{a, b, c, "在职"}, {1, 2, 3, 4}};
+  const yibao::LabelMatcher matcher(table);
   std::string data;
   std::vector<std::int64_t> offsets{0};
   std::vector<std::int8_t> expected;
@@ -89,28 +90,26 @@ TEST(Labels, ChunksThreadsAndLongLabels) {
   const std::vector<yibao::StringChunk<std::int64_t>> chunks{
       {std::span(offsets).first(cut + 1), data, {}, 0},
       {std::span(offsets).subspan(cut), data, {}, 0}};
-  for (std::size_t threads : {1, 2, 7}) {
+  for (const std::size_t block : {100000U, 16384U, 7U}) {
     std::vector<std::int8_t> out(expected.size());
-    yibao::label_codes<std::int64_t>(chunks, yibao::LabelMatcher(table), out, "tier", threads);
+    for (std::size_t first = 0; first < out.size(); first += block) {
+      const std::size_t m = std::min(block, out.size() - first);
+      EXPECT_FALSE(yibao::label_codes<std::int64_t>(chunks, matcher, first,
+                                                    std::span(out).subspan(first, m)));
+    }
     EXPECT_EQ(out, expected);
   }
-  // The first unknown value is the one reported, whatever the thread count.
+  // An unknown value is bad in its block only.
   std::string bad = data;
   bad[static_cast<std::size_t>(offsets[70000])] = 'y';  // row 70000 no longer matches
-  bad[static_cast<std::size_t>(offsets[90000])] = 'y';
   const std::vector<yibao::StringChunk<std::int64_t>> bad_chunks{
       {std::span(offsets).first(cut + 1), bad, {}, 0},
       {std::span(offsets).subspan(cut), bad, {}, 0}};
-  for (std::size_t threads : {1, 2, 7}) {
-    std::vector<std::int8_t> out(expected.size());
-    try {
-      yibao::label_codes<std::int64_t>(bad_chunks, yibao::LabelMatcher(table), out, "tier",
-                                       threads);
-      FAIL();
-    } catch (const yibao::InputError& e) {
-      EXPECT_EQ(e.row(), 70000);
-    }
-  }
+  std::vector<std::int8_t> out(10);
+  EXPECT_FALSE(yibao::label_codes<std::int64_t>(bad_chunks, matcher, 69990, out));
+  EXPECT_TRUE(yibao::label_codes<std::int64_t>(bad_chunks, matcher, 69991, out));
+  EXPECT_EQ(out[9], -1);
+  EXPECT_TRUE(yibao::label_codes<std::int64_t>(bad_chunks, matcher, 99995, out));  // past the end
 }
 
 // Three columns matched together give what each column matched alone gives; any row that

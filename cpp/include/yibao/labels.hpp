@@ -1,5 +1,5 @@
 // Text labels (status, tier, service, ...) read in place from Arrow string buffers and
-// mapped to small integer codes, with the row of the first unknown or missing label.
+// mapped to small integer codes; a missing or unknown label is noted for the caller to name.
 #pragma once
 
 #include <array>
@@ -36,29 +36,24 @@ struct StringChunk {
 class LabelMatcher {
  public:
   explicit LabelMatcher(const LabelTable& table);  // throws InputError for a malformed table
-  ~LabelMatcher();
-  LabelMatcher(LabelMatcher&&) noexcept;
-  LabelMatcher& operator=(LabelMatcher&&) noexcept;
-  LabelMatcher(const LabelMatcher&) = delete;
-  LabelMatcher& operator=(const LabelMatcher&) = delete;
 
-  struct Impl;  // defined in labels.cpp
+  class Impl;  // defined in labels.cpp
   [[nodiscard]] const Impl& impl() const { return *impl_; }
 
  private:
-  std::unique_ptr<const Impl> impl_;
+  std::shared_ptr<const Impl> impl_;  // immutable once built: copies share it
 };
 
 // The code of one string, or -1 when it is not an accepted spelling of the matcher's table:
 // for labels that do not sit in an Arrow buffer (e.g. Python str objects).
 [[nodiscard]] int label_code(const LabelMatcher& matcher, std::string_view value);
 
-// The codes of a column made of `chunks`, in order, into `out` (one code per row). Throws
-// InputError naming `column`, the row (counted over all chunks) and the value: the first bad
-// row, whatever the number of `threads`.
+// The codes of rows [first, first + out.size()) of a column made of `chunks` (rows counted
+// over all chunks) into `out`. Returns whether a row is bad: missing, not an accepted
+// spelling, or with corrupt offsets (its code is -1); the caller names the first bad row.
 template <class Offset>
-void label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& matcher,
-                 std::span<std::int8_t> out, const std::string& column, std::size_t threads = 1);
+bool label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& matcher,
+                 std::size_t first, std::span<std::int8_t> out);
 
 // One block of a label column for label_codes_together(): its rows' offsets (rows + 1 of
 // them, into `data`), no missing values, and where their codes go.
@@ -72,7 +67,7 @@ struct LabelRows {
 // The codes of three label columns' rows at once, row by row (faster than a column at a
 // time), for the rows that need no care: returns how many leading rows were done, 0 if any
 // row needs label_codes() (a value not matched, a string longer than 16 bytes, offsets out
-// of order or outside `data`). Never throws: label_codes() words the errors.
+// of order or outside `data`). Never throws.
 std::size_t label_codes_together(const std::array<LabelRows, 3>& columns);
 
 // Which of the codes 0..n_codes-1 occur in `codes` (1 = present). A code >= n_codes is an
