@@ -80,27 +80,14 @@ class Adjudicator {
   }
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):
-  // `block` holds rows row_base.. of the input; state carries over from the previous block.
+  // `block` holds rows row_base.. of the input, assumed in processing order: each is checked
+  // against the one before it (a block's first against the previous block's last). State
+  // carries over from the previous block; results are stored at the caller's rows.
   void run_block(const ClaimColumns& block, std::size_t row_base) {
     claims_ = block;
-    pass(0, block.size(), row_base);
-  }
-
-  // One claim, the caller's row `at`, next in processing order after the previous call's
-  // (the caller has checked the order): its results go to `use` instead of the caller's
-  // columns (yibao::totals sums them).
-  template <class Use>
-  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use) {
-    step(claim, at, std::forward<Use>(use));
-  }
-
- private:
-  // Rows [begin, end) of claims_, the caller's rows row_base + begin.., assumed in processing
-  // order: each is checked against the one before it (a chunk's first against the previous
-  // chunk's last, in run()). Results are stored at the caller's rows.
-  void pass(std::size_t begin, std::size_t end, std::size_t row_base) {
     const AdjudicationColumns& out = out_;
-    for (std::size_t row = begin; row < end; ++row) {
+    const std::size_t n = block.size();
+    for (std::size_t row = 0; row < n; ++row) {
       const ClaimRow claim = claim_at(claims_, row);
       if (started_ && (claim.member < member_ || (claim.member == member_ && claim.day < day_)))
         throw NotInOrder{};
@@ -117,6 +104,15 @@ class Adjudicator {
     }
   }
 
+  // One claim, the caller's row `at`, next in processing order after the previous call's
+  // (the caller has checked the order): its results go to `use` instead of the caller's
+  // columns (yibao::totals sums them).
+  template <class Use>
+  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use) {
+    step(claim, at, std::forward<Use>(use));
+  }
+
+ private:
   // One claim, the caller's row `at`, in processing order after the previous one: the
   // member's state moves on, and `store` takes the row's results.
   template <class Store>

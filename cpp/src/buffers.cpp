@@ -115,13 +115,7 @@ void BufferCache::trim_if(Predicate stale) {
 
 void BufferCache::trim_to(std::size_t bytes) {
   // The oldest blocks go first: the newest are the likeliest to fit the next call.
-  std::size_t i = 0;
-  while (cached_ > bytes && i < free_.size()) {
-    cached_ -= free_[i].capacity;
-    std::free(free_[i].pointer);
-    ++i;
-  }
-  free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(i));
+  trim_if([&](std::size_t) { return cached_ > bytes; });
 }
 
 }  // namespace yibao

@@ -26,13 +26,6 @@ std::size_t checked_rows(std::size_t n) {
   return n;
 }
 
-// Ids are read more than once (counted, then placed): only ids that changed in between (the
-// caller's column written to by another thread meanwhile) can disagree.
-[[noreturn]] void ids_changed() {
-  throw std::logic_error(
-      "member_id changed while yibao read it (was the frame written to by another thread?)");
-}
-
 using IdRange = std::pair<std::int64_t, std::int64_t>;
 
 // Whether ids in `range` are dense enough for a counting sort: a range under 2n + 2.
@@ -71,6 +64,13 @@ void counting_sort(const In& in, Out& out, std::vector<std::uint32_t>& count, st
 }
 
 }  // namespace
+
+// Ids are read more than once (counted, then placed): only ids that changed in between (the
+// caller's column written to by another thread meanwhile) can disagree.
+void MemberPlacement::ids_changed() {
+  throw std::logic_error(
+      "member_id changed while yibao read it (was the frame written to by another thread?)");
+}
 
 std::unique_ptr<MemberPlacement> MemberPlacement::for_dense_ids(
     std::span<const std::int64_t> member, std::size_t threads) {
@@ -148,31 +148,18 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
   return std::ranges::none_of(outside, [](std::uint8_t o) { return o != 0; });
 }
 
-MemberPlacement::Placer MemberPlacement::placer(std::size_t part) {
-  if (part >= parts_) throw std::logic_error("MemberPlacement::placer: no such part");
-  return {*this, part};
-}
-
-MemberPlacement::Placer::Placer(MemberPlacement& placement, std::size_t part)
-    : placement_(placement),
-      part_(part),
-      next_row_(placement.part_begin(part)),
-      slices_(placement.records_.span().data(), placement.slices_, part, placement.parts_) {}
-
-void MemberPlacement::Placer::place(std::size_t first, const ClaimColumns& block) {
+void MemberPlacement::place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
+                            const ClaimColumns& block) {
   const std::size_t n = block.size();
-  if (first != next_row_ || first + n > placement_.part_begin(part_ + 1))
-    throw std::logic_error("MemberPlacement::Placer::place: rows outside the part, or not in turn");
-  next_row_ += n;
   // Plain pointers in locals: the records' one-byte codes may alias anything, which would
   // otherwise reload every column's pointer after each store.
-  const std::size_t buckets = placement_.members_;
-  const unsigned shift = placement_.shift_;
+  const std::size_t buckets = members_;
+  const unsigned shift = shift_;
   const std::uint32_t offset_mask = (std::uint32_t{1} << shift) - 1;
-  const std::uint8_t* const chunk_of = placement_.chunk_of_partition_.data();
-  const std::size_t blocks = placement_.blocks();
-  std::uint32_t* const streamed = &placement_.streamed_[part_ * placement_.streams()];
-  const std::uint64_t low = static_cast<std::uint64_t>(placement_.low_);
+  const std::uint8_t* const chunk_of = chunk_of_partition_.data();
+  const std::size_t destinations = blocks();
+  std::uint32_t* const streamed = &streamed_[part * streams()];
+  const std::uint64_t low = static_cast<std::uint64_t>(low_);
   const std::int64_t* const member = block.member.data();
   const std::int64_t* const eligible = block.eligible.data();
   const std::int32_t* const day = block.day.data();
@@ -195,16 +182,10 @@ void MemberPlacement::Placer::place(std::size_t first, const ClaimColumns& block
                        tier[i],
                        {}};
     record.set_member(static_cast<std::uint32_t>(bucket) & offset_mask);
-    ++streamed[chunk_of[p] * blocks + (row >> block_shift)];
+    ++streamed[chunk_of[p] * destinations + (row >> block_shift)];
     // A slice overfilled: only ids changed since counting can do that.
-    if (!slices_.put(p, record)) ids_changed();
+    if (!slices.put(p, record)) ids_changed();
   }
-}
-
-void MemberPlacement::Placer::finish() {
-  if (next_row_ != placement_.part_begin(part_ + 1))
-    throw std::logic_error("MemberPlacement::Placer::finish: the part's rows not all placed");
-  if (!slices_.finish()) ids_changed();  // a slice with more or fewer rows than counted
 }
 
 // Sorted in the cache: by day (a counting sort over the partition's days), then stably by

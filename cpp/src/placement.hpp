@@ -14,6 +14,7 @@
 // output columns stay in the cache (docs/performance.md).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -120,12 +121,10 @@ struct Sorting {
 
 class MemberPlacement {
  public:
-  class Placer;
-
   // Dense ids (their range under 2n + 2): rows are counted per partition here, then placed
-  // part by part, each by its placer(), then close(). The kernel runs on chunks of whole
-  // partitions (chunks()), at most one per thread. Other ids: nothing (adjudicate_frame
-  // numbers them densely first).
+  // part by part (place()), then close(). The kernel runs on chunks of whole partitions
+  // (chunks()), at most one per thread. Other ids: nothing (adjudicate_frame numbers them
+  // densely first).
   static std::unique_ptr<MemberPlacement> for_dense_ids(std::span<const std::int64_t> member,
                                                         std::size_t threads);
   MemberPlacement(const MemberPlacement&) = delete;
@@ -137,9 +136,18 @@ class MemberPlacement {
   // number of threads.
   [[nodiscard]] std::size_t parts() const { return parts_; }
   [[nodiscard]] std::size_t part_begin(std::size_t k) const { return n_ * k / parts(); }
-  // Places part k's rows, block by block in row order (one thread per part).
-  [[nodiscard]] Placer placer(std::size_t part);
-  // After every part's placer has finished: lays out the result streams.
+  // Places part k's rows (one thread), blocks of `block_rows` in row order, each block's
+  // columns given by convert(first, last): each record appended to its partition's slice
+  // (line_streams.hpp: no line of the records is read before it is written).
+  template <class Convert>
+  void place(std::size_t part, std::size_t block_rows, Convert convert) {
+    LineStreams<PackedClaim> slices(records_.span().data(), slices_, part, parts_);
+    const std::size_t end = part_begin(part + 1);
+    for (std::size_t first = part_begin(part); first < end; first += block_rows)
+      place(slices, part, first, convert(first, std::min(end, first + block_rows)));
+    if (!slices.finish()) ids_changed();  // a slice with more or fewer rows than counted
+  }
+  // After every part is placed: lays out the result streams.
   void close();
 
   // Partition boundaries [0, p1, ..., partitions): chunks of about equal rows.
@@ -162,6 +170,10 @@ class MemberPlacement {
 
  private:
   explicit MemberPlacement(std::size_t n);
+  [[noreturn]] static void ids_changed();
+  // Rows [first, first + block.size()) of part k, after the rows placed before.
+  void place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
+             const ClaimColumns& block);
   // Counts each part's rows per partition of ids in `range` (the smallest and the largest);
   // false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
@@ -196,24 +208,6 @@ class MemberPlacement {
   Scratch<PackedClaim> records_;
   Scratch<StagedResult> results_;
   std::vector<std::vector<WideResult>> wide_;  // per chunk
-};
-
-// Places one part's rows (one thread), each record appended to its partition's slice
-// (line_streams.hpp: no line of the records is read before it is written).
-class MemberPlacement::Placer {
- public:
-  Placer(MemberPlacement& placement, std::size_t part);
-  // Rows [first, first + block.size()) of the part, after the rows placed before; `block`
-  // holds their columns.
-  void place(std::size_t first, const ClaimColumns& block);
-  // After the part's last rows: every slice must be full.
-  void finish();
-
- private:
-  MemberPlacement& placement_;
-  std::size_t part_;
-  std::size_t next_row_;
-  LineStreams<PackedClaim> slices_;
 };
 
 }  // namespace yibao::detail

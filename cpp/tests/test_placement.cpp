@@ -310,9 +310,7 @@ TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
                              rows.eligible,   rows.status, rows.service,
                              rows.prescriber, rows.tier,   rows.institution};
     const auto placement = detail::MemberPlacement::for_dense_ids(counted, 1);
-    auto placer = placement->placer(0);
-    placer.place(0, block);
-    placer.finish();
+    placement->place(0, block.size(), [&](std::size_t, std::size_t) { return block; });
     placement->close();
     for (std::size_t c = 0; c + 1 < placement->chunks().size(); ++c)
       placement->in_processing_order(c, [](std::int64_t, const detail::PackedClaim&) {});
