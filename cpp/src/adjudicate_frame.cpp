@@ -16,7 +16,6 @@
 #include "yibao/adjudicate.hpp"
 #include "yibao/convert.hpp"
 #include "yibao/errors.hpp"
-#include "yibao/order.hpp"
 #include "yibao/parallel.hpp"
 
 namespace yibao {

@@ -3,9 +3,6 @@
 // unsorted rows once placed (run_placed); each row goes to the rules (rules/row_rule.hpp).
 #pragma once
 
-#include <algorithm>
-#include <array>
-#include <limits>
 #include <span>
 #include <string>
 #include <utility>
@@ -13,7 +10,6 @@
 
 #include "placement.hpp"
 #include "rules/row_rule.hpp"
-#include "yibao/buffers.hpp"
 #include "yibao/claims.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/policy.hpp"
@@ -54,40 +50,60 @@ class Adjudicator {
   void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
     const AdjudicationColumns& caller = out_;
-    ResultStreams streams = placed.results_of(chunk);
-    placed.in_processing_order(chunk, [&](std::int64_t id, const PackedClaim& record) {
-      const ClaimRow claim{id,
-                           record.eligible,
-                           record.day,
-                           record.level,
-                           record.status,
-                           record.service,
-                           record.prescriber,
-                           record.tier,
-                           institution.empty() ? nullptr : &institution[record.row]};
-      step(claim, record.row, [&](const RowResult& r) {
-        // Checked for the caller's columns now, as storing there would (put_back).
-        caller.deductible.check(r.deductible);
-        caller.fund_paid.check(r.fund_paid);
-        caller.self_pay.check(r.self_pay);
-        caller.capped.check(r.capped);
-        caller.ytd_fund_paid.check(r.ytd_fund_paid);
-        streams.put(record.row, r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
-                    r.capped.fen(), r.ytd_fund_paid.fen(), r.rule);
-      });
-    });
-    streams.finish();
+    LineStreams<StagedResult> streams = placed.results_of(chunk);
+    std::vector<WideResult>& wide = placed.wide(chunk);
+    Sorting scratch;
+    for (std::size_t p = placed.chunks()[chunk]; p < placed.chunks()[chunk + 1]; ++p) {
+      const std::int64_t first = placed.first_id(p);
+      for (const PackedClaim& record : placed.sorted(p, scratch)) {
+        const ClaimRow claim{first + record.member_offset(),
+                             record.eligible,
+                             record.day,
+                             record.level,
+                             record.status,
+                             record.service,
+                             record.prescriber,
+                             record.tier,
+                             institution.empty() ? nullptr : &institution[record.row]};
+        step(claim, record.row, [&](const RowResult& r) {
+          // Checked for the caller's columns now, as storing there would (put_back).
+          caller.deductible.check(r.deductible);
+          caller.fund_paid.check(r.fund_paid);
+          caller.self_pay.check(r.self_pay);
+          caller.capped.check(r.capped);
+          caller.ytd_fund_paid.check(r.ytd_fund_paid);
+          const StagedResult staged =
+              StagedResult::of(record.row, r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
+                               r.capped.fen(), r.ytd_fund_paid.fen(), r.rule, wide);
+          if (!streams.put(record.row >> block_shift, staged)) results_overrun();
+        });
+      }
+    }
+    if (!streams.finish()) results_overrun();
   }
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):
-  // `block` holds rows row_base.. of the input, assumed in processing order: each is checked
-  // against the one before it (a block's first against the previous block's last). State
-  // carries over from the previous block; results are stored at the caller's rows.
+  // `block` holds rows row_base.. of the input; state carries over from the previous block.
   void run_block(const ClaimColumns& block, std::size_t row_base) {
     claims_ = block;
+    pass(0, block.size(), row_base);
+  }
+
+  // One claim, the caller's row `at`, next in processing order after the previous call's
+  // (the caller has checked the order): its results go to `use` instead of the caller's
+  // columns (yibao::totals sums them).
+  template <class Use>
+  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use) {
+    step(claim, at, std::forward<Use>(use));
+  }
+
+ private:
+  // Rows [begin, end) of claims_, the caller's rows row_base + begin.., assumed in processing
+  // order: each is checked against the one before it (a chunk's first against the previous
+  // chunk's last, in run()). Results are stored at the caller's rows.
+  void pass(std::size_t begin, std::size_t end, std::size_t row_base) {
     const AdjudicationColumns& out = out_;
-    const std::size_t n = block.size();
-    for (std::size_t row = 0; row < n; ++row) {
+    for (std::size_t row = begin; row < end; ++row) {
       const ClaimRow claim = claim_at(claims_, row);
       if (started_ && (claim.member < member_ || (claim.member == member_ && claim.day < day_)))
         throw NotInOrder{};
@@ -104,15 +120,6 @@ class Adjudicator {
     }
   }
 
-  // One claim, the caller's row `at`, next in processing order after the previous call's
-  // (the caller has checked the order): its results go to `use` instead of the caller's
-  // columns (yibao::totals sums them).
-  template <class Use>
-  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use) {
-    step(claim, at, std::forward<Use>(use));
-  }
-
- private:
   // One claim, the caller's row `at`, in processing order after the previous one: the
   // member's state moves on, and `store` takes the row's results.
   template <class Store>

@@ -23,12 +23,6 @@ std::size_t capacity_for(std::size_t bytes) {
   return (bytes + granule - 1) / granule * granule;
 }
 
-void* allocate(std::size_t capacity) {
-  void* p = std::aligned_alloc(alignment, capacity);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
 }  // namespace
 
 BufferCache& BufferCache::instance() {
@@ -62,7 +56,9 @@ void* BufferCache::acquire(std::size_t bytes) {
     // workload that has grown; keeping them would only hold memory.
     trim_if([capacity](std::size_t c) { return c < capacity && 2 * c > capacity; });
   }
-  return allocate(capacity);
+  void* p = std::aligned_alloc(alignment, capacity);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
 }
 
 void BufferCache::release(void* pointer, std::size_t bytes) noexcept {
@@ -87,16 +83,6 @@ void BufferCache::set_limit(std::size_t bytes) {
   const std::scoped_lock lock(mutex_);
   limit_ = bytes;
   trim_to(limit_);
-}
-
-std::size_t BufferCache::limit() const {
-  const std::scoped_lock lock(mutex_);
-  return limit_;
-}
-
-std::size_t BufferCache::cached_bytes() const {
-  const std::scoped_lock lock(mutex_);
-  return cached_;
 }
 
 template <class Predicate>

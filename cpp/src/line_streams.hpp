@@ -35,10 +35,8 @@ class LineStreams {
       end_.push_back(bounds[s * producers + k + 1]);
     }
   }
-  LineStreams(const LineStreams&) = delete;
+  LineStreams(const LineStreams&) = delete;  // (and so not movable either)
   LineStreams& operator=(const LineStreams&) = delete;
-  LineStreams(LineStreams&&) = delete;
-  LineStreams& operator=(LineStreams&&) = delete;
   // Streaming stores are ordered before whatever follows, on every way out (an exception
   // included: the array may be reused at once).
   ~LineStreams() { fence(); }

@@ -1,13 +1,9 @@
 #include "placement.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <limits>
-#include <memory>
 #include <numeric>
 #include <stdexcept>
-#include <string>
-#include <utility>
 
 #include "yibao/errors.hpp"
 #include "yibao/parallel.hpp"
@@ -15,15 +11,11 @@
 namespace yibao::detail {
 namespace {
 
-// Records name their row in 32 bits (half the bytes of a record).
-std::size_t checked_rows(std::size_t n) {
-  if (n > std::numeric_limits<std::uint32_t>::max()) {
-    throw InputError(
-        "more than 4,294,967,295 rows out of member and date order: sort them by "
-        "member_id and date first (sorted input has no such limit)",
-        no_row, "member_id");
-  }
-  return n;
+// Ids are read more than once (counted, then placed): only ids that changed in between (the
+// caller's column written to by another thread meanwhile) can disagree.
+[[noreturn]] void ids_changed() {
+  throw std::logic_error(
+      "member_id changed while yibao read it (was the frame written to by another thread?)");
 }
 
 using IdRange = std::pair<std::int64_t, std::int64_t>;
@@ -65,17 +57,17 @@ void counting_sort(const In& in, Out& out, std::vector<std::uint32_t>& count, st
 
 }  // namespace
 
-// Ids are read more than once (counted, then placed): only ids that changed in between (the
-// caller's column written to by another thread meanwhile) can disagree.
-void MemberPlacement::ids_changed() {
-  throw std::logic_error(
-      "member_id changed while yibao read it (was the frame written to by another thread?)");
-}
-
 std::unique_ptr<MemberPlacement> MemberPlacement::for_dense_ids(
     std::span<const std::int64_t> member, std::size_t threads) {
   const std::size_t n = member.size();
   if (n == 0) return nullptr;
+  // Records name their row in 32 bits (half the bytes of a record).
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
+    throw InputError(
+        "more than 4,294,967,295 rows out of member and date order: sort them by "
+        "member_id and date first (sorted input has no such limit)",
+        no_row, "member_id");
+  }
   std::unique_ptr<MemberPlacement> placement(new MemberPlacement(n));
   if (const IdRange guess = sampled_range(member);
       !dense(guess, n) || !placement->count(member, guess, threads)) {
@@ -84,29 +76,8 @@ std::unique_ptr<MemberPlacement> MemberPlacement::for_dense_ids(
     if (!dense({low, high}, n)) return nullptr;
     if (!placement->count(member, {low, high}, threads)) ids_changed();
   }
-  // Chunks of whole partitions, each from the first partition that starts at or after its
-  // share of the rows.
-  const std::size_t partitions = placement->partitions();
-  const std::size_t chunks = std::clamp<std::size_t>(threads, 1, max_parallel);
-  std::vector<std::size_t>& bounds = placement->chunks_;
-  bounds.assign(1, 0);
-  for (std::size_t k = 1; k < chunks; ++k) {
-    std::size_t p = bounds.back();
-    while (p < partitions && placement->slices_[p * placement->parts_] < n * k / chunks) ++p;
-    if (p > bounds.back() && p < partitions) bounds.push_back(p);
-  }
-  bounds.push_back(partitions);
-  placement->chunk_of_partition_.resize(partitions);
-  for (std::size_t c = 0; c + 1 < bounds.size(); ++c) {
-    std::fill(placement->chunk_of_partition_.begin() + static_cast<std::ptrdiff_t>(bounds[c]),
-              placement->chunk_of_partition_.begin() + static_cast<std::ptrdiff_t>(bounds[c + 1]),
-              static_cast<std::uint8_t>(c));
-  }
-  placement->streamed_.assign(placement->parts_ * placement->streams(), 0);
   return placement;
 }
-
-MemberPlacement::MemberPlacement(std::size_t n) : n_(checked_rows(n)), records_(n_), results_(n_) {}
 
 bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
                             std::size_t threads) {
@@ -120,32 +91,54 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
   const std::size_t wanted = std::clamp<std::size_t>(n_ / partition_rows, 1, max_partitions);
   shift_ = 0;
   while (((members_ - 1) >> shift_) + 1 > wanted) ++shift_;
-  // (Dense ids span under 2n + 2 < 2^33 ids: at most 2^23 a partition.)
-  if (shift_ > 24) throw std::logic_error("MemberPlacement: partitions of over 2^24 members");
+  // (Dense ids span under 2n + 2 < 2^33 ids: at most 2^23 a partition, so that a member's
+  // offset fits its record's 3 bytes.)
   const std::size_t partitions = ((members_ - 1) >> shift_) + 1;
   parts_ = std::clamp<std::size_t>(n_ / min_rows_per_thread, 1,
                                    std::clamp<std::size_t>(threads, 1, max_parallel));
   slices_.assign(partitions * parts_ + 1, 0);
-  std::vector<std::uint8_t> outside(parts_, 0);
-  run_tasks(parts_, [&](std::size_t k) {
-    std::vector<std::uint32_t> count(partitions, 0);
-    const auto low = static_cast<std::uint64_t>(low_);
-    const std::size_t members = members_;
-    const unsigned shift = shift_;
-    for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i) {
-      const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) - low);
-      if (bucket >= members) {
-        outside[k] = 1;
-        return;
+  struct Outside {};  // an id outside `range`
+  try {
+    run_tasks(parts_, [&](std::size_t k) {
+      std::vector<std::uint32_t> count(partitions, 0);
+      const auto low = static_cast<std::uint64_t>(low_);
+      const std::size_t members = members_;
+      const unsigned shift = shift_;
+      for (std::size_t i = part_begin(k); i < part_begin(k + 1); ++i) {
+        const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) - low);
+        if (bucket >= members) throw Outside{};
+        ++count[bucket >> shift];
       }
-      ++count[bucket >> shift];
-    }
-    for (std::size_t p = 0; p < partitions; ++p) slices_[p * parts_ + k] = count[p];
-  });
+      for (std::size_t p = 0; p < partitions; ++p) slices_[p * parts_ + k] = count[p];
+    });
+  } catch (const Outside&) {
+    return false;
+  }
   // Partition by partition, each part's slice in turn: within a member, rows keep their
   // input order.
   std::exclusive_scan(slices_.begin(), slices_.end(), slices_.begin(), std::uint32_t{0});
-  return std::ranges::none_of(outside, [](std::uint8_t o) { return o != 0; });
+  // Chunks of whole partitions, each from the first partition that starts at or after its
+  // share of the rows.
+  const std::size_t chunks = std::clamp<std::size_t>(threads, 1, max_parallel);
+  chunks_.assign(1, 0);
+  chunk_of_partition_.assign(partitions, 0);
+  for (std::size_t p = 1; p < partitions; ++p) {
+    if (chunks_.size() < chunks && slices_[p * parts_] >= n_ * chunks_.size() / chunks)
+      chunks_.push_back(p);
+    chunk_of_partition_[p] = static_cast<std::uint8_t>(chunks_.size() - 1);
+  }
+  chunks_.push_back(partitions);
+  streamed_.assign(parts_ * streams(), 0);
+  return true;
+}
+
+void MemberPlacement::place(std::size_t part, std::size_t block_rows,
+                            const std::function<ClaimColumns(std::size_t, std::size_t)>& convert) {
+  LineStreams<PackedClaim> slices(records_.span().data(), slices_, part, parts_);
+  const std::size_t end = part_begin(part + 1);
+  for (std::size_t first = part_begin(part); first < end; first += block_rows)
+    place(slices, part, first, convert(first, std::min(end, first + block_rows)));
+  if (!slices.finish()) ids_changed();  // a slice with more or fewer rows than counted
 }
 
 void MemberPlacement::place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
@@ -245,11 +238,7 @@ void MemberPlacement::close() {
     throw std::logic_error("MemberPlacement::close: rows not all placed");
 }
 
-ResultStreams MemberPlacement::results_of(std::size_t chunk) {
-  return {results_.span().data(), stream_bounds_, chunk, chunks_.size() - 1, wide_[chunk]};
-}
-
-void ResultStreams::overrun() {
+void results_overrun() {
   throw std::logic_error(
       "ResultStreams: a destination block's stream got more or fewer rows "
       "than were counted for it");

@@ -14,10 +14,10 @@
 // output columns stay in the cache (docs/performance.md).
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <utility>
@@ -60,6 +60,12 @@ static_assert(sizeof(PackedClaim) == 24);
 // 0.5% of the records' memory.
 constexpr unsigned block_shift = 16;
 
+// A row's amounts in full (kept aside when one exceeds 32 bits, about 21 million yuan).
+struct WideResult {
+  std::size_t row;
+  std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
+};
+
 // One row's results on their way back: `offset` is the row's place in its destination block.
 // Amounts take 32 bits here, as the streams are most of the memory traffic out of member
 // order (48-byte entries took 6 ms longer than these 24-byte ones at 2 M rows). A row whose
@@ -68,49 +74,30 @@ struct StagedResult {
   std::int32_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
   std::uint16_t offset;
   std::uint16_t rule;
+
+  // A row's results staged, and kept aside in `wide` if they do not fit. (Unsigned: a negative
+  // amount is wide too.)
+  static StagedResult of(std::size_t row, std::int64_t deductible, std::int64_t fund_paid,
+                         std::int64_t self_pay, std::int64_t capped, std::int64_t ytd_fund_paid,
+                         std::uint16_t rule, std::vector<WideResult>& wide) {
+    if (((static_cast<std::uint64_t>(deductible) | static_cast<std::uint64_t>(fund_paid) |
+          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped) |
+          static_cast<std::uint64_t>(ytd_fund_paid)) >>
+         31) != 0)
+      wide.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
+    return {static_cast<std::int32_t>(deductible),
+            static_cast<std::int32_t>(fund_paid),
+            static_cast<std::int32_t>(self_pay),
+            static_cast<std::int32_t>(capped),
+            static_cast<std::int32_t>(ytd_fund_paid),
+            static_cast<std::uint16_t>(row),
+            rule};
+  }
 };
 static_assert(sizeof(StagedResult) == 24);
 
-// A row's amounts in full, when one exceeds 32 bits (about 21 million yuan).
-struct WideResult {
-  std::size_t row;
-  std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
-};
-
-// Appends a chunk's results to the streams of their destination blocks.
-class ResultStreams {
- public:
-  ResultStreams(StagedResult* results, const std::vector<std::uint32_t>& bounds, std::size_t chunk,
-                std::size_t chunks, std::vector<WideResult>& wide)
-      : streams_(results, bounds, chunk, chunks), wide_(wide) {}
-
-  void put(std::size_t row, std::int64_t deductible, std::int64_t fund_paid, std::int64_t self_pay,
-           std::int64_t capped, std::int64_t ytd_fund_paid, std::uint16_t rule) {
-    // (Unsigned: a negative amount is wide too.)
-    const bool wide =
-        ((static_cast<std::uint64_t>(deductible) | static_cast<std::uint64_t>(fund_paid) |
-          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped) |
-          static_cast<std::uint64_t>(ytd_fund_paid)) >>
-         31) != 0;
-    if (wide) wide_.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
-    const bool put = streams_.put(
-        row >> block_shift,
-        {static_cast<std::int32_t>(deductible), static_cast<std::int32_t>(fund_paid),
-         static_cast<std::int32_t>(self_pay), static_cast<std::int32_t>(capped),
-         static_cast<std::int32_t>(ytd_fund_paid), static_cast<std::uint16_t>(row), rule});
-    if (!put) overrun();
-  }
-  // After the chunk's last result: every stream must be exactly full.
-  void finish() {
-    if (!streams_.finish()) overrun();
-  }
-
- private:
-  [[noreturn]] static void overrun();
-
-  LineStreams<StagedResult> streams_;
-  std::vector<WideResult>& wide_;
-};
+// A destination block's stream that got more or fewer rows than were counted for it.
+[[noreturn]] void results_overrun();
 
 // A partition's records sorted for the kernel (scratch kept between partitions).
 struct Sorting {
@@ -127,9 +114,6 @@ class MemberPlacement {
   // densely first).
   static std::unique_ptr<MemberPlacement> for_dense_ids(std::span<const std::int64_t> member,
                                                         std::size_t threads);
-  MemberPlacement(const MemberPlacement&) = delete;
-  MemberPlacement& operator=(const MemberPlacement&) = delete;
-  ~MemberPlacement() = default;
 
   // Input rows are placed in parts [part_begin(k), part_begin(k + 1)), one task per part
   // (each part writes its own slice of each partition), so the placement is the same for any
@@ -139,53 +123,42 @@ class MemberPlacement {
   // Places part k's rows (one thread), blocks of `block_rows` in row order, each block's
   // columns given by convert(first, last): each record appended to its partition's slice
   // (line_streams.hpp: no line of the records is read before it is written).
-  template <class Convert>
-  void place(std::size_t part, std::size_t block_rows, Convert convert) {
-    LineStreams<PackedClaim> slices(records_.span().data(), slices_, part, parts_);
-    const std::size_t end = part_begin(part + 1);
-    for (std::size_t first = part_begin(part); first < end; first += block_rows)
-      place(slices, part, first, convert(first, std::min(end, first + block_rows)));
-    if (!slices.finish()) ids_changed();  // a slice with more or fewer rows than counted
-  }
+  void place(std::size_t part, std::size_t block_rows,
+             const std::function<ClaimColumns(std::size_t, std::size_t)>& convert);
   // After every part is placed: lays out the result streams.
   void close();
 
   // Partition boundaries [0, p1, ..., partitions): chunks of about equal rows.
   [[nodiscard]] const std::vector<std::size_t>& chunks() const { return chunks_; }
-  // Calls visit(member id, record) for chunk c's rows in processing order.
-  template <class Visit>
-  void in_processing_order(std::size_t chunk, Visit visit) const {
-    Sorting scratch;
-    for (std::size_t p = chunks_[chunk]; p < chunks_[chunk + 1]; ++p) {
-      const std::int64_t first = low_ + static_cast<std::int64_t>(p << shift_);
-      for (const PackedClaim& record : sorted(p, scratch))
-        visit(first + record.member_offset(), record);
-    }
+  // Partition p's records in processing order: member by member, each member's rows by day,
+  // ties in input order; its first member's id.
+  [[nodiscard]] std::span<const PackedClaim> sorted(std::size_t p, Sorting& s) const;
+  [[nodiscard]] std::int64_t first_id(std::size_t p) const {
+    return low_ + static_cast<std::int64_t>(p << shift_);
   }
-  // Where chunk c's results go (after close()).
-  [[nodiscard]] ResultStreams results_of(std::size_t chunk);
+  // Where chunk c's results go (after close()): the streams of their destination blocks, and
+  // those that do not fit them.
+  [[nodiscard]] LineStreams<StagedResult> results_of(std::size_t chunk) {
+    return {results_.span().data(), stream_bounds_, chunk, chunks_.size() - 1};
+  }
+  [[nodiscard]] std::vector<WideResult>& wide(std::size_t chunk) { return wide_[chunk]; }
 
   // Every result written at its caller's row of `out`, on `threads` threads.
   void put_back(const AdjudicationColumns& out, std::size_t threads) const;
 
  private:
-  explicit MemberPlacement(std::size_t n);
-  [[noreturn]] static void ids_changed();
+  explicit MemberPlacement(std::size_t n) : n_(n), records_(n), results_(n) {}
   // Rows [first, first + block.size()) of part k, after the rows placed before.
   void place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
              const ClaimColumns& block);
-  // Counts each part's rows per partition of ids in `range` (the smallest and the largest);
-  // false if an id lies outside.
+  // Counts each part's rows per partition of ids in `range` (the smallest and the largest),
+  // then lays out the slices and the chunks; false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
              std::size_t threads);
-  [[nodiscard]] std::size_t partitions() const { return (slices_.size() - 1) / parts_; }
   [[nodiscard]] std::span<const PackedClaim> partition(std::size_t p) const {
     const std::size_t begin = slices_[p * parts_];
     return records_.span().subspan(begin, slices_[(p + 1) * parts_] - begin);
   }
-  // Partition p's records in processing order: member by member, each member's rows by day,
-  // ties in input order.
-  [[nodiscard]] std::span<const PackedClaim> sorted(std::size_t p, Sorting& s) const;
   [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
   [[nodiscard]] std::size_t streams() const { return (chunks_.size() - 1) * blocks(); }
 

@@ -5,7 +5,7 @@
 
 #include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
-#include "yibao/order.hpp"
+#include "yibao/parallel.hpp"
 
 TEST(Order, ChunksNeverSplitAMember) {
   const std::vector<std::int64_t> member{0, 0, 0, 1, 2, 2, 2, 2, 3};
