@@ -16,7 +16,6 @@
 #include "yibao/adjudicate.hpp"
 #include "yibao/convert.hpp"
 #include "yibao/errors.hpp"
-#include "yibao/order.hpp"
 #include "yibao/parallel.hpp"
 
 namespace yibao {
@@ -439,14 +438,11 @@ void place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
   const FrameConverter converter(dense, labels);
   try {
     run_tasks(placed->parts(), [&](std::size_t k) {
-      const std::size_t first = placed->part_begin(k), last = placed->part_begin(k + 1);
-      const ConvertedMemory block(std::min(block_rows, last - first));
-      auto placer = placed->placer(k);
-      for (std::size_t from = first; from < last; from += block_rows) {
-        const std::size_t to = std::min(last, from + block_rows);
-        placer.place(from, converter.convert(from, to, block.columns()));
-      }
-      placer.finish();
+      const ConvertedMemory block(
+          std::min(block_rows, placed->part_begin(k + 1) - placed->part_begin(k)));
+      placed->place(k, block_rows, [&](std::size_t from, std::size_t to) {
+        return converter.convert(from, to, block.columns());
+      });
     });
   } catch (const BadValue&) {
     converter.throw_first_bad();

@@ -3,18 +3,13 @@
 // unsorted rows once placed (run_placed); each row goes to the rules (rules/row_rule.hpp).
 #pragma once
 
-#include <algorithm>
-#include <array>
-#include <limits>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "day_order.hpp"
 #include "placement.hpp"
 #include "rules/row_rule.hpp"
-#include "yibao/buffers.hpp"
 #include "yibao/claims.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/policy.hpp"
@@ -55,50 +50,36 @@ class Adjudicator {
   void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
     const AdjudicationColumns& caller = out_;
-    ResultStreams streams = placed.results_of(chunk);
-    DayOrder day_order;
-    std::vector<PackedClaim> local;  // a partition's records in member order
-    const std::size_t first = placed.chunks()[chunk], last = placed.chunks()[chunk + 1];
-    for (std::size_t p = placed.partition_of(first);
-         p < placed.partitions() && placed.partition_member(p) < last; ++p) {
-      const auto records = placed.member_ordered(p, local);
-      const std::size_t partition_base = placed.member_begin(placed.partition_member(p));
-      const std::size_t partition_last = std::min(last, placed.partition_member(p + 1));
-      for (std::size_t m = placed.partition_member(p); m < partition_last;) {
-        const std::size_t batch_end = DayOrder::batch_end(placed, m, partition_last);
-        const std::size_t base = placed.member_begin(m);
-        const auto batch =
-            records.subspan(base - partition_base, placed.member_end(batch_end - 1) - base);
-        const auto order = day_order.sort(batch, placed, m, batch_end);
-        for (; m < batch_end; ++m) {
-          const std::int64_t id = placed.member_id(m);
-          for (std::size_t q = placed.member_begin(m) - base; q < placed.member_end(m) - base;
-               ++q) {
-            const PackedClaim& record = batch[order[q]];
-            const ClaimRow claim{id,
-                                 record.eligible,
-                                 record.day,
-                                 record.level,
-                                 record.status,
-                                 record.service,
-                                 record.prescriber,
-                                 record.tier,
-                                 institution.empty() ? nullptr : &institution[record.row]};
-            step(claim, record.row, [&](const RowResult& r) {
-              // Checked for the caller's columns now, as storing there would (put_back).
-              caller.deductible.check(r.deductible);
-              caller.fund_paid.check(r.fund_paid);
-              caller.self_pay.check(r.self_pay);
-              caller.capped.check(r.capped);
-              caller.ytd_fund_paid.check(r.ytd_fund_paid);
-              streams.put(record.row, r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
-                          r.capped.fen(), r.ytd_fund_paid.fen(), r.rule);
-            });
-          }
-        }
+    LineStreams<StagedResult> streams = placed.results_of(chunk);
+    std::vector<WideResult>& wide = placed.wide(chunk);
+    Sorting scratch;
+    for (std::size_t p = placed.chunks()[chunk]; p < placed.chunks()[chunk + 1]; ++p) {
+      const std::int64_t first = placed.first_id(p);
+      for (const PackedClaim& record : placed.sorted(p, scratch)) {
+        const ClaimRow claim{first + record.member_offset(),
+                             record.eligible,
+                             record.day,
+                             record.level,
+                             record.status,
+                             record.service,
+                             record.prescriber,
+                             record.tier,
+                             institution.empty() ? nullptr : &institution[record.row]};
+        step(claim, record.row, [&](const RowResult& r) {
+          // Checked for the caller's columns now, as storing there would (put_back).
+          caller.deductible.check(r.deductible);
+          caller.fund_paid.check(r.fund_paid);
+          caller.self_pay.check(r.self_pay);
+          caller.capped.check(r.capped);
+          caller.ytd_fund_paid.check(r.ytd_fund_paid);
+          const StagedResult staged =
+              StagedResult::of(record.row, r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
+                               r.capped.fen(), r.ytd_fund_paid.fen(), r.rule, wide);
+          if (!streams.put(record.row >> block_shift, staged)) results_overrun();
+        });
       }
     }
-    streams.finish();
+    if (!streams.finish()) results_overrun();
   }
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):

@@ -23,12 +23,6 @@ std::size_t capacity_for(std::size_t bytes) {
   return (bytes + granule - 1) / granule * granule;
 }
 
-void* allocate(std::size_t capacity) {
-  void* p = std::aligned_alloc(alignment, capacity);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
 }  // namespace
 
 BufferCache& BufferCache::instance() {
@@ -62,7 +56,9 @@ void* BufferCache::acquire(std::size_t bytes) {
     // workload that has grown; keeping them would only hold memory.
     trim_if([capacity](std::size_t c) { return c < capacity && 2 * c > capacity; });
   }
-  return allocate(capacity);
+  void* p = std::aligned_alloc(alignment, capacity);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
 }
 
 void BufferCache::release(void* pointer, std::size_t bytes) noexcept {
@@ -89,16 +85,6 @@ void BufferCache::set_limit(std::size_t bytes) {
   trim_to(limit_);
 }
 
-std::size_t BufferCache::limit() const {
-  const std::scoped_lock lock(mutex_);
-  return limit_;
-}
-
-std::size_t BufferCache::cached_bytes() const {
-  const std::scoped_lock lock(mutex_);
-  return cached_;
-}
-
 template <class Predicate>
 void BufferCache::trim_if(Predicate stale) {
   std::size_t kept = 0;
@@ -115,13 +101,7 @@ void BufferCache::trim_if(Predicate stale) {
 
 void BufferCache::trim_to(std::size_t bytes) {
   // The oldest blocks go first: the newest are the likeliest to fit the next call.
-  std::size_t i = 0;
-  while (cached_ > bytes && i < free_.size()) {
-    cached_ -= free_[i].capacity;
-    std::free(free_[i].pointer);
-    ++i;
-  }
-  free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(i));
+  trim_if([&](std::size_t) { return cached_ > bytes; });
 }
 
 }  // namespace yibao

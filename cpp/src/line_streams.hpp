@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <utility>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -26,17 +25,18 @@ class LineStreams {
   static_assert(sizeof(T) == 24, "8 items make 3 whole cache lines");
 
  public:
-  // Stream s fills items[begin[s], end[s]).
-  LineStreams(T* items, std::vector<std::uint32_t> begin, std::vector<std::uint32_t> end)
-      : items_(items),
-        next_(std::move(begin)),
-        end_(std::move(end)),
-        fill_(next_.size(), 0),
-        buffers_(next_.size()) {}
-  LineStreams(const LineStreams&) = delete;
+  // Producer k's streams, of `producers` that fill `items` stream by stream, each producer's
+  // part of a stream in turn: stream s fills items[bounds[s * producers + k], the next entry).
+  LineStreams(T* items, const std::vector<std::uint32_t>& bounds, std::size_t k,
+              std::size_t producers)
+      : items_(items), fill_((bounds.size() - 1) / producers, 0), buffers_(fill_.size()) {
+    for (std::size_t s = 0; s < fill_.size(); ++s) {
+      next_.push_back(bounds[s * producers + k]);
+      end_.push_back(bounds[s * producers + k + 1]);
+    }
+  }
+  LineStreams(const LineStreams&) = delete;  // (and so not movable either)
   LineStreams& operator=(const LineStreams&) = delete;
-  LineStreams(LineStreams&&) = delete;
-  LineStreams& operator=(LineStreams&&) = delete;
   // Streaming stores are ordered before whatever follows, on every way out (an exception
   // included: the array may be reused at once).
   ~LineStreams() { fence(); }

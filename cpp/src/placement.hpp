@@ -7,17 +7,17 @@
 // twice without one. On the way in, its 24-byte record is appended to the slice of its
 // partition (members in a range of about 8,192 rows' worth) that its part of the input
 // writes, through a buffer of whole cache lines written past the cache; then, a partition at
-// a time, the records are put in member order in the cache, just before the kernel reads
-// them. (One random write per row, at its member's next slot, cost twice as much.) On the
-// way out its results are appended to the stream of its destination block (rows that are
-// close together in the caller's order), and each block is then written out from its stream
-// while its rows of the output columns stay in the cache (docs/performance.md).
+// a time, the records are sorted in the cache, just before the kernel reads them. (One random
+// write per row, at its member's next slot, cost twice as much.) On the way out its results
+// are appended to the stream of its destination block (rows that are close together in the
+// caller's order), and each block is then written out from its stream while its rows of the
+// output columns stay in the cache (docs/performance.md).
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <utility>
@@ -36,8 +36,8 @@ struct PackedClaim {
   std::uint32_t row;  // the caller's row
   std::int32_t day;
   std::int8_t level, status, service, prescriber, tier;
-  // The member, counted from its partition's first (dense ids: partitions are ranges of at
-  // most 2^24 ids), in the record's spare bytes.
+  // The member, counted from its partition's first (partitions are ranges of at most 2^24
+  // ids), in the record's spare bytes.
   std::array<std::uint8_t, 3> member;
 
   void set_member(std::uint32_t offset) {
@@ -60,6 +60,12 @@ static_assert(sizeof(PackedClaim) == 24);
 // 0.5% of the records' memory.
 constexpr unsigned block_shift = 16;
 
+// A row's amounts in full (kept aside when one exceeds 32 bits, about 21 million yuan).
+struct WideResult {
+  std::size_t row;
+  std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
+};
+
 // One row's results on their way back: `offset` is the row's place in its destination block.
 // Amounts take 32 bits here, as the streams are most of the memory traffic out of member
 // order (48-byte entries took 6 ms longer than these 24-byte ones at 2 M rows). A row whose
@@ -68,162 +74,113 @@ struct StagedResult {
   std::int32_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
   std::uint16_t offset;
   std::uint16_t rule;
+
+  // A row's results staged, and kept aside in `wide` if they do not fit. (Unsigned: a negative
+  // amount is wide too.)
+  static StagedResult of(std::size_t row, std::int64_t deductible, std::int64_t fund_paid,
+                         std::int64_t self_pay, std::int64_t capped, std::int64_t ytd_fund_paid,
+                         std::uint16_t rule, std::vector<WideResult>& wide) {
+    if (((static_cast<std::uint64_t>(deductible) | static_cast<std::uint64_t>(fund_paid) |
+          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped) |
+          static_cast<std::uint64_t>(ytd_fund_paid)) >>
+         31) != 0)
+      wide.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
+    return {static_cast<std::int32_t>(deductible),
+            static_cast<std::int32_t>(fund_paid),
+            static_cast<std::int32_t>(self_pay),
+            static_cast<std::int32_t>(capped),
+            static_cast<std::int32_t>(ytd_fund_paid),
+            static_cast<std::uint16_t>(row),
+            rule};
+  }
 };
 static_assert(sizeof(StagedResult) == 24);
 
-// A row's amounts in full, when one exceeds 32 bits (about 21 million yuan).
-struct WideResult {
-  std::size_t row;
-  std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
-};
+// A destination block's stream that got more or fewer rows than were counted for it.
+[[noreturn]] void results_overrun();
 
-// Appends a thread's results to the streams of their destination blocks.
-class ResultStreams {
- public:
-  // Stream b (destination block b) fills results[begin[b], end[b]).
-  ResultStreams(StagedResult* results, std::vector<std::uint32_t> begin,
-                std::vector<std::uint32_t> end, std::vector<WideResult>& wide)
-      : streams_(results, std::move(begin), std::move(end)), wide_(wide) {}
-
-  void put(std::size_t row, std::int64_t deductible, std::int64_t fund_paid, std::int64_t self_pay,
-           std::int64_t capped, std::int64_t ytd_fund_paid, std::uint16_t rule) {
-    // (Unsigned: a negative amount is wide too.)
-    const bool wide =
-        ((static_cast<std::uint64_t>(deductible) | static_cast<std::uint64_t>(fund_paid) |
-          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped) |
-          static_cast<std::uint64_t>(ytd_fund_paid)) >>
-         31) != 0;
-    if (wide) wide_.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
-    const bool put = streams_.put(
-        row >> block_shift,
-        {static_cast<std::int32_t>(deductible), static_cast<std::int32_t>(fund_paid),
-         static_cast<std::int32_t>(self_pay), static_cast<std::int32_t>(capped),
-         static_cast<std::int32_t>(ytd_fund_paid), static_cast<std::uint16_t>(row), rule});
-    if (!put) overrun();
-  }
-  // After the chunk's last result: every stream must be exactly full.
-  void finish() {
-    if (!streams_.finish()) overrun();
-  }
-
- private:
-  [[noreturn]] static void overrun();
-
-  LineStreams<StagedResult> streams_;
-  std::vector<WideResult>& wide_;
+// A partition's records sorted for the kernel (scratch kept between partitions).
+struct Sorting {
+  std::vector<std::uint32_t> count;
+  std::vector<std::uint64_t> by_day;
+  std::vector<PackedClaim> records;
 };
 
 class MemberPlacement {
  public:
-  class Placer;
-
-  // Dense ids (their range under 2n + 2, for a counting sort): rows are counted per member
-  // here, then placed part by part, each by its placer(), then close(). Each member's rows
-  // keep their input order. The kernel runs on `threads` chunks of whole partitions
-  // (chunks()). Other ids: nothing (adjudicate_frame numbers them densely first).
+  // Dense ids (their range under 2n + 2): rows are counted per partition here, then placed
+  // part by part (place()), then close(). The kernel runs on chunks of whole partitions
+  // (chunks()), at most one per thread. Other ids: nothing (adjudicate_frame numbers them
+  // densely first).
   static std::unique_ptr<MemberPlacement> for_dense_ids(std::span<const std::int64_t> member,
                                                         std::size_t threads);
-  MemberPlacement(const MemberPlacement&) = delete;
-  MemberPlacement& operator=(const MemberPlacement&) = delete;
-  ~MemberPlacement() = default;
 
   // Input rows are placed in parts [part_begin(k), part_begin(k + 1)), one task per part
   // (each part writes its own slice of each partition), so the placement is the same for any
   // number of threads.
   [[nodiscard]] std::size_t parts() const { return parts_; }
   [[nodiscard]] std::size_t part_begin(std::size_t k) const { return n_ * k / parts(); }
-  // Places part k's rows, block by block in row order (one thread per part).
-  [[nodiscard]] Placer placer(std::size_t part);
-  // After every part's placer has finished: lays out the result streams.
+  // Places part k's rows (one thread), blocks of `block_rows` in row order, each block's
+  // columns given by convert(first, last): each record appended to its partition's slice
+  // (line_streams.hpp: no line of the records is read before it is written).
+  void place(std::size_t part, std::size_t block_rows,
+             const std::function<ClaimColumns(std::size_t, std::size_t)>& convert);
+  // After every part is placed: lays out the result streams.
   void close();
 
-  [[nodiscard]] std::size_t members() const { return ends_.size(); }
-  [[nodiscard]] std::int64_t member_id(std::size_t m) const {
-    return low_ + static_cast<std::int64_t>(m);
-  }
-  [[nodiscard]] std::size_t member_begin(std::size_t m) const { return m == 0 ? 0 : ends_[m - 1]; }
-  [[nodiscard]] std::size_t member_end(std::size_t m) const { return ends_[m]; }
-
-  // Members come in partitions: [partition_member(p), partition_member(p + 1)).
-  [[nodiscard]] std::size_t partitions() const {
-    return members() == 0 ? 0 : ((members() - 1) >> shift_) + 1;
-  }
-  [[nodiscard]] std::size_t partition_of(std::size_t m) const { return m >> shift_; }
-  [[nodiscard]] std::size_t partition_member(std::size_t p) const {
-    return std::min(members(), p << shift_);
-  }
-  // Partition p's records in member order (each member's rows in input order), from its
-  // first member's first: in `local` (put in order there) or in place. Throws logic_error if
-  // the ids changed between counting and placing.
-  [[nodiscard]] std::span<const PackedClaim> member_ordered(std::size_t p,
-                                                            std::vector<PackedClaim>& local) const;
-
-  // Member boundaries [0, m1, ..., members()): chunks of whole partitions of about equal
-  // size, at most one per thread.
+  // Partition boundaries [0, p1, ..., partitions): chunks of about equal rows.
   [[nodiscard]] const std::vector<std::size_t>& chunks() const { return chunks_; }
-  // Where chunk k's results go (after close()).
-  [[nodiscard]] ResultStreams results_of(std::size_t chunk);
+  // Partition p's records in processing order: member by member, each member's rows by day,
+  // ties in input order; its first member's id.
+  [[nodiscard]] std::span<const PackedClaim> sorted(std::size_t p, Sorting& s) const;
+  [[nodiscard]] std::int64_t first_id(std::size_t p) const {
+    return low_ + static_cast<std::int64_t>(p << shift_);
+  }
+  // Where chunk c's results go (after close()): the streams of their destination blocks, and
+  // those that do not fit them.
+  [[nodiscard]] LineStreams<StagedResult> results_of(std::size_t chunk) {
+    return {results_.span().data(), stream_bounds_, chunk, chunks_.size() - 1};
+  }
+  [[nodiscard]] std::vector<WideResult>& wide(std::size_t chunk) { return wide_[chunk]; }
 
   // Every result written at its caller's row of `out`, on `threads` threads.
   void put_back(const AdjudicationColumns& out, std::size_t threads) const;
 
  private:
-  explicit MemberPlacement(std::size_t n);
-  // Counts each part's rows per member of ids in `range`; false if an id lies outside.
+  explicit MemberPlacement(std::size_t n) : n_(n), records_(n), results_(n) {}
+  // Rows [first, first + block.size()) of part k, after the rows placed before.
+  void place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
+             const ClaimColumns& block);
+  // Counts each part's rows per partition of ids in `range` (the smallest and the largest),
+  // then lays out the slices and the chunks; false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
              std::size_t threads);
-  // After count(): where each member's rows go, each part's slice of each partition, chunks,
-  // and stream counts.
-  void lay_out(std::size_t threads);
-  void choose_partitions();
-  void split_into_chunks(std::size_t threads);
-  [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
-  [[nodiscard]] std::uint32_t& streamed(std::size_t part, std::size_t chunk, std::size_t block) {
-    return streamed_[(part * (chunks_.size() - 1) + chunk) * blocks() + block];
+  [[nodiscard]] std::span<const PackedClaim> partition(std::size_t p) const {
+    const std::size_t begin = slices_[p * parts_];
+    return records_.span().subspan(begin, slices_[(p + 1) * parts_] - begin);
   }
+  [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
+  [[nodiscard]] std::size_t streams() const { return (chunks_.size() - 1) * blocks(); }
 
   std::size_t n_;
   std::size_t parts_ = 1;
-  std::int64_t low_ = 0;           // the id of member 0
-  std::vector<std::size_t> ends_;  // one past each member's last record
-  // Partition p holds the members [p << shift_, (p + 1) << shift_).
-  unsigned shift_ = 0;
-  std::vector<std::vector<std::uint32_t>> counts_;  // dense ids, until laid out: per part, member
-  // Dense ids: part k's slice of partition p is [slices_[p * parts + k], the next entry).
+  std::int64_t low_ = 0;     // the id of member 0
+  std::size_t members_ = 0;  // ids [low_, low_ + members_)
+  unsigned shift_ = 0;       // partition p holds the members [p << shift_, (p + 1) << shift_)
+  // Part k's slice of partition p is [slices_[p * parts_ + k], the next entry).
   std::vector<std::uint32_t> slices_;
-  std::vector<std::uint8_t> finished_;  // per part: its placer has finished
   std::vector<std::size_t> chunks_;
   // Counts are kept per part, chunk and destination block, so both are bounded: unsorted
   // input runs on at most 64 threads (the same results for any count).
   static constexpr std::size_t max_parallel = 64;
   std::vector<std::uint8_t> chunk_of_partition_;
-  // Per part, chunk and destination block, the rows streamed there; then (close) where each
-  // chunk's stream into each block begins.
-  std::vector<std::uint32_t> streamed_;
-  std::vector<std::uint32_t> stream_begin_, stream_end_;  // per chunk, per block
-  std::vector<std::size_t> block_begin_;                  // per block, then one past the last
-  // Dense ids: in slices, written a whole buffer at a time; read a partition at a time.
+  // Per part, chunk and destination block, the rows streamed there; then (close) where chunk
+  // c's stream into block b begins: stream_bounds_[b * chunks + c] (the next entry ends it).
+  std::vector<std::uint32_t> streamed_, stream_bounds_;
+  // In slices, written a whole buffer at a time; read a partition at a time.
   Scratch<PackedClaim> records_;
   Scratch<StagedResult> results_;
   std::vector<std::vector<WideResult>> wide_;  // per chunk
-};
-
-// Places one part's rows (one thread), each record appended to its partition's slice
-// (line_streams.hpp: no line of the records is read before it is written).
-class MemberPlacement::Placer {
- public:
-  Placer(MemberPlacement& placement, std::size_t part);
-  // Rows [first, first + block.size()) of the part, after the rows placed before; `block`
-  // holds their columns.
-  void place(std::size_t first, const ClaimColumns& block);
-  // After the part's last rows: every slice must be full.
-  void finish();
-
- private:
-  MemberPlacement& placement_;
-  std::size_t part_;
-  std::size_t next_row_;
-  LineStreams<PackedClaim> slices_;
 };
 
 }  // namespace yibao::detail

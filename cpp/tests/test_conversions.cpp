@@ -24,7 +24,6 @@
 #include "yibao/errors.hpp"
 #include "yibao/labels.hpp"
 #include "yibao/money.hpp"
-#include "yibao/order.hpp"
 #include "yibao/parallel.hpp"
 
 namespace {

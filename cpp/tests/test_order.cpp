@@ -5,7 +5,7 @@
 
 #include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
-#include "yibao/order.hpp"
+#include "yibao/parallel.hpp"
 
 TEST(Order, ChunksNeverSplitAMember) {
   const std::vector<std::int64_t> member{0, 0, 0, 1, 2, 2, 2, 2, 3};
@@ -179,16 +179,4 @@ TEST(Labels, ThreeColumnsMatchedTogetherAsAlone) {
   EXPECT_TRUE(refused([](auto&, auto& at) { std::swap(at[2][100], at[2][101]); }));
   EXPECT_TRUE(refused(
       [&](auto&, auto& at) { at[2][n] = static_cast<std::int64_t>(padded[2].size()) + 1; }));
-}
-
-TEST(Order, IdRangeIsTheSmallestAndLargestId) {
-  std::mt19937_64 random(11);
-  for (const std::size_t n : {1U, 3U, 5U, 7U, 100'003U}) {
-    std::vector<std::int64_t> member(n);
-    for (auto& m : member) m = static_cast<std::int64_t>(random()) >> (random() % 60);
-    const auto [lo, hi] = std::minmax_element(member.begin(), member.end());
-    for (const std::size_t threads : {1U, 2U, 7U}) {
-      EXPECT_EQ(yibao::id_range(member, threads), std::pair(*lo, *hi)) << n << " " << threads;
-    }
-  }
 }

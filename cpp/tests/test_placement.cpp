@@ -152,8 +152,8 @@ TEST(Placement, ShuffledRowsGiveTheSortedRowsResults) {
 
 TEST(Placement, RowsSortedByDateAloneTakeTheSameOrder) {
   // Claim files often come sorted by date but not by member: each member's rows are in day
-  // order already, and are taken as placed (DayOrder::sort finds nothing to sort). With two
-  // of one member's rows swapped, that member's rows must still be put in day order.
+  // order already, and are taken as placed (a partition in day order is not sorted by day).
+  // With two of one member's rows swapped, that member's rows must still be put in day order.
   const Table sorted = sorted_claims(60'000, 31);
   const std::size_t n = sorted.member.size();
   std::vector<std::size_t> by_date(n);
@@ -271,10 +271,10 @@ TEST(Placement, AmountsBeyond32BitsComeBackWhole) {
 }
 
 TEST(Placement, ClaimsOverDecadesTakeTheSameOrder) {
-  // Members' rows are put in day order a batch of members at a time, by a counting sort over
-  // the batch's days (day_order.cpp); a batch whose days span 4,096 days or more sorts each
-  // member on its own instead. Here members below 2,000 claim within two years (counting
-  // sorts) and the others over 30 years (each member on its own).
+  // Members' rows are put in day order a partition at a time, by a counting sort over the
+  // partition's days (placement.cpp); a partition whose days span 4,096 days or more is sorted
+  // by std::stable_sort instead. Here members below 2,000 claim within two years (counting
+  // sorts) and the others over 30 years (stable sorts).
   Table decades = sorted_claims(60'000, 11, 30 * 365);
   for (std::size_t i = 0; i < decades.day.size(); ++i) {
     if (decades.member[i] < 2'000)
@@ -297,9 +297,11 @@ TEST(Placement, ClaimsOverDecadesTakeTheSameOrder) {
 }
 
 TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
-  // Rows are counted by member, then placed: ids that differ between the two reads (the
+  // Rows are counted by partition, then placed: ids that differ between the two reads (the
   // caller's column written to meanwhile) must neither write past the records nor leave a
-  // slot unwritten for the kernel to read, whether the row changes partition or not.
+  // slot unwritten for the kernel to read. A row that changes partition is caught; one that
+  // changes member within its partition is taken as the member it was placed as (each
+  // record is read once, and sorted by the member it holds).
   auto place_ids = [](const std::vector<std::int64_t>& counted,
                       const std::vector<std::int64_t>& placed_ids) {
     Table rows;
@@ -308,21 +310,18 @@ TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
                              rows.eligible,   rows.status, rows.service,
                              rows.prescriber, rows.tier,   rows.institution};
     const auto placement = detail::MemberPlacement::for_dense_ids(counted, 1);
-    auto placer = placement->placer(0);
-    placer.place(0, block);
-    placer.finish();
+    placement->place(0, block.size(), [&](std::size_t, std::size_t) { return block; });
     placement->close();
-    std::vector<detail::PackedClaim> local;
-    for (std::size_t p = 0; p < placement->partitions(); ++p)
-      (void)placement->member_ordered(p, local);
-    return placement->partitions();
+    detail::Sorting scratch;
+    for (std::size_t p = 0; p < placement->chunks().back(); ++p)
+      (void)placement->sorted(p, scratch);
+    return placement->chunks().back();  // the partitions
   };
   const std::vector<std::int64_t> counted{0, 1, 1, 2};
   EXPECT_NO_THROW(place_ids(counted, {1, 0, 2, 1}));
-  // Member 0's second row would take member 1's first slot, and member 1's last stays empty.
-  EXPECT_THROW(place_ids(counted, {0, 0, 1, 2}), std::logic_error);
-  // Member 2's rows would run past the partition's last record.
-  EXPECT_THROW(place_ids(counted, {2, 2, 2, 2}), std::logic_error);
+  // Rows moved to other members of their (only) partition.
+  EXPECT_NO_THROW(place_ids(counted, {0, 0, 1, 2}));
+  EXPECT_NO_THROW(place_ids(counted, {2, 2, 2, 2}));
   // 40,000 members of one row each fill several partitions: a row that moves to another
   // partition overfills that partition's slice, whether its first rows or a whole buffer.
   std::vector<std::int64_t> many(40'000);
@@ -333,19 +332,21 @@ TEST(Placement, MemberIdsThatChangeWhileReadAreCaught) {
     moved[row] = row == 0 ? 39'999 : 0;
     EXPECT_THROW(place_ids(many, moved), std::logic_error) << row;
   }
-  // A partition whose rows are all one member's is read in place: a row moved to a member
-  // without rows in the same partition is caught there too.
+  // A partition whose rows are all one member's: a row moved to a member without rows in
+  // the same partition is that member's; moved to another partition, it is caught.
   std::vector<std::int64_t> one_member(40'000, 30'000);
   std::iota(one_member.begin(), one_member.begin() + 20'000, 0);
   EXPECT_NO_THROW(place_ids(one_member, one_member));
   std::vector<std::int64_t> moved = one_member;
   moved.back() = 25'000;
+  EXPECT_NO_THROW(place_ids(one_member, moved));
+  moved.back() = 0;
   EXPECT_THROW(place_ids(one_member, moved), std::logic_error);
 }
 
 TEST(Placement, AMemberWithEveryRowOfItsPartitionIsReadInPlace) {
-  // Member 0's 10,000 rows alone in their partition (ids 1 to 20,000 have none): its records,
-  // read where they were placed, give the sorted rows' results.
+  // Member 0's 10,000 rows alone in their partition (ids 1 to 20,000 have none) give the
+  // sorted rows' results.
   Table sorted = sorted_claims(30'000, 21);
   for (auto& m : sorted.member) m = m == 0 ? 0 : m + 20'000;
   const Words expected = run_words(chongqing(), sorted, 1, MoneyColumn::Layout::fen64);

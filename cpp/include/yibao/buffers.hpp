@@ -4,6 +4,7 @@
 // are kept, up to a limit, and given to the next call that needs as much.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <span>
@@ -30,8 +31,8 @@ class BufferCache {
 
   // Keep at most `bytes` of freed blocks (0: keep none); frees what is over the new limit.
   void set_limit(std::size_t bytes);
-  [[nodiscard]] std::size_t limit() const;
-  [[nodiscard]] std::size_t cached_bytes() const;
+  [[nodiscard]] std::size_t limit() const { return limit_; }
+  [[nodiscard]] std::size_t cached_bytes() const { return cached_; }
 
  private:
   struct Block {
@@ -42,10 +43,11 @@ class BufferCache {
   template <class Predicate>
   void trim_if(Predicate stale);  // frees the blocks whose capacity is stale; requires mutex_
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::vector<Block> free_;
-  std::size_t cached_ = 0;
-  std::size_t limit_ = default_limit;
+  // Changed under mutex_; atomic, so that they are read without it.
+  std::atomic<std::size_t> cached_ = 0;
+  std::atomic<std::size_t> limit_ = default_limit;
 };
 
 // A scratch array of `n` trivially copyable T from the process-wide cache, returned to it when

@@ -1,11 +1,14 @@
 // Row ranges on threads, for the column conversions: each thread owns one contiguous range
 // of rows and writes only its own outputs, so the result is the same for any thread count,
 // and the error raised is the one of the first bad row, as a single thread would raise it.
+// Sorted rows go to threads in chunks of whole members (member_chunks).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -50,6 +53,23 @@ void for_each_range(std::size_t n, std::size_t threads, Body body) {
   const std::size_t chunks =
       std::clamp<std::size_t>(n / min_rows_per_thread, 1, std::max<std::size_t>(threads, 1));
   run_tasks(chunks, [&](std::size_t k) { body(n * k / chunks, n * (k + 1) / chunks); });
+}
+
+// Boundaries [b0=0, b1, ..., bk=n] of rows such that no member spans two chunks; at most
+// `chunks` chunks of roughly equal size.
+inline std::vector<std::size_t> member_chunks(std::span<const std::int64_t> member,
+                                              std::size_t chunks) {
+  const std::size_t n = member.size();
+  chunks = std::max<std::size_t>(1, std::min(chunks, n));
+  std::vector<std::size_t> bounds{0};
+  for (std::size_t k = 1; k < chunks; ++k) {
+    std::size_t b = std::max(bounds.back(), n * k / chunks);
+    // Move the cut forward until it falls between two members.
+    while (b > 0 && b < n && member[b] == member[b - 1]) ++b;
+    if (b > bounds.back() && b < n) bounds.push_back(b);
+  }
+  bounds.push_back(n);
+  return bounds;
 }
 
 }  // namespace yibao
