@@ -50,6 +50,11 @@ class DayVisits {
     return visits_.back();
   }
 
+  // The place of `visit` (one of today's) among today's visits, in the order they opened.
+  std::size_t index(const Visit& visit) const {
+    return static_cast<std::size_t>(&visit - visits_.data());
+  }
+
  private:
   std::vector<Visit> visits_;
 };
