@@ -119,8 +119,8 @@ class Adjudicator {
   }
 
   // RowRules::pay for the row `at` (priced by fold), an overflow named as in step.
-  RowResult pay(const rules::Priced& row, const Version& caps, rules::MemberState& paid,
-                Visit* visit, std::size_t at) {
+  [[gnu::always_inline]] RowResult pay(const rules::Priced& row, const Version& caps,
+                                       rules::MemberState& paid, Visit* visit, std::size_t at) {
     try {
       return rules_.pay(row, caps, caps.pools[row.pool], paid, visit);
     } catch (const OverflowError& e) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -45,24 +46,23 @@ struct Sums {
 };
 
 // What the funds paid a member under one point of a sweep whose points differ only in cap
-// values (the kernel that prices keeps the rest): the member's sums and today's visits'.
+// values (the kernel that prices keeps the rest): sums in the member's year, today's visits'.
 struct PointFunds {
   rules::MemberState paid;    // (only its sums of fund payments)
   std::vector<Visit> visits;  // (only their fund payments) by DayVisits::index
-  std::int64_t member = 0;
-  std::int32_t day = 0;
 
-  Visit* visit(const rules::Priced& row, const ClaimRow& claim, const Version& version) {
-    if (claim.member != member) paid.forget();
-    if (claim.member != member || claim.day != day) {
-      visits.clear();
-      if (!paid.current(claim.day)) paid.enter(claim.day, version);
-    }
-    member = claim.member, day = claim.day;
+  Visit* visit(const rules::Priced& row) {
     if (row.visit == nullptr) return nullptr;
     if (visits.size() <= row.visit_index) visits.resize(row.visit_index + 1);
     return &visits[row.visit_index];
   }
+};
+
+// The member, year and day of the last priced row: the points' sums start again with another
+// member or year, their visits with another day.
+struct Last {
+  std::int64_t member = 0, year = std::numeric_limits<std::int64_t>::min();
+  std::int32_t day = 0;
 };
 
 // Rows [begin, end) of `claims` (whole members, in processing order) under every live policy,
@@ -80,8 +80,16 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
   kernels.reserve(n);
   for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
   std::vector<PointFunds> funds(sharing ? n : 0);
+  Last last;
   const auto first =
       static_cast<std::size_t>(std::find(live.begin(), live.end(), 1) - live.begin());
+  // Each point's versions, version by version: read for every row and point (not through
+  // each policy's own vector: a chain of loads a point).
+  std::vector<const Version*> versions;
+  for (std::size_t v = 0; sharing && first < n && v < policies[first]->versions.size(); ++v) {
+    for (const Policy* policy : policies)
+      versions.push_back(v < policy->versions.size() ? &policy->versions[v] : nullptr);
+  }
   std::size_t row = begin, p = 0;
   for (bool done = first == n; !done;) {
     try {
@@ -99,12 +107,18 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
           };
           kernels[first].fold(claim, row, add, [&](const rules::Priced& priced_row) {
             priced = true;
+            const bool new_year = claim.member != last.member || priced_row.year != last.year;
+            const bool new_day = new_year || claim.day != last.day;
+            last = {claim.member, priced_row.year, claim.day};
             for (std::size_t q = 0; q < n; ++q) {
               try {
                 if (live[q] == 0) continue;
-                const Version& caps = policies[q]->versions[priced_row.version];
-                Visit* visit = funds[q].visit(priced_row, claim, caps);
-                sums[q].add(kernels[first].pay(priced_row, caps, funds[q].paid, visit, row));
+                PointFunds& point = funds[q];
+                if (new_year) point.paid = rules::MemberState{};
+                if (new_day) point.visits.clear();
+                const Version& caps = *versions[priced_row.version * n + q];
+                sums[q].add(
+                    kernels[first].pay(priced_row, caps, point.paid, point.visit(priced_row), row));
               } catch (...) {
                 failed[q] = std::current_exception();
                 live[q] = 0;

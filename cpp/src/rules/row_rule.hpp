@@ -79,6 +79,7 @@ struct Priced {
   std::size_t visit_index;  // ... and its place among the day's (DayVisits::index)
   const Version* rules;     // the version in force and the row's pool (row() pays under them)
   const Pool* pool_rules;
+  std::int64_t year;  // of the member's sums (MemberState::year)
 };
 
 // The rules of one policy over one member's rows at a time. The driver calls new_member()
@@ -287,7 +288,7 @@ class RowRules {
     return paying(Priced{eligible, deductible, base, rounded, v,
                          static_cast<std::size_t>(rule.pool), cap_level, status, tier,
                          from_prescriber, visit, visit != nullptr ? visits_.index(*visit) : 0,
-                         &version, &pool});
+                         &version, &pool, state_.year()});
   }
 
   // 最高支付限额 over every pooled payment of the year, these claims' and those given apart.
