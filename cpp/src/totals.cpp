@@ -58,13 +58,6 @@ struct PointFunds {
   }
 };
 
-// The member, year and day of the last priced row: the points' sums start again with another
-// member or year, their visits with another day.
-struct Last {
-  std::int64_t member = 0, year = std::numeric_limits<std::int64_t>::min();
-  std::int32_t day = 0;
-};
-
 // Rows [begin, end) of `claims` (whole members, in processing order) under every live policy,
 // into `sums`. Row by row, every policy in turn: their branches mostly go the same way on one
 // row, so the later policies' are predicted from the first's, and the row is read once. A
@@ -80,7 +73,10 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
   kernels.reserve(n);
   for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
   std::vector<PointFunds> funds(sharing ? n : 0);
-  Last last;
+  // The member, year and day of the last priced row: the points' sums start again with
+  // another member or year, their visits with another day.
+  std::int64_t last_member = 0, last_year = std::numeric_limits<std::int64_t>::min();
+  std::int32_t last_day = 0;
   const auto first =
       static_cast<std::size_t>(std::find(live.begin(), live.end(), 1) - live.begin());
   // Each point's versions, version by version: read for every row and point (not through
@@ -107,9 +103,9 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
           };
           kernels[first].fold(claim, row, add, [&](const rules::Priced& priced_row) {
             priced = true;
-            const bool new_year = claim.member != last.member || priced_row.year != last.year;
-            const bool new_day = new_year || claim.day != last.day;
-            last = {claim.member, priced_row.year, claim.day};
+            const bool new_year = claim.member != last_member || priced_row.year != last_year;
+            const bool new_day = new_year || claim.day != last_day;
+            last_member = claim.member, last_year = priced_row.year, last_day = claim.day;
             for (std::size_t q = 0; q < n; ++q) {
               try {
                 if (live[q] == 0) continue;

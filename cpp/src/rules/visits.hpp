@@ -50,10 +50,8 @@ class DayVisits {
     return visits_.back();
   }
 
-  // The place of `visit` (one of today's) among today's visits, in the order they opened.
-  std::size_t index(const Visit& visit) const {
-    return static_cast<std::size_t>(&visit - visits_.data());
-  }
+  // The place of `v` (one of today's) among today's visits, in the order they opened.
+  std::size_t index(const Visit& v) const { return static_cast<std::size_t>(&v - visits_.data()); }
 
  private:
   std::vector<Visit> visits_;
