@@ -77,9 +77,7 @@ struct Priced {
   bool from_prescriber;
   Visit* visit;             // the row's visit, if its pool has visits ...
   std::size_t visit_index;  // ... and its place among the day's (DayVisits::index)
-  const Version* rules;     // the version in force and the row's pool (row() pays under them)
-  const Pool* pool_rules;
-  std::int64_t year;  // of the member's sums (MemberState::year)
+  std::int64_t year;        // of the member's sums (MemberState::year)
 };
 
 // The rules of one policy over one member's rows at a time. The driver calls new_member()
@@ -113,14 +111,7 @@ class RowRules {
   template <class... Pay>
   [[gnu::always_inline]] RowResult row(const ClaimRow& claim, std::size_t at, Pay&&... paying) {
     at_ = at;
-    if constexpr (sizeof...(Pay) > 0) {
-      return adjudicate_row(claim, paying...);
-    } else {
-      return adjudicate_row(
-          claim, [this](const Priced& priced) __attribute__((always_inline)) {
-            return pay(priced, *priced.rules, *priced.pool_rules, state_, priced.visit);
-          });
-    }
+    return adjudicate_row(claim, paying...);
   }
 
   // 最高支付限额: the caps of `version` and its `pool` (the row's: the one in force, or a sweep
@@ -221,8 +212,8 @@ class RowRules {
 
   // Inlined into the driver's loop: a call a row cost about 1 ms a million rows on one thread.
   // The price half of a row (everything before its caps), its caps left to `paying`.
-  template <class Pay>
-  [[gnu::always_inline]] RowResult adjudicate_row(const ClaimRow& claim, Pay&& paying) {
+  template <class... Pay>
+  [[gnu::always_inline]] RowResult adjudicate_row(const ClaimRow& claim, Pay&&... paying) {
     const std::size_t v = version_;
     const Version& version = policy_.versions[v];
     // Unsigned comparisons: a negative code wraps to a large value, so one test per column
@@ -285,10 +276,16 @@ class RowRules {
     const Money base = eligible - deductible;
     const Money rounded = apply_rate(base, pool.rate[status][rate_level], version.rounding);
 
-    return paying(Priced{eligible, deductible, base, rounded, v,
-                         static_cast<std::size_t>(rule.pool), cap_level, status, tier,
-                         from_prescriber, visit, visit != nullptr ? visits_.index(*visit) : 0,
-                         &version, &pool, state_.year()});
+    const Priced priced{eligible,        deductible, base,
+                        rounded,         v,          static_cast<std::size_t>(rule.pool),
+                        cap_level,       status,     tier,
+                        from_prescriber, visit,      visit != nullptr ? visits_.index(*visit) : 0,
+                        state_.year()};
+    if constexpr (sizeof...(Pay) > 0) {
+      return (paying(priced), ...);
+    } else {
+      return pay(priced, version, pool, state_, visit);
+    }
   }
 
   // 最高支付限额 over every pooled payment of the year, these claims' and those given apart.
