@@ -224,8 +224,9 @@ def test_a_point_above_the_overall_limit_carries_supplementary_paid(claims: pd.D
         assert row.fund_paid + row.supplementary_paid + row.self_pay == row.eligible
 
 
-# Sweeps of the caps other than the annual one: the per-visit cap, the overall limit and the
-# supplementary fund's cap, alone and in grids; each point must be adjudicate's.
+# Sweeps of caps alone (the per-visit and annual caps, the overall limit, the supplementary
+# fund's cap, alone and in grids) price each row once for every point and pay it under each
+# point's caps (yibao::totals): each point must still be adjudicate's.
 @pytest.mark.parametrize(
     ("region", "base", "grid"),
     [
@@ -244,6 +245,11 @@ def test_a_point_above_the_overall_limit_carries_supplementary_paid(claims: pd.D
             {"supplementary_cap": 300},
             {"overall_cap": [100, 100000], "pools.general.visit_cap.level1": [20, 200]},
         ),
+        # 济宁 通知 二(一)3: the pooled fund's annual cap (最高支付限额, 2000 in the text).
+        ("jining", {}, {"pools.general.annual_cap": [300, 1000, "2500.01", 9000]}),
+        # 渝医保发〔2023〕32号 第八条: the overall limit and the supplementary fund above it,
+        # both supplied (the text gives neither value).
+        ("chongqing", {}, {"overall_cap": [100, 900, 100000], "supplementary_cap": [0, 150, 5000]}),
     ],
 )
 def test_a_sweep_of_caps_gives_adjudicates_points(
@@ -262,6 +268,7 @@ def test_a_sweep_of_caps_gives_adjudicates_points(
         assert row["supplementary_paid"] == Decimal(int(out["supplementary_paid"].sum())) / 100
         seen_supplementary |= row["supplementary_paid"] > 0
         seen_visit_cap |= row["members_at_visit_cap"] > 0
-    assert seen_visit_cap  # the low visit caps bind in these claims
+    if any("visit_cap" in key for key in keys):
+        assert seen_visit_cap  # the low visit caps bind in these claims
     if "overall_cap" in grid:
         assert seen_supplementary  # and so do the low overall limits

@@ -91,10 +91,22 @@ class Adjudicator {
 
   // One claim, the caller's row `at`, next in processing order after the previous call's
   // (the caller has checked the order): its results go to `use` instead of the caller's
-  // columns (yibao::totals sums them).
-  template <class Use>
-  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use) {
-    step(claim, at, std::forward<Use>(use));
+  // columns (yibao::totals sums them). With `paying`, the row's caps are left to it
+  // (RowRules::row), which may pay the row under other caps with pay() below.
+  template <class Use, class... Pay>
+  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use,
+                                   Pay&&... paying) {
+    step(claim, at, std::forward<Use>(use), std::forward<Pay>(paying)...);
+  }
+
+  // RowRules::pay for the row `at` (priced by fold), an overflow named as in step.
+  [[gnu::always_inline]] RowResult pay(const rules::Priced& row, const Version& caps,
+                                       rules::MemberState& paid, Visit* visit, std::size_t at) {
+    try {
+      return rules_.pay(row, caps, caps.pools[row.pool], paid, visit);
+    } catch (const OverflowError& e) {
+      rethrow_at(e, at);
+    }
   }
 
  private:
@@ -122,8 +134,9 @@ class Adjudicator {
 
   // One claim, the caller's row `at`, in processing order after the previous one: the
   // member's state moves on, and `store` takes the row's results.
-  template <class Store>
-  [[gnu::always_inline]] void step(const ClaimRow& claim, std::size_t at, Store&& store) {
+  template <class Store, class... Pay>
+  [[gnu::always_inline]] void step(const ClaimRow& claim, std::size_t at, Store&& store,
+                                   Pay&&... paying) {
     if (claim.member != member_) {
       member_ = claim.member;
       rules_.new_member();
@@ -135,16 +148,20 @@ class Adjudicator {
       rules_.new_day(claim.day, at);
     }
     try {
-      store(rules_.row(claim, at));
+      store(rules_.row(claim, at, std::forward<Pay>(paying)...));
     } catch (const OverflowError& e) {
-      // A year-to-date sum left int64 fen (possible only under a policy without caps), or an
-      // amount left what the caller's column holds: name the row and column like every other
-      // error (issue 6) instead of no row.
-      if (e.row() != no_row) throw;
-      throw OverflowError(
-          std::string(e.what()) + " (this row's amounts or its member's year-to-date sums)",
-          row_of(at), "eligible");
+      rethrow_at(e, at);
     }
+  }
+
+  // A year-to-date sum left int64 fen (possible only under a policy without caps), or an
+  // amount left what the caller's column holds: name the row and column like every other
+  // error (issue 6) instead of no row.
+  [[noreturn]] static void rethrow_at(const OverflowError& e, std::size_t at) {
+    if (e.row() != no_row) throw;
+    throw OverflowError(
+        std::string(e.what()) + " (this row's amounts or its member's year-to-date sums)",
+        row_of(at), "eligible");
   }
 
   rules::RowRules rules_;

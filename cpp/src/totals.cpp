@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -44,25 +45,84 @@ struct Sums {
   std::uint16_t member_flags = 0;
 };
 
+// What the funds paid a member under one point of a sweep whose points differ only in cap
+// values (the kernel that prices keeps the rest): sums in the member's year, today's visits'.
+struct PointFunds {
+  rules::MemberState paid;    // (only its sums of fund payments)
+  std::vector<Visit> visits;  // (only their fund payments) by DayVisits::index
+
+  Visit* visit(const rules::Priced& row) {
+    if (row.visit == nullptr) return nullptr;
+    if (visits.size() <= row.visit_index) visits.resize(row.visit_index + 1);
+    return &visits[row.visit_index];
+  }
+};
+
 // Rows [begin, end) of `claims` (whole members, in processing order) under every live policy,
 // into `sums`. Row by row, every policy in turn: their branches mostly go the same way on one
 // row, so the later policies' are predicted from the first's, and the row is read once. A
-// policy that fails is recorded in `failed`, dropped, and the others go on.
+// policy that fails is recorded in `failed`, dropped, and the others go on. `sharing`: the
+// policies differ only in cap values, so the first live one prices each row for all (a pricing
+// error is every live policy's) and each pays it under its own caps.
 void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claims,
               std::size_t begin, std::size_t end, std::vector<char>& live, std::vector<Sums>& sums,
-              std::vector<std::exception_ptr>& failed) {
+              std::vector<std::exception_ptr>& failed, bool sharing) {
   static const AdjudicationColumns no_columns{};
   const std::size_t n = policies.size();
   std::vector<Adjudicator> kernels;
   kernels.reserve(n);
   for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
+  std::vector<PointFunds> funds(sharing ? n : 0);
+  // The member, year and day of the last priced row: the points' sums start again with
+  // another member or year, their visits with another day.
+  std::int64_t last_member = 0, last_year = std::numeric_limits<std::int64_t>::min();
+  std::int32_t last_day = 0;
+  const auto first =
+      static_cast<std::size_t>(std::find(live.begin(), live.end(), 1) - live.begin());
+  // Each point's versions, version by version: read for every row and point (not through
+  // each policy's own vector: a chain of loads a point).
+  std::vector<const Version*> versions;
+  for (std::size_t v = 0; sharing && first < n && v < policies[first]->versions.size(); ++v) {
+    for (const Policy* policy : policies)
+      versions.push_back(v < policy->versions.size() ? &policy->versions[v] : nullptr);
+  }
   std::size_t row = begin, p = 0;
-  for (bool done = false; !done;) {
+  for (bool done = first == n; !done;) {
     try {
       for (; row < end; ++row, p = 0) {
         const ClaimRow claim = detail::claim_at(claims, row);
         if (p == 0 && row > begin && claim.member != claims.member[row - 1]) {
           for (Sums& s : sums) s.close_member();
+        }
+        if (sharing) {
+          bool priced = false;  // else a row outside outpatient care, the same for all
+          const auto add = [&](const RowResult& r) {
+            for (std::size_t q = 0; q < n && !priced; ++q) {
+              if (live[q] != 0) sums[q].add(r);
+            }
+          };
+          kernels[first].fold(claim, row, add, [&](const rules::Priced& priced_row) {
+            priced = true;
+            const bool new_year = claim.member != last_member || priced_row.year != last_year;
+            const bool new_day = new_year || claim.day != last_day;
+            last_member = claim.member, last_year = priced_row.year, last_day = claim.day;
+            for (std::size_t q = 0; q < n; ++q) {
+              try {
+                if (live[q] == 0) continue;
+                PointFunds& point = funds[q];
+                if (new_year) point.paid = rules::MemberState{};
+                if (new_day) point.visits.clear();
+                const Version& caps = *versions[priced_row.version * n + q];
+                sums[q].add(
+                    kernels[first].pay(priced_row, caps, point.paid, point.visit(priced_row), row));
+              } catch (...) {
+                failed[q] = std::current_exception();
+                live[q] = 0;
+              }
+            }
+            return RowResult{};
+          });
+          continue;
         }
         for (; p < n; ++p) {
           if (live[p] == 0) continue;
@@ -72,8 +132,11 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
       }
       done = true;
     } catch (...) {
-      failed[p] = std::current_exception();
-      live[p] = 0;
+      for (std::size_t q = sharing ? 0 : p; q < (sharing ? n : p + 1); ++q) {
+        if (live[q] != 0) failed[q] = std::current_exception();
+        live[q] = 0;
+      }
+      done = sharing;
       ++p;
     }
   }
@@ -115,6 +178,19 @@ std::vector<std::size_t> member_chunks_in_order(const ClaimColumns& claims, std:
   return bounds;
 }
 
+// `policy` with every cap value 0 (per visit, annual, overall, supplementary): two policies
+// equal so differ only in cap values, and every row is priced the same under both.
+Policy without_cap_values(Policy policy) {
+  for (Version& version : policy.versions) {
+    version.overall_cap = version.supplementary_cap = Money{};
+    for (Pool& pool : version.pools) {
+      pool.visit_cap = {};
+      pool.annual_cap = {};
+    }
+  }
+  return policy;
+}
+
 }  // namespace
 
 Totals& Totals::operator+=(const Totals& other) {
@@ -149,10 +225,18 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
   std::vector<std::vector<std::exception_ptr>> failed(n_chunks,
                                                       std::vector<std::exception_ptr>(n_policies));
+  // Points that differ only in cap values (a sweep of caps) price each row once.
+  const auto valid = static_cast<std::size_t>(std::count(invalid.begin(), invalid.end(), nullptr));
+  bool sharing = valid > 1;
+  for (std::size_t p = 0, first = n_policies; p < n_policies && sharing; ++p) {
+    if (invalid[p]) continue;
+    if (first == n_policies) first = p;
+    sharing = without_cap_values(*policies[first]) == without_cap_values(*policies[p]);
+  }
   run_tasks(n_chunks, [&](std::size_t k) {
     std::vector<char> live(n_policies);
     for (std::size_t p = 0; p < n_policies; ++p) live[p] = invalid[p] ? 0 : 1;
-    sum_rows(policies, claims, bounds[k], bounds[k + 1], live, sums[k], failed[k]);
+    sum_rows(policies, claims, bounds[k], bounds[k + 1], live, sums[k], failed[k], sharing);
   });
   // The first policy that fails raises; within it, the first chunk (processing order).
   for (std::size_t p = 0; p < n_policies; ++p) {

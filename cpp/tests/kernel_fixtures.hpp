@@ -59,6 +59,23 @@ inline Policy ili() {
   return Policy{"ili", {v}};
 }
 
+// 济宁 通知 二(一): cumulative deductible by level (累计补差: 100/200/300), rates 70/60/50%
+// (in service) and 75/65/55% (retired), annual cap 2000 (二(一)3), from 2023-01-01.
+inline Policy jining() {
+  Pool pool;
+  pool.threshold = {levels(yuan(100), yuan(200), yuan(300)),
+                    levels(yuan(100), yuan(200), yuan(300))};
+  const auto r = [](std::int64_t pct) { return Rate::from_ppm(pct * 10000); };
+  pool.rate = {{{r(70), r(70), r(60), r(50)}, {r(75), r(75), r(65), r(55)}}};
+  pool.has_annual_cap = true;
+  for (auto& by_status : pool.annual_cap) by_status = {yuan(2000), yuan(2000)};
+  Version v;
+  v.effective_day = 19358;  // 2023-01-01
+  v.pools = {pool};
+  v.services[0].pool = 0;
+  return Policy{"jining", {v}};
+}
+
 struct Table {
   std::vector<std::int64_t> member;
   std::vector<std::int32_t> day;

@@ -3,7 +3,9 @@
 A point of a sweep needs only sums: fund paid, self-pay, capped, and the members at a cap.
 ``_core.totals`` runs the kernel's own row step for each of several policies over the
 claims in processing order, reading each block of rows once for all of them, and sums
-exactly (128-bit fen) instead of writing a column per result. The claims are put in
+exactly (128-bit fen) instead of writing a column per result; when the policies differ only
+in cap values, each row is priced once for all of them (version, levels, deductible, visits,
+rate) and only the caps run per policy. The claims are put in
 processing order here, once (:func:`in_processing_order`), so every pass is the kernel's
 sorted pass.
 

@@ -27,6 +27,7 @@ enum class LevelSource : std::int8_t { row = 0, prescriber = 1, fixed = 2 };
 struct LevelChoice {
   LevelSource source = LevelSource::row;
   std::int8_t fixed_level = 0;  // used when source == fixed
+  friend bool operator==(const LevelChoice&, const LevelChoice&) = default;
 };
 
 using LevelMoney = std::array<Money, n_levels>;
@@ -42,6 +43,7 @@ struct Pool {
   LevelMoney visit_cap{};  // 单次最高支付限额 [level]
   bool has_annual_cap = false;
   std::array<std::array<Money, n_statuses>, n_tiers> annual_cap{};  // [tier][status]
+  friend bool operator==(const Pool&, const Pool&) = default;
 };
 
 // How one service is adjudicated: in which pool, with levels from where; or not at all,
@@ -52,6 +54,7 @@ struct ServiceRule {
   LevelChoice deductible_level;
   LevelChoice cap_level;
   std::string missing;
+  friend bool operator==(const ServiceRule&, const ServiceRule&) = default;
 };
 
 struct Version {
@@ -71,11 +74,13 @@ struct Version {
   bool has_supplementary = false;
   Money supplementary_cap;
   std::string supplementary_missing;
+  friend bool operator==(const Version&, const Version&) = default;
 };
 
 struct Policy {
   std::string region;
   std::vector<Version> versions;  // sorted by effective_day, strictly increasing
+  friend bool operator==(const Policy&, const Policy&) = default;
 };
 
 // Throws PolicyError if the tables cannot be used (empty, unsorted, rates outside 0..1,

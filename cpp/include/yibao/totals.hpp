@@ -1,6 +1,7 @@
 // Totals of an adjudication under each of several policies, without per-row results
 // (yibao.sweep): the kernel's own row step over claims in processing order, its results
-// summed exactly instead of stored, the claims read once for every policy.
+// summed exactly instead of stored, the claims read once for every policy; policies that
+// differ only in cap values share each row's step before the caps (rules/row_rule.hpp).
 #pragma once
 
 #include <cstddef>

@@ -38,6 +38,8 @@ class MemberState {
     from_ = until_ = 0;
   }
 
+  [[nodiscard]] std::int64_t year() const { return year_; }  // of the sums above
+
   // Whether `day` is in the periods already started (most days are: the check is inline).
   [[nodiscard]] bool current(std::int32_t day) const { return day >= from_ && day < until_; }
 

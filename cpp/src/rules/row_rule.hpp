@@ -68,6 +68,18 @@ struct RowResult {
   std::uint16_t rule;
 };
 
+// A row as far as its caps (RowRules' price half): nothing in it depends on what the funds
+// paid, so it is the same under every policy that differs from this one only in cap values.
+struct Priced {
+  Money eligible, deductible, base, rounded;
+  std::size_t version, pool, cap_level;
+  std::uint8_t status, tier;
+  bool from_prescriber;
+  Visit* visit;             // the row's visit, if its pool has visits ...
+  std::size_t visit_index;  // ... and its place among the day's (DayVisits::index)
+  std::int64_t year;        // of the member's sums (MemberState::year)
+};
+
 // The rules of one policy over one member's rows at a time. The driver calls new_member()
 // when the member changes, new_day() on the first row of each day, and row() for every row.
 class RowRules {
@@ -93,10 +105,74 @@ class RowRules {
     }
   }
 
-  // One claim, the caller's row `at`, after the rows before it in processing order.
-  [[gnu::always_inline]] RowResult row(const ClaimRow& claim, std::size_t at) {
+  // One claim, the caller's row `at`, after the rows before it in processing order. With
+  // `paying`, its caps are left to paying(priced row) instead of pay() below (yibao::totals
+  // pays it under each point of a sweep); rows outside outpatient care have no caps.
+  template <class... Pay>
+  [[gnu::always_inline]] RowResult row(const ClaimRow& claim, std::size_t at, Pay&&... paying) {
     at_ = at;
-    return adjudicate_row(claim);
+    return adjudicate_row(claim, paying...);
+  }
+
+  // 最高支付限额: the caps of `version` and its `pool` (the row's: the one in force, or a sweep
+  // point's that differs from it only in cap values) over what the funds paid so far: the
+  // sums of `paid` (state_, or a sweep point's own) and of `visit` (the row's, if any).
+  [[gnu::always_inline]] RowResult pay(const Priced& priced, const Version& version,
+                                       const Pool& pool, MemberState& paid, Visit* visit) {
+    Money& pool_paid = paid.pools[priced.pool].fund_paid;
+    const Money eligible = priced.eligible, deductible = priced.deductible, base = priced.base,
+                rounded = priced.rounded;
+    CapChain caps(rounded);
+    if (visit != nullptr && pool.has_visit_cap)
+      caps.limit(pool.visit_cap[priced.cap_level], visit->fund_paid, rule_visit_cap);
+    if (pool.has_annual_cap)
+      caps.limit(pool.annual_cap[priced.tier][priced.status], pool_paid, rule_annual_cap);
+    const Money below_overall = caps.paid();
+    if (version.has_overall_cap) overall_limit(version, caps, paid.fund_paid);
+    const Money fund = caps.paid();
+    const Money supplementary =
+        below_overall > fund
+            ? supplementary_part(version, below_overall - fund, paid.supplementary_paid)
+            : Money{};
+
+    // The outpatient caps bound what the member's outpatient care gets from both funds (the
+    // benefit continues above the overall limit, only the payer changes: docs/design.md §6b).
+    if (visit != nullptr) visit->fund_paid += fund + supplementary;
+    pool_paid += fund + supplementary;
+    paid.fund_paid += fund;
+
+    // Built-in invariants (cheap, every row): never a silently wrong number.
+    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base ||
+        supplementary < Money{} || fund + supplementary > rounded) {
+      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_));
+    }
+
+    // A paid row never takes a cap's running total past the cap (issue 6, item 5).
+    if (fund > Money{} &&
+        ((visit != nullptr && pool.has_visit_cap &&
+          visit->fund_paid > pool.visit_cap[priced.cap_level]) ||
+         (pool.has_annual_cap && pool_paid > pool.annual_cap[priced.tier][priced.status]) ||
+         (version.has_overall_cap && version.overall_missing.empty() &&
+          paid.fund_paid + state_.other_paid > version.overall_cap))) {
+      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_) +
+                             ": a cap is exceeded");
+    }
+
+    std::uint8_t flags = caps.flags();
+    // Branch-free: whether a row is in its deductible is as good as random across rows.
+    flags |= static_cast<std::uint8_t>((deductible > Money{} ? rule_deductible : 0) |
+                                       (base > Money{} ? rule_rate : 0) |
+                                       (priced.from_prescriber ? rule_prescriber : 0) |
+                                       (supplementary > Money{} ? rule_supplementary : 0));
+
+    // self_pay leaves out the supplementary fund's part: supplementary_paid is derived from it
+    // on the rows flagged rule_supplementary (python/yibao/_context.py).
+    return {deductible,
+            fund,
+            eligible - fund - supplementary,
+            rounded - fund,
+            paid.fund_paid,
+            static_cast<std::uint16_t>(priced.version * rule_codes_per_version + flags)};
   }
 
  private:
@@ -135,7 +211,9 @@ class RowRules {
   }
 
   // Inlined into the driver's loop: a call a row cost about 1 ms a million rows on one thread.
-  [[gnu::always_inline]] RowResult adjudicate_row(const ClaimRow& claim) {
+  // The price half of a row (everything before its caps), its caps left to `paying`.
+  template <class... Pay>
+  [[gnu::always_inline]] RowResult adjudicate_row(const ClaimRow& claim, Pay&&... paying) {
     const std::size_t v = version_;
     const Version& version = policy_.versions[v];
     // Unsigned comparisons: a negative code wraps to a large value, so one test per column
@@ -198,59 +276,20 @@ class RowRules {
     const Money base = eligible - deductible;
     const Money rounded = apply_rate(base, pool.rate[status][rate_level], version.rounding);
 
-    // 最高支付限额
-    CapChain caps(rounded);
-    if (visit != nullptr && pool.has_visit_cap)
-      caps.limit(pool.visit_cap[cap_level], visit->fund_paid, rule_visit_cap);
-    if (pool.has_annual_cap)
-      caps.limit(pool.annual_cap[tier][status], pool_state.fund_paid, rule_annual_cap);
-    const Money below_overall = caps.paid();
-    if (version.has_overall_cap) overall_limit(version, caps);
-    const Money fund = caps.paid();
-    const Money supplementary =
-        below_overall > fund ? supplementary_part(version, below_overall - fund) : Money{};
-
-    // The outpatient caps bound what the member's outpatient care gets from both funds (the
-    // benefit continues above the overall limit, only the payer changes: docs/design.md §6b).
-    if (visit != nullptr) visit->fund_paid += fund + supplementary;
-    pool_state.fund_paid += fund + supplementary;
-    state_.fund_paid += fund;
-
-    // Built-in invariants (cheap, every row): never a silently wrong number.
-    if (deductible < Money{} || deductible > eligible || fund < Money{} || fund > base ||
-        supplementary < Money{} || fund + supplementary > rounded) {
-      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_));
+    const Priced priced{eligible,        deductible, base,
+                        rounded,         v,          static_cast<std::size_t>(rule.pool),
+                        cap_level,       status,     tier,
+                        from_prescriber, visit,      visit != nullptr ? visits_.index(*visit) : 0,
+                        state_.year()};
+    if constexpr (sizeof...(Pay) > 0) {
+      return (paying(priced), ...);
+    } else {
+      return pay(priced, version, pool, state_, visit);
     }
-
-    // A paid row never takes a cap's running total past the cap (issue 6, item 5).
-    if (fund > Money{} &&
-        ((visit != nullptr && pool.has_visit_cap && visit->fund_paid > pool.visit_cap[cap_level]) ||
-         (pool.has_annual_cap && pool_state.fund_paid > pool.annual_cap[tier][status]) ||
-         (version.has_overall_cap && version.overall_missing.empty() &&
-          state_.fund_paid + state_.other_paid > version.overall_cap))) {
-      throw std::logic_error("yibao internal invariant violated at row " + std::to_string(at_) +
-                             ": a cap is exceeded");
-    }
-
-    std::uint8_t flags = caps.flags();
-    // Branch-free: whether a row is in its deductible is as good as random across rows.
-    flags |= static_cast<std::uint8_t>((deductible > Money{} ? rule_deductible : 0) |
-                                       (base > Money{} ? rule_rate : 0) |
-                                       (from_prescriber ? rule_prescriber : 0) |
-                                       (supplementary > Money{} ? rule_supplementary : 0));
-
-    // self_pay leaves out the supplementary fund's part: supplementary_paid is derived from it
-    // on the rows flagged rule_supplementary (python/yibao/_context.py).
-    return {deductible,
-            fund,
-            eligible - fund - supplementary,
-            rounded - fund,
-            state_.fund_paid,
-            static_cast<std::uint16_t>(v * rule_codes_per_version + flags)};
   }
 
   // 最高支付限额 over every pooled payment of the year, these claims' and those given apart.
-  void overall_limit(const Version& version, CapChain& caps) const {
+  void overall_limit(const Version& version, CapChain& caps, Money fund_paid) const {
     if (!version.overall_missing.empty()) {
       // Without other payments the outpatient caps alone cannot reach an overall limit (an
       // assumption in the policy files), so the missing value is needed only with them.
@@ -263,11 +302,11 @@ class RowRules {
       }
       return;
     }
-    caps.limit(version.overall_cap, state_.fund_paid + state_.other_paid, rule_overall_cap);
+    caps.limit(version.overall_cap, fund_paid + state_.other_paid, rule_overall_cap);
   }
 
   // What the supplementary fund (大额) pays of `withheld`, the part the overall cap withheld.
-  Money supplementary_part(const Version& version, Money withheld) {
+  Money supplementary_part(const Version& version, Money withheld, Money& supplementary_paid) {
     if (!version.has_supplementary) return Money{};
     if (!version.supplementary_missing.empty()) {
       throw MissingParameter(policy_.region +
@@ -276,9 +315,8 @@ class RowRules {
                                  version.supplementary_missing,
                              row_of(at_), "");
     }
-    const Money paid =
-        std::min(withheld, remaining(version.supplementary_cap, state_.supplementary_paid));
-    state_.supplementary_paid += paid;
+    const Money paid = std::min(withheld, remaining(version.supplementary_cap, supplementary_paid));
+    supplementary_paid += paid;
     return paid;
   }
 

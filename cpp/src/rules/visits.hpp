@@ -50,6 +50,9 @@ class DayVisits {
     return visits_.back();
   }
 
+  // The place of `v` (one of today's) among today's visits, in the order they opened.
+  std::size_t index(const Visit& v) const { return static_cast<std::size_t>(&v - visits_.data()); }
+
  private:
   std::vector<Visit> visits_;
 };
