@@ -8,7 +8,6 @@ be the in-memory one, row for row, however the claims are cut.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,22 +87,11 @@ def test_adjudicate_parquet_takes_the_context(
 
 
 dd = pytest.importorskip("dask.dataframe")
-distributed = pytest.importorskip("distributed")
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
+pytest.importorskip("distributed")
 
 
 def test_dask_takes_the_context(
-    client: object, claims: pd.DataFrame, context: dict[str, pd.DataFrame]
+    dask_client: object, claims: pd.DataFrame, context: dict[str, pd.DataFrame]
 ) -> None:
     # Members interleaved across partitions; the in-memory result of the same frame is the
     # reference (a member-day's rows fall on the deductible in the frame's order).

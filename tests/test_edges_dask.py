@@ -7,8 +7,6 @@ different amounts, spread over partitions, for every shuffle method and schedule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +15,7 @@ import yibao
 import yibao.dask
 
 dd = pytest.importorskip("dask.dataframe")
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
 OUTPUTS = ["deductible", "fund_paid", "self_pay", "capped", "ytd_fund_paid", "rule"]
@@ -62,17 +60,6 @@ def expected(claims: pd.DataFrame) -> pd.DataFrame:
     return yibao.adjudicate(claims, "ili")
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
-
-
 @pytest.mark.parametrize("method", ["tasks", "disk"])
 def test_default_scheduler_keeps_same_day_order(
     claims: pd.DataFrame, expected: pd.DataFrame, method: str
@@ -85,7 +72,7 @@ def test_default_scheduler_keeps_same_day_order(
 
 @pytest.mark.parametrize("method", ["tasks", "p2p"])
 def test_local_cluster_keeps_same_day_order(
-    client: object, claims: pd.DataFrame, expected: pd.DataFrame, method: str
+    dask_client: object, claims: pd.DataFrame, expected: pd.DataFrame, method: str
 ) -> None:
     ddf = dd.from_pandas(claims, npartitions=7, sort=False)
     with dask.config.set({"dataframe.shuffle.method": method}):
