@@ -203,6 +203,22 @@ def test_decimal_objects_the_reader_leaves_to_the_careful_converter() -> None:
     assert rounded["eligible"].iloc[7] == Decimal("12.345")
 
 
+@pytest.mark.parametrize("value", ["0.125", "0.005", "652844466.434", "-1.001", "3.1400"])
+def test_an_arrow_decimal_with_more_places_is_worded_as_its_text(value: str) -> None:
+    # The core words an Arrow decimal as plain decimal text at the column's scale (as a
+    # Decimal of it prints), not as unscaled digits and an exponent ("125e-3").
+    claims = frame_for("chongqing", 20)
+    scale = len(value.split(".")[1])
+    amounts = [Decimal("1.00")] * len(claims)
+    amounts[3] = Decimal(value)
+    claims["eligible"] = pd.array(amounts, dtype=pd.ArrowDtype(pa.decimal128(18, scale)))
+    if value == "3.1400":  # trailing zeros at scale 4: whole fen, no error
+        yibao.adjudicate(claims, "chongqing")
+        return
+    with pytest.raises(yibao.InputError, match=f"amount {value} has more than 2 decimal"):
+        yibao.adjudicate(claims, "chongqing")
+
+
 BAD: Final = [
     ("categorical", "status", "pensioner"),
     ("object_strings", "tier", "gold"),

@@ -1,10 +1,12 @@
 #include "yibao/money.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "yibao/errors.hpp"
 
@@ -176,7 +178,17 @@ Money from_decimal128(std::uint64_t low, std::int64_t high, int scale, const Rou
   static const Wide two_to_64 = Wide(1) << 64;
   const Wide unscaled = Wide(high) * two_to_64 + Wide(low);
   if (scale < -36 || scale > 38) throw InputError("decimal scale out of range", no_row, "");
-  auto text = [&] { return digits_of(unscaled) + "e" + std::to_string(-scale); };
+  // Plain decimal text, as a float64 or Decimal of the value is worded (only a positive scale
+  // can leave more than 2 decimals).
+  auto text = [&] {
+    std::string digits = digits_of(unscaled < 0 ? Wide(-unscaled) : unscaled);
+    const auto places = static_cast<std::size_t>(std::max(scale, 0));
+    if (digits.size() <= places) digits = std::string(places + 1 - digits.size(), '0') + digits;
+    std::string out = unscaled < 0 ? "-" : "";
+    out.append(digits, 0, digits.size() - places);
+    if (places > 0) out.append(".").append(digits, digits.size() - places);
+    return out;
+  };
   return scale_to_fen(unscaled, -scale, text, rounding);
 }
 
