@@ -7,22 +7,33 @@
 //   3  adjudicate(policy, columns, threads)   up to 64 claim rows of 15 bytes each, under a
 //                                             fixed Ili-like (per-visit) or Jining-like
 //                                             (cumulative, top-up) policy
+//   4  adjudicate_frame(policy, frame, ...)   up to 48 rows of logical values, each column laid
+//                                             out twice, in a layout the input picks and in a
+//                                             fixed one: every reader must read the same
 // A yibao::Error is an accepted outcome (bad input is rejected with a named row); anything
 // else thrown, a sanitizer report, or a broken invariant below is a crash.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <span>
+#include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "yibao/adjudicate.hpp"
+#include "yibao/adjudicate_frame.hpp"
 #include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
+#include "yibao/labels.hpp"
 #include "yibao/money.hpp"
 #include "yibao/policy.hpp"
+#include "yibao/schema.hpp"
 
 using namespace yibao;
 
@@ -318,11 +329,364 @@ void fuzz_adjudicate(Bytes& in) {
   }
 }
 
+// ---- entry 4: the frame readers ---------------------------------------------------------
+// A frame of up to 48 rows whose logical values come from the input, laid out twice: each
+// column as the input's layout byte picks (datetime64 of four units or date32 days; levels of
+// five widths, float64 with NaN, or a byte mask; amounts as float64 yuan, decimal128 at scale
+// 2..4, or integer fen or yuan; labels as one large_string chunk, two string chunks with
+// nulls, or category codes), and in one fixed layout. Every reader must read the same values:
+// the two frames give the same numbers, or the same error (class, row, column and text).
+
+constexpr int missing_value = 99;  // a logical level or label that is missing
+constexpr int unknown_label = -2;  // a label that is no spelling of the vocabulary
+
+struct LogicalRow {
+  std::int64_t member = 0;
+  std::int32_t day = 0;
+  bool missing_date = false;
+  std::int64_t intraday = 0;  // ticks within the day, for timestamp layouts (0..1)
+  int level = 0;              // -1..5 or missing_value
+  int prescriber = 0;
+  std::int64_t milli = 0;                 // eligible in thousandths of a yuan
+  int status = 0, service = 0, tier = 0;  // a code, unknown_label or missing_value
+  bool alias = false;                     // spell a retired status 退休
+  std::int64_t institution = 0;
+};
+
+LabelTable table_of(const char* const* names, std::size_t n) {
+  LabelTable table;
+  for (std::size_t i = 0; i < n; ++i) {
+    table.labels.emplace_back(names[i]);
+    table.codes.push_back(static_cast<std::int8_t>(i));
+  }
+  return table;
+}
+
+const FrameLabels& vocabulary() {
+  static const FrameLabels labels = [] {
+    FrameLabels l{table_of(status_names, n_statuses), table_of(service_names, n_services),
+                  table_of(tier_names, n_tiers)};
+    l.status.labels.emplace_back("退休");
+    l.status.codes.push_back(1);
+    return l;
+  }();
+  return labels;
+}
+
+// The spelling of a label (nullptr: missing).
+const char* spelling(int code, const char* const* names, bool alias) {
+  if (code == missing_value) return nullptr;
+  if (code == unknown_label) return "unknown";
+  if (alias && names == status_names && code == 1) return "退休";
+  return names[code];
+}
+
+// One frame's buffers, owned here; columns() points into them.
+struct FrameData {
+  std::vector<std::int64_t> member, ticks, institution, units;
+  std::vector<std::int32_t> days;
+  std::vector<double> yuan;
+  std::vector<std::uint64_t> decimal128;
+  // Levels (level, prescriber) in one of the widths, and their masks.
+  struct Levels {
+    std::vector<std::int8_t> i8;
+    std::vector<std::int16_t> i16;
+    std::vector<std::int64_t> i64;
+    std::vector<std::uint8_t> u8, mask;
+    std::vector<double> f64;
+    LevelColumn column;
+  } level, prescriber;
+  struct Labels {
+    std::vector<std::int64_t> large_offsets;
+    std::vector<std::int32_t> small_offsets;
+    std::vector<char> data;
+    std::vector<std::uint8_t> validity;
+    std::vector<std::int16_t> codes;
+    LabelColumn column;
+  } status, service, tier;
+  FrameColumns frame;
+};
+
+void lay_levels(const std::vector<int>& values, std::uint8_t layout, bool allow_absent,
+                FrameData::Levels& out) {
+  bool negative = false, missing = false;
+  for (const int v : values) {
+    negative |= v < 0;
+    missing |= v == missing_value;
+  }
+  // A missing value: NaN in float64, else a byte in the mask over an arbitrary value.
+  auto value = [](int v) { return v == missing_value ? 77 : v; };
+  switch (layout % 6) {
+    case 0:
+      for (const int v : values) out.i8.push_back(static_cast<std::int8_t>(value(v)));
+      out.column.values = std::span<const std::int8_t>(out.i8);
+      break;
+    case 1:
+      for (const int v : values) out.i16.push_back(static_cast<std::int16_t>(value(v)));
+      out.column.values = std::span<const std::int16_t>(out.i16);
+      break;
+    case 2:
+      if (!negative) {
+        for (const int v : values) out.u8.push_back(static_cast<std::uint8_t>(value(v)));
+        out.column.values = std::span<const std::uint8_t>(out.u8);
+        break;
+      }
+      [[fallthrough]];
+    case 3:
+      for (const int v : values) {
+        out.f64.push_back(v == missing_value ? std::numeric_limits<double>::quiet_NaN() : v);
+      }
+      out.column.values = std::span<const double>(out.f64);
+      return;  // NaN marks the missing ones: no mask
+    case 4:
+      if (allow_absent) return;  // no column at all: no value on any row
+      [[fallthrough]];
+    default:
+      for (const int v : values) out.i64.push_back(value(v));
+      out.column.values = std::span<const std::int64_t>(out.i64);
+      break;
+  }
+  if (missing || layout & 0x80) {
+    for (const int v : values) out.mask.push_back(v == missing_value ? 1 : 0);
+    out.column.missing = out.mask;
+  }
+}
+
+void lay_labels(const std::vector<LogicalRow>& rows, int LogicalRow::*field,
+                const char* const* names, std::uint8_t layout, FrameData::Labels& out) {
+  const std::size_t n = rows.size();
+  std::vector<const char*> text(n);
+  for (std::size_t i = 0; i < n; ++i) text[i] = spelling(rows[i].*field, names, rows[i].alias);
+  if (layout % 3 == 2) {  // category codes over the distinct spellings, -1 = missing
+    std::vector<std::string> categories;
+    for (const char* t : text) {
+      if (t == nullptr) {
+        out.codes.push_back(-1);
+        continue;
+      }
+      auto at = std::find(categories.begin(), categories.end(), t);
+      if (at == categories.end()) at = categories.insert(categories.end(), t);
+      out.codes.push_back(static_cast<std::int16_t>(at - categories.begin()));
+    }
+    const LabelMatcher matcher(field == &LogicalRow::status    ? vocabulary().status
+                               : field == &LogicalRow::service ? vocabulary().service
+                                                               : vocabulary().tier);
+    for (const std::string& c : categories) {
+      out.column.by_code.push_back(static_cast<std::int8_t>(label_code(matcher, c)));
+    }
+    out.column.codes = std::span<const std::int16_t>(out.codes);
+    return;
+  }
+  out.validity.assign((n + 7) / 8 + 1, 0);
+  out.large_offsets.push_back(0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (text[i] != nullptr) {
+      out.data.insert(out.data.end(), text[i], text[i] + std::strlen(text[i]));
+      out.validity[i / 8] |= static_cast<std::uint8_t>(1U << (i % 8));
+    }
+    out.large_offsets.push_back(static_cast<std::int64_t>(out.data.size()));
+  }
+  const bool nulls = std::find(text.begin(), text.end(), nullptr) != text.end();
+  if (layout % 3 == 0) {
+    out.column.large.push_back({out.large_offsets, out.data, {}, 0});
+    if (nulls) out.column.large.back().validity = out.validity;
+    return;
+  }
+  // Two int32-offset chunks split at row k (the second's validity from bit k on).
+  const std::size_t k = n == 0 ? 0 : (layout >> 2) % (n + 1);
+  for (const std::int64_t o : out.large_offsets) {
+    out.small_offsets.push_back(static_cast<std::int32_t>(o));
+  }
+  const std::span<const std::int32_t> offsets(out.small_offsets);
+  StringChunk<std::int32_t> first{offsets.first(k + 1), out.data, {}, 0};
+  StringChunk<std::int32_t> second{offsets.subspan(k), out.data, {}, 0};
+  if (nulls) {
+    first.validity = out.validity;
+    second.validity = out.validity;
+    second.bit_offset = static_cast<std::int64_t>(k);
+  }
+  out.column.small = {first, second};
+}
+
+// `layout` bytes pick each column's layout; all zero bytes and `fixed` pick the fixed one.
+void lay_out(const std::vector<LogicalRow>& rows, const std::array<std::uint8_t, 8>& layout,
+             bool fixed, FrameData& f) {
+  const std::size_t n = rows.size();
+  for (const LogicalRow& r : rows) {
+    f.member.push_back(r.member);
+    f.institution.push_back(r.institution);
+  }
+  // Dates: date32 days (fixed), or ticks at one of four units.
+  constexpr std::array<std::int64_t, 4> per_day{ns_per_day, 86'400'000'000, 86'400'000, 86'400};
+  if (fixed || layout[0] % 5 == 4) {
+    for (const LogicalRow& r : rows) f.days.push_back(r.missing_date ? missing_day : r.day);
+    f.frame.date.days = f.days;
+  } else {
+    const std::int64_t d = per_day[layout[0] % 5];
+    for (const LogicalRow& r : rows) {
+      f.ticks.push_back(r.missing_date ? std::numeric_limits<std::int64_t>::min()
+                                       : r.day * d + r.intraday * (d - 1));
+    }
+    f.frame.date.ticks = f.ticks;
+    f.frame.date.per_day = d;
+  }
+  // Amounts: decimal128 at scale 3 (fixed), or float64 yuan, scale 2 or 4, fen or yuan units,
+  // each where it holds every row's value (else scale 3).
+  bool tenths = true, yuan = true;  // every value a whole fen, a whole yuan
+  for (const LogicalRow& r : rows) {
+    tenths &= r.milli % 10 == 0;
+    yuan &= r.milli % 1000 == 0;
+  }
+  // (The fixed layout keeps a chosen scale 4: an error words a decimal at its own scale.)
+  const std::uint8_t amounts = fixed && layout[1] % 6 != 5 ? 0 : layout[1] % 6;
+  if (amounts == 1) {
+    for (const LogicalRow& r : rows) f.yuan.push_back(static_cast<double>(r.milli) / 1000.0);
+    f.frame.eligible.yuan = f.yuan;
+  } else if ((amounts == 2 && tenths) || (amounts == 3 && yuan)) {
+    const std::int64_t per = amounts == 2 ? 10 : 1000;
+    for (const LogicalRow& r : rows) f.units.push_back(r.milli / per);
+    f.frame.eligible.units = f.units;
+    f.frame.eligible.fen_per_unit = amounts == 2 ? 1 : 100;
+  } else {
+    const int scale = amounts == 4 && tenths ? 2 : amounts == 5 ? 4 : 3;
+    for (const LogicalRow& r : rows) {
+      const std::int64_t unscaled = scale == 2 ? r.milli / 10 : scale == 4 ? r.milli * 10 : r.milli;
+      f.decimal128.push_back(static_cast<std::uint64_t>(unscaled));
+      f.decimal128.push_back(unscaled < 0 ? ~std::uint64_t{0} : 0);
+    }
+    f.frame.eligible.decimal128 = f.decimal128;
+    f.frame.eligible.scale = scale;
+  }
+  std::vector<int> levels(n), prescribers(n);
+  bool any_prescriber = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    levels[i] = rows[i].level;
+    prescribers[i] = rows[i].prescriber;
+    any_prescriber |= rows[i].prescriber != missing_value;
+  }
+  // Fixed: int64 with a mask; a prescriber column without values only where no row has one.
+  lay_levels(levels, fixed ? 5 : layout[2], false, f.level);
+  const std::uint8_t by = fixed ? (any_prescriber ? 5 : 4) : layout[3];
+  lay_levels(prescribers, any_prescriber && by % 6 == 4 ? 5 : by, true, f.prescriber);
+  f.frame.level = f.level.column;
+  f.frame.prescriber = f.prescriber.column;
+  lay_labels(rows, &LogicalRow::status, status_names, fixed ? 0 : layout[4], f.status);
+  lay_labels(rows, &LogicalRow::service, service_names, fixed ? 0 : layout[5], f.service);
+  lay_labels(rows, &LogicalRow::tier, tier_names, fixed ? 0 : layout[6], f.tier);
+  f.frame.status = f.status.column;
+  f.frame.service = f.service.column;
+  f.frame.tier = f.tier.column;
+  f.frame.member = f.member;
+  if (layout[7] & 1) f.frame.institution = f.institution;
+}
+
+struct Outcome {
+  bool threw = false;
+  std::string kind, what, column;
+  std::int64_t row = no_row;
+  std::vector<std::int64_t> fen;  // the five amounts, column after column
+  std::vector<std::uint16_t> rule;
+  bool operator==(const Outcome&) const = default;
+};
+
+Outcome run_frame(const Policy& policy, const FrameColumns& frame, std::size_t threads) {
+  const std::size_t n = frame.member.size();
+  Outcome o;
+  o.fen.assign(5 * n, 0x5a5a);
+  o.rule.assign(n, 0);
+  const std::span<std::int64_t> fen(o.fen);
+  const auto layout = MoneyColumn::Layout::fen64;
+  const AdjudicationColumns out{{fen.subspan(0, n), layout},     {fen.subspan(n, n), layout},
+                                {fen.subspan(2 * n, n), layout}, {fen.subspan(3 * n, n), layout},
+                                {fen.subspan(4 * n, n), layout}, o.rule};
+  try {
+    adjudicate_frame(policy, frame, vocabulary(), out, threads);
+  } catch (const Error& e) {
+    o = Outcome{true, typeid(e).name(), e.what(), e.column(), e.row(), {}, {}};
+  }
+  return o;
+}
+
+void fuzz_frame(Bytes& in) {
+  static const Policy policies[2] = {ili_like(), jining_like()};
+  const std::uint8_t head = in.byte();
+  const Policy& policy = policies[head % 2];
+  const std::size_t threads = 1 + (head >> 1) % 4;
+  const bool sparse = (head & 0x08) != 0;  // member ids too sparse to count
+  static const Rounding half_up = Rounding::half_up;
+  const Rounding* rounding = (head & 0x10) != 0 ? &half_up : nullptr;
+  const std::int64_t max_fen = (head & 0x20) != 0 ? 100'000'000 : MoneyColumn::max_decimal18;
+  const bool clean = (head & 0x40) != 0;  // no bad value in any row
+  std::array<std::uint8_t, 8> layout{};
+  for (auto& b : layout) b = in.byte();
+
+  // A row is 13 bytes: member, day (2), level, prescriber, labels (2), flags, eligible (5).
+  constexpr std::size_t row_bytes = 13;
+  const std::size_t n = std::min<std::size_t>(48, in.left() / row_bytes);
+  std::vector<LogicalRow> rows(n);
+  for (LogicalRow& r : rows) {
+    const std::uint8_t m = in.byte();
+    r.member = std::int64_t{m % 8} * (sparse ? 1'000'000'007 : 1);
+    const auto offset = static_cast<std::int32_t>(in.take<std::uint16_t>());
+    // About three years from 2022-01-01; with the high bit, a day before 1970 (no version).
+    r.day = (m & 0x80) ? -1 - offset % 400 : day_2022_01_01 + offset % 1100;
+    r.missing_date = (m & 0x70) == 0x70;
+    r.intraday = (m >> 3) & 1;
+    const std::uint8_t lv = in.byte(), pl = in.byte();
+    r.level = lv >= 0xf0 ? missing_value : (lv & 0x80) ? lv % 7 - 1 : lv % 4;
+    r.prescriber = pl >= 0x80 ? missing_value : (pl & 0x40) ? pl % 7 - 1 : pl % 4;
+    const std::uint8_t labels = in.byte();
+    auto label = [](std::uint8_t b, int n_codes) {
+      return b == 7 ? missing_value : b == 6 ? unknown_label : b % n_codes;
+    };
+    r.status = label(labels & 7, n_statuses);
+    r.service = (labels & 0x80) ? label((labels >> 3) & 7, n_services) : (labels >> 3) % 3;
+    r.tier = label(in.byte() & 7, n_tiers);
+    const std::uint8_t flags = in.byte();
+    r.alias = (flags & 1) != 0;
+    r.institution = ((flags >> 1) & 3) % 3;
+    // Whole fen below 5,000 yuan mostly; up to 2 billion yuan (beyond max_fen), thousandths
+    // (which need rounding) and negatives now and then.
+    std::int64_t milli = 0;
+    for (int k = 0; k < 5; ++k) milli = milli * 256 + in.byte();
+    milli %= (flags & 0x08) != 0 ? 2'000'000'000'000 : 5'000'000;
+    if ((flags & 0x30) != 0x30) milli -= milli % 10;
+    if ((flags & 0xc0) == 0xc0) milli = -milli;
+    r.milli = milli;
+    if (clean) {  // a frame the kernel adjudicates, but for its own errors
+      r.missing_date = false;
+      r.day = std::max(r.day, day_2022_01_01);
+      r.level = lv % 4;
+      for (int* label : {&r.status, &r.service, &r.tier}) *label = std::max(*label, 0) % 2;
+      if (r.prescriber != missing_value || r.service == 1) r.prescriber = pl % 4;
+      r.milli = std::abs(rounding == nullptr ? milli - milli % 10 : milli);
+    }
+  }
+  FrameData chosen, fixed;
+  lay_out(rows, layout, false, chosen);
+  lay_out(rows, layout, true, fixed);
+  for (FrameColumns* f : {&chosen.frame, &fixed.frame}) {
+    f->rounding = rounding;
+    f->max_fen = max_fen;
+  }
+  const Outcome a = run_frame(policy, chosen.frame, threads);
+  const Outcome b = run_frame(policy, fixed.frame, 1);
+  if (std::getenv("YIBAO_FUZZ_VERBOSE") != nullptr) {
+    std::fprintf(stderr, "frame: %zu rows, %s\n", n, a.threw ? a.what.c_str() : "adjudicated");
+  }
+  if (a != b && std::getenv("YIBAO_FUZZ_VERBOSE") != nullptr) {
+    std::fprintf(stderr, "chosen: %s %s row %lld col %s\nfixed:  %s %s row %lld col %s\n",
+                 a.kind.c_str(), a.what.c_str(), static_cast<long long>(a.row), a.column.c_str(),
+                 b.kind.c_str(), b.what.c_str(), static_cast<long long>(b.row), b.column.c_str());
+  }
+  require(a == b);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Bytes in(data, size);
-  switch (in.byte() % 4) {
+  switch (in.byte() % 5) {
     case 0:
       fuzz_parse(in);
       break;
@@ -332,8 +696,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2:
       fuzz_decimal128(in);
       break;
-    default:
+    case 3:
       fuzz_adjudicate(in);
+      break;
+    default:
+      fuzz_frame(in);
       break;
   }
   return 0;

@@ -53,6 +53,25 @@ def table(policy: int, threads: int, rows: list[bytes]) -> bytes:
     return bytes([3, head]) + b"".join(rows)
 
 
+def frame_row(
+    member: int, day: int, level: int, status: int, service: int, tier: int, milli: int
+) -> bytes:
+    """A row of entry 4 (levels 0..3, prescriber missing, labels by code, a positive amount
+    below 5,000 yuan; flags 0: no alias, institution 0)."""
+    return (
+        bytes([member])
+        + struct.pack("<H", day)
+        + bytes([level, 0x80, status | (service << 3), tier, 0])
+        + milli.to_bytes(5, "big")
+    )
+
+
+def frame(policy: int, threads: int, layouts: list[int], rows: list[bytes]) -> bytes:
+    """Entry 4: the same rows read through the layouts that `layouts` (8 bytes) pick."""
+    head = policy | ((threads - 1) << 1)
+    return bytes([4, head, *layouts]) + b"".join(rows)
+
+
 SEEDS = [
     parse("12.5"),
     parse("22.5"),
@@ -96,6 +115,27 @@ SEEDS = [
             row(3, 500, 1, 1, 5, -1, 2, 300000, 0),
             row(3, 800, 1, 0, 1, 2, 1, 70000, 0),
         ],
+    ),
+    # Entry 4, the frame readers: Ili-like rows in 2022-2023 (unsorted), through ns ticks,
+    # float64 yuan, int8 levels, large_string labels; then us ticks, fen units, int16 levels,
+    # two string chunks and category codes; then date32 days, scale-2 decimals, float64 levels.
+    *(
+        frame(
+            0,
+            2,
+            layouts,
+            [
+                frame_row(1, 10, 1, 0, 0, 0, 15000),
+                frame_row(0, 400, 2, 1, 0, 1, 250000),
+                frame_row(1, 5, 3, 0, 2, 2, 3000),
+                frame_row(2, 700, 0, 1, 0, 0, 120),
+            ],
+        )
+        for layouts in (
+            [0, 1, 0, 0, 0, 0, 0, 1],
+            [1, 2, 1, 1, 1, 2, 5, 0],
+            [4, 4, 3, 3, 2, 1, 2, 1],
+        )
     ),
 ]
 
