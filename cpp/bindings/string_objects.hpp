@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -123,9 +124,14 @@ inline std::uint64_t key_hash(std::string_view key) {
   return h ^ (h >> 33);
 }
 
-// Dense codes of text keys in order of first appearance (as pd.factorize gives them), by an
-// open-addressing table over the keys' bytes. Rows go by blocks: a key equal to the row before
-// it (each member's rows together, as sorted claims have them) costs one comparison; the
+// Dense codes of text keys in order of first appearance (as pd.factorize gives them).
+//
+// Claims sorted by member usually have their keys in order too: each run of equal keys sorts
+// after the run before it, by bytes (a sort of the text) or by length and then bytes (numbers
+// as text, a sort of the numbers). While that holds no key can come back, so a key's code is
+// its run's number: one comparison a row, no hashing. From the first run out of both orders
+// on, an open-addressing table over the keys' bytes takes over (the runs before entered in
+// it). Its rows go by blocks: a key equal to the row before it costs one comparison; the
 // others are hashed first and their slots fetched from memory together, then looked up in
 // row order (shuffled rows put each key's slot anywhere: a miss a row the core would
 // otherwise wait for in turn).
@@ -133,14 +139,96 @@ class TextCodes {
  public:
   static constexpr std::size_t block = 256;
 
-  // Codes of `n` keys, key(i) giving row i's bytes, into `code`. False if there are 2^31
-  // distinct keys or a key of 4 GiB (the slots hold 32-bit codes and lengths).
+  // Over the keys in `bytes` (all of them views into it): a short key is read there as one
+  // word where 8 bytes from its start are still inside.
+  explicit TextCodes(std::string_view bytes) : end_(bytes.data() + bytes.size()) {}
+
+  // Codes of `n` keys, key(i) giving row i's bytes, into `code`. False if the table would
+  // need 2^31 distinct keys or a key of 2 GiB (its slots hold 32-bit codes and lengths).
   template <class KeyAt>
   bool run(std::size_t n, KeyAt key, std::int64_t* code) {
+    const std::size_t first = ordered_runs(n, key, code);
+    return first == n || hashed(first, n, key, code);
+  }
+
+ private:
+  // Whether a and b are the same key of at most 8 bytes, each read as one word (most rows of
+  // sorted claims: the key of the row before). False says nothing.
+  [[nodiscard]] bool same_short(std::string_view a, std::string_view b) const {
+    if (a.size() != b.size() || a.size() > 8 || a.data() == nullptr || b.data() == nullptr ||
+        end_ - a.data() < 8 || end_ - b.data() < 8)
+      return false;
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a.data(), 8);
+    std::memcpy(&y, b.data(), 8);
+    // The key's own bytes: the first in memory, the low bits on a little-endian machine.
+    const unsigned past = 8 * static_cast<unsigned>(8 - a.size());  // bits not the key's
+    const std::uint64_t all = ~std::uint64_t{0};
+    const std::uint64_t mask = past == 64                                   ? 0
+                               : std::endian::native == std::endian::little ? all >> past
+                                                                            : all << past;
+    return ((x ^ y) & mask) == 0;
+  }
+
+  // <0, 0 or >0 as a sorts before, with or after b by bytes (unsigned), a prefix first: as
+  // string_view::compare, inline (ids are short: a call to memcmp would cost more).
+  static int compare_bytes(std::string_view a, std::string_view b) {
+    const std::size_t common = std::min(a.size(), b.size());
+    std::size_t at = 0;
+    for (; at + 8 <= common; at += 8) {
+      std::uint64_t x = 0, y = 0;
+      std::memcpy(&x, a.data() + at, 8);
+      std::memcpy(&y, b.data() + at, 8);
+      if (x != y) break;  // the bytes below find which differs first
+    }
+    for (; at < common; ++at) {
+      const auto x = static_cast<unsigned char>(a[at]), y = static_cast<unsigned char>(b[at]);
+      if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+  }
+
+  // Codes by run number while the runs are in order; the row where that stops (n if never).
+  template <class KeyAt>
+  std::size_t ordered_runs(std::size_t n, KeyAt key, std::int64_t* code) {
+    if (n == 0) return 0;
+    bool by_bytes = true, by_length = true;
+    std::int64_t runs = 0;
+    code[0] = 0;
+    std::string_view before = key(0);
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::string_view here = key(i);
+      const int order = same_short(before, here) ? 0 : compare_bytes(before, here);
+      if (order != 0) {
+        by_bytes = by_bytes && order < 0;
+        by_length = by_length &&
+                    (before.size() < here.size() || (before.size() == here.size() && order < 0));
+        if (!by_bytes && !by_length) return i;
+        ++runs;
+      }
+      code[i] = runs;
+      before = here;
+    }
+    return n;
+  }
+
+  // Codes of rows [first, n) by the table, the rows before `first` having codes by run.
+  template <class KeyAt>
+  bool hashed(std::size_t first_row, std::size_t n, KeyAt key, std::int64_t* code) {
+    // The runs before: their first rows' keys, each a new code in order.
+    const auto runs = static_cast<std::size_t>(first_row == 0 ? 0 : code[first_row - 1] + 1);
+    keys_.reserve(runs);
+    for (std::size_t i = 0; i < first_row; ++i) {
+      if (i == 0 || code[i] != code[i - 1]) keys_.push_back(key(i));
+    }
+    if (!fits(keys_.size())) return false;
+    for (const std::string_view k : keys_) {
+      if (!fits_length(k)) return false;
+    }
     std::array<std::uint64_t, block> hashes{};
     std::array<std::uint32_t, block> rows{};
     std::array<bool, block> same{};  // the row's key is the row before's
-    for (std::size_t first = 0; first < n; first += block) {
+    for (std::size_t first = first_row; first < n; first += block) {
       const std::size_t last = std::min(n, first + block);
       grow_for(keys_.size() + (last - first));
       std::size_t pending = 0;
@@ -165,7 +253,13 @@ class TextCodes {
     return true;
   }
 
- private:
+  static bool fits(std::size_t keys) {
+    return keys < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+  }
+  static bool fits_length(std::string_view key) {
+    return key.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+  }
+
   // A key's first 16 bytes (zero past its end) and its length: what a slot holds and compares.
   struct Slot {
     std::uint64_t low = 0, high = 0;
@@ -184,7 +278,7 @@ class TextCodes {
   }
 
   std::int64_t code_of(std::string_view key, std::uint64_t h) {
-    if (key.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) return -1;
+    if (!fits_length(key)) return -1;
     if (key.size() == 0 || key.data() == nullptr) key = std::string_view("", 0);
     const Slot wanted = slot_for(key, 0);
     std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
@@ -195,8 +289,7 @@ class TextCodes {
           (key.size() <= 16 || keys_[static_cast<std::size_t>(slot.code)] == key))
         return slot.code;
     }
-    if (keys_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
-      return -1;
+    if (!fits(keys_.size())) return -1;
     const auto code = static_cast<std::int32_t>(keys_.size());
     slots_[s] = slot_for(key, code);
     keys_.push_back(key);
@@ -216,6 +309,7 @@ class TextCodes {
     }
   }
 
+  const char* end_;  // one past the column's bytes
   std::vector<Slot> slots_;
   std::vector<std::string_view> keys_;  // by code: views into the column's own bytes
 };
@@ -244,7 +338,7 @@ pybind11::object text_codes(const pybind11::array_t<Offset, pybind11::array::c_s
       const auto key = [&](std::size_t i) {
         return std::string_view(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]));
       };
-      done = TextCodes().run(n, key, code);
+      done = TextCodes(std::string_view(bytes, data.size())).run(n, key, code);
     }
   }
   if (!done) return pybind11::none();
