@@ -150,6 +150,15 @@ def test_text_codes_compare_short_keys_by_all_their_bytes() -> None:
     np.testing.assert_array_equal(_codes(keys, large=False), want)
 
 
+def test_text_codes_of_shuffled_keys_short_and_long_through_the_table_growing() -> None:
+    # Short keys (held in the slots) and long ones (their hash held) move as the table grows.
+    rows = np.random.default_rng(3).integers(0, 6_000, size=50_000)
+    keys = [str(i) if i % 3 else f"member-{i:012d}" for i in rows]
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+    keys = [str(i) for i in range(1, 2_000)] + keys  # ordered runs first, then the table
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+
+
 def test_text_codes_refuse_malformed_offsets() -> None:
     offsets = np.array([0, 3, 2], dtype=np.int64)
     assert _core.text_codes(offsets, np.frombuffer(b"abc", dtype=np.uint8)) is None

@@ -130,10 +130,12 @@ inline std::uint64_t key_hash(std::string_view key) {
 // after the run before it, by bytes (a sort of the text) or by length and then bytes (numbers
 // as text, a sort of the numbers). While that holds no key can come back, so a key's code is
 // its run's number: one comparison a row, no hashing. From the first run out of both orders
-// on, an open-addressing table over the keys' bytes takes over (the runs before entered in
-// it). Its rows go by blocks: a key equal to the row before it costs one comparison; the
-// others are hashed first and their slots fetched from memory together, then looked up in
-// row order (shuffled rows put each key's slot anywhere: a miss a row the core would
+// on, an open-addressing table takes over (the runs before entered in it). A slot of 16 bytes
+// holds a key of up to 8 bytes itself, a longer key its hash (its bytes compared where the
+// hash agrees): the table stays small (shuffled rows look each key up anywhere in it), and
+// grows without reading a key again. Its rows go by blocks: a key equal to the row before it costs
+// one comparison; the others are hashed first and their slots fetched from memory together, then
+// looked up in row order (shuffled rows put each key's slot anywhere: a miss a row the core would
 // otherwise wait for in turn).
 class TextCodes {
  public:
@@ -215,15 +217,11 @@ class TextCodes {
   // Codes of rows [first, n) by the table, the rows before `first` having codes by run.
   template <class KeyAt>
   bool hashed(std::size_t first_row, std::size_t n, KeyAt key, std::int64_t* code) {
-    // The runs before: their first rows' keys, each a new code in order.
-    const auto runs = static_cast<std::size_t>(first_row == 0 ? 0 : code[first_row - 1] + 1);
-    keys_.reserve(runs);
+    // The runs before enter the table first: their first rows' keys, each a new code in order.
+    grow_for(first_row == 0 ? 0 : static_cast<std::size_t>(code[first_row - 1]) + 1);
     for (std::size_t i = 0; i < first_row; ++i) {
-      if (i == 0 || code[i] != code[i - 1]) keys_.push_back(key(i));
-    }
-    if (!fits(keys_.size())) return false;
-    for (const std::string_view k : keys_) {
-      if (!fits_length(k)) return false;
+      if (i > 0 && code[i] == code[i - 1]) continue;
+      if (code_of(key(i), key_hash(key(i))) != code[i]) return false;  // (too many or long)
     }
     std::array<std::uint64_t, block> hashes{};
     std::array<std::uint32_t, block> rows{};
@@ -260,52 +258,70 @@ class TextCodes {
     return key.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
   }
 
-  // A key's first 16 bytes (zero past its end) and its length: what a slot holds and compares.
+  // What a slot holds and compares: a key of up to 8 bytes itself (zero past its end), a
+  // longer key its hash (its bytes compared only where hash and length agree); its length.
   struct Slot {
-    std::uint64_t low = 0, high = 0;
+    std::uint64_t word = 0;
     std::uint32_t length = 0;
     std::int32_t code = -1;
   };
+  static constexpr std::size_t in_slot = 8;
 
-  static Slot slot_for(std::string_view key, std::int32_t code) {
+  static Slot slot_for(std::string_view key, std::uint64_t h, std::int32_t code) {
     Slot slot;
-    std::memcpy(&slot.low, key.data(), std::min<std::size_t>(key.size(), 8));
-    if (key.size() > 8)
-      std::memcpy(&slot.high, key.data() + 8, std::min<std::size_t>(key.size() - 8, 8));
+    if (key.size() <= in_slot) {
+      if (!key.empty()) std::memcpy(&slot.word, key.data(), key.size());
+    } else {
+      slot.word = h;
+    }
     slot.length = static_cast<std::uint32_t>(key.size());
     slot.code = code;
     return slot;
   }
 
-  std::int64_t code_of(std::string_view key, std::uint64_t h) {
-    if (!fits_length(key)) return -1;
-    if (key.size() == 0 || key.data() == nullptr) key = std::string_view("", 0);
-    const Slot wanted = slot_for(key, 0);
+  // The key's hash, from the slot alone (a short key's bytes are there).
+  static std::uint64_t hash_of(const Slot& slot) {
+    if (slot.length > in_slot) return slot.word;
+    return key_hash(std::string_view(reinterpret_cast<const char*>(&slot.word), slot.length));
+  }
+
+  // The slot of `key` (hash h) or of the first free one after its run, read only.
+  [[nodiscard]] std::size_t find(std::string_view key, const Slot& wanted, std::uint64_t h) const {
     std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
     for (;; s = (s + 1) & (slots_.size() - 1)) {
       const Slot& slot = slots_[s];
-      if (slot.code < 0) break;
-      if (slot.low == wanted.low && slot.high == wanted.high && slot.length == wanted.length &&
-          (key.size() <= 16 || keys_[static_cast<std::size_t>(slot.code)] == key))
-        return slot.code;
+      if (slot.code < 0) return s;
+      if (slot.word == wanted.word && slot.length == wanted.length &&
+          (key.size() <= in_slot || keys_[static_cast<std::size_t>(slot.code)] == key))
+        return s;
     }
+  }
+
+  std::int64_t code_of(std::string_view key, std::uint64_t h) {
+    if (!fits_length(key)) return -1;
+    const Slot wanted = slot_for(key, h, 0);
+    const std::size_t s = find(key, wanted, h);
+    if (slots_[s].code >= 0) return slots_[s].code;
     if (!fits(keys_.size())) return -1;
     const auto code = static_cast<std::int32_t>(keys_.size());
-    slots_[s] = slot_for(key, code);
+    slots_[s] = slot_for(key, h, code);
     keys_.push_back(key);
     return code;
   }
 
-  // Room for `keys` keys at a load of at most one half.
+  // Room for `keys` keys at a load of at most one half. The slots move in their order, by
+  // what they hold (no key is read again): the writes go through the larger table in order.
   void grow_for(std::size_t keys) {
     if (2 * keys <= slots_.size()) return;
     std::size_t size = std::max<std::size_t>(slots_.size(), 1024);
     while (2 * keys > size) size *= 2;
-    slots_.assign(size, Slot{});
-    for (std::size_t code = 0; code < keys_.size(); ++code) {
-      std::size_t s = static_cast<std::size_t>(key_hash(keys_[code])) & (size - 1);
+    std::vector<Slot> old(size, Slot{});
+    old.swap(slots_);
+    for (const Slot& slot : old) {
+      if (slot.code < 0) continue;
+      std::size_t s = static_cast<std::size_t>(hash_of(slot)) & (size - 1);
       while (slots_[s].code >= 0) s = (s + 1) & (size - 1);
-      slots_[s] = slot_for(keys_[code], static_cast<std::int32_t>(code));
+      slots_[s] = slot;
     }
   }
 
