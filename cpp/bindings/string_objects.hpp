@@ -114,8 +114,9 @@ inline std::uint64_t key_hash(std::string_view key) {
     h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
     h ^= h >> 31;
   }
-  std::uint64_t tail = 0;
-  if (at < key.size()) std::memcpy(&tail, key.data() + at, key.size() - at);
+  std::uint64_t tail = 0;  // byte by byte: a memcpy of a length not known here is a call
+  for (std::size_t k = at; k < key.size(); ++k)
+    tail |= std::uint64_t{static_cast<unsigned char>(key[k])} << (8 * (k - at));
   // MurmurHash3's finalizer: every bit of the key reaches the low bits the table uses (a
   // bare multiply leaves them to the first bytes, "1".."9" for member ids: long probes).
   h ^= tail;
