@@ -138,7 +138,7 @@ def test_text_codes_of_ordered_runs_then_any_keys(
 def test_text_codes_of_numbers_as_text_in_numeric_order() -> None:
     keys = [str(i) for i in range(1, 3_000) for _ in range(i % 3 + 1)]  # "9" before "10"
     np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
-    again = keys + ["1", "10", "2999", "3000"]  # runs out of order: keys seen before come back
+    again = [*keys, "1", "10", "2999", "3000"]  # runs out of order: keys seen before come back
     np.testing.assert_array_equal(_codes(again), pd.factorize(pd.Series(again))[0])
 
 
