@@ -131,13 +131,13 @@ inline std::uint64_t key_hash(std::string_view key) {
 // after the run before it, by bytes (a sort of the text) or by length and then bytes (numbers
 // as text, a sort of the numbers). While that holds no key can come back, so a key's code is
 // its run's number: one comparison a row, no hashing. From the first run out of both orders
-// on, an open-addressing table takes over (the runs before entered in it). A slot of 16 bytes
-// holds a key of up to 8 bytes itself, a longer key its hash (its bytes compared where the
-// hash agrees): the table stays small (shuffled rows look each key up anywhere in it), and
-// grows without reading a key again. Its rows go by blocks: a key equal to the row before it costs
-// one comparison; the others are hashed first and their slots fetched from memory together, then
-// looked up in row order (shuffled rows put each key's slot anywhere: a miss a row the core would
-// otherwise wait for in turn).
+// on, an open-addressing table takes over (the runs before entered in it). A slot of 16
+// bytes holds a key of up to 8 bytes itself, a longer key its hash (its bytes compared where
+// the hash agrees): the table stays small (shuffled rows look each key up anywhere in it),
+// and grows without reading a key again. Its rows go by blocks: a key equal to the row
+// before it costs one comparison; the others are hashed first and their slots fetched from
+// memory together, then looked up in row order (shuffled rows put each key's slot anywhere:
+// a miss a row the core would otherwise wait for in turn).
 class TextCodes {
  public:
   static constexpr std::size_t block = 256;
