@@ -113,6 +113,52 @@ def test_text_codes_tell_apart_keys_that_share_their_first_16_bytes() -> None:
     assert len(set(_codes(keys).tolist())) == 7 + 3
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text(alphabet="0189\x00é", max_size=10), max_size=200),
+    st.sampled_from(["bytes", "length", "none"]),
+    st.lists(st.text(alphabet="0189\x00é", max_size=10), max_size=20),
+)
+def test_text_codes_of_ordered_runs_then_any_keys(
+    keys: list[str], order: str, tail: list[str]
+) -> None:
+    # Runs in order (by bytes, or by length then bytes: numbers as text) take codes by run
+    # number until a key breaks both orders; keys may then come back (as pd.factorize).
+    if order == "bytes":
+        keys = sorted(keys, key=lambda k: k.encode())
+    elif order == "length":
+        keys = sorted(keys, key=lambda k: (len(k.encode()), k.encode()))
+    keys = keys + tail + keys[: len(keys) // 2]
+    got = _codes(keys)
+    want, _ = pd.factorize(pd.Series(keys, dtype=object))
+    assert got is not None
+    np.testing.assert_array_equal(got, want)
+
+
+def test_text_codes_of_numbers_as_text_in_numeric_order() -> None:
+    keys = [str(i) for i in range(1, 3_000) for _ in range(i % 3 + 1)]  # "9" before "10"
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+    again = [*keys, "1", "10", "2999", "3000"]  # runs out of order: keys seen before come back
+    np.testing.assert_array_equal(_codes(again), pd.factorize(pd.Series(again))[0])
+
+
+def test_text_codes_compare_short_keys_by_all_their_bytes() -> None:
+    # Keys of up to 8 bytes compared a word at a time: equal up to a byte, a NUL, the length.
+    keys = ["12345678", "12345678", "12345679", "1234567", "1234567\x00", "", "", "\x00", "a"]
+    want, _ = pd.factorize(pd.Series(keys, dtype=object))
+    np.testing.assert_array_equal(_codes(keys), want)
+    np.testing.assert_array_equal(_codes(keys, large=False), want)
+
+
+def test_text_codes_of_shuffled_keys_short_and_long_through_the_table_growing() -> None:
+    # Short keys (held in the slots) and long ones (their hash held) move as the table grows.
+    rows = np.random.default_rng(3).integers(0, 6_000, size=50_000)
+    keys = [str(i) if i % 3 else f"member-{i:012d}" for i in rows]
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+    keys = [str(i) for i in range(1, 2_000)] + keys  # ordered runs first, then the table
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+
+
 def test_text_codes_refuse_malformed_offsets() -> None:
     offsets = np.array([0, 3, 2], dtype=np.int64)
     assert _core.text_codes(offsets, np.frombuffer(b"abc", dtype=np.uint8)) is None

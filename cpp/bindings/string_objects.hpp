@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -113,8 +114,9 @@ inline std::uint64_t key_hash(std::string_view key) {
     h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
     h ^= h >> 31;
   }
-  std::uint64_t tail = 0;
-  if (at < key.size()) std::memcpy(&tail, key.data() + at, key.size() - at);
+  std::uint64_t tail = 0;  // byte by byte: a memcpy of a length not known here is a call
+  for (std::size_t k = at; k < key.size(); ++k)
+    tail |= std::uint64_t{static_cast<unsigned char>(key[k])} << (8 * (k - at));
   // MurmurHash3's finalizer: every bit of the key reaches the low bits the table uses (a
   // bare multiply leaves them to the first bytes, "1".."9" for member ids: long probes).
   h ^= tail;
@@ -123,24 +125,109 @@ inline std::uint64_t key_hash(std::string_view key) {
   return h ^ (h >> 33);
 }
 
-// Dense codes of text keys in order of first appearance (as pd.factorize gives them), by an
-// open-addressing table over the keys' bytes. Rows go by blocks: a key equal to the row before
-// it (each member's rows together, as sorted claims have them) costs one comparison; the
-// others are hashed first and their slots fetched from memory together, then looked up in
-// row order (shuffled rows put each key's slot anywhere: a miss a row the core would
-// otherwise wait for in turn).
+// Dense codes of text keys in order of first appearance (as pd.factorize gives them).
+//
+// Claims sorted by member usually have their keys in order too: each run of equal keys sorts
+// after the run before it, by bytes (a sort of the text) or by length and then bytes (numbers
+// as text, a sort of the numbers). While that holds no key can come back, so a key's code is
+// its run's number: one comparison a row, no hashing. From the first run out of both orders
+// on, an open-addressing table takes over (the runs before entered in it). A slot of 16
+// bytes holds a key of up to 8 bytes itself, a longer key its hash (its bytes compared where
+// the hash agrees): the table stays small (shuffled rows look each key up anywhere in it),
+// and grows without reading a key again. Its rows go by blocks: a key equal to the row
+// before it costs one comparison; the others are hashed first and their slots fetched from
+// memory together, then looked up in row order (shuffled rows put each key's slot anywhere:
+// a miss a row the core would otherwise wait for in turn).
 class TextCodes {
  public:
   static constexpr std::size_t block = 256;
 
-  // Codes of `n` keys, key(i) giving row i's bytes, into `code`. False if there are 2^31
-  // distinct keys or a key of 4 GiB (the slots hold 32-bit codes and lengths).
+  // Over the keys in `bytes` (all of them views into it): a short key is read there as one
+  // word where 8 bytes from its start are still inside.
+  explicit TextCodes(std::string_view bytes) : end_(bytes.data() + bytes.size()) {}
+
+  // Codes of `n` keys, key(i) giving row i's bytes, into `code`. False if the table would
+  // need 2^31 distinct keys or a key of 2 GiB (its slots hold 32-bit codes and lengths).
   template <class KeyAt>
   bool run(std::size_t n, KeyAt key, std::int64_t* code) {
+    const std::size_t first = ordered_runs(n, key, code);
+    return first == n || hashed(first, n, key, code);
+  }
+
+ private:
+  // Whether a and b are the same key of at most 8 bytes, each read as one word (most rows of
+  // sorted claims: the key of the row before). False says nothing.
+  [[nodiscard]] bool same_short(std::string_view a, std::string_view b) const {
+    if (a.size() != b.size() || a.size() > 8 || a.data() == nullptr || b.data() == nullptr ||
+        end_ - a.data() < 8 || end_ - b.data() < 8)
+      return false;
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a.data(), 8);
+    std::memcpy(&y, b.data(), 8);
+    // The key's own bytes: the first in memory, the low bits on a little-endian machine.
+    const unsigned past = 8 * static_cast<unsigned>(8 - a.size());  // bits not the key's
+    const std::uint64_t all = ~std::uint64_t{0};
+    const std::uint64_t mask = past == 64                                   ? 0
+                               : std::endian::native == std::endian::little ? all >> past
+                                                                            : all << past;
+    return ((x ^ y) & mask) == 0;
+  }
+
+  // <0, 0 or >0 as a sorts before, with or after b by bytes (unsigned), a prefix first: as
+  // string_view::compare, inline (ids are short: a call to memcmp would cost more).
+  static int compare_bytes(std::string_view a, std::string_view b) {
+    const std::size_t common = std::min(a.size(), b.size());
+    std::size_t at = 0;
+    for (; at + 8 <= common; at += 8) {
+      std::uint64_t x = 0, y = 0;
+      std::memcpy(&x, a.data() + at, 8);
+      std::memcpy(&y, b.data() + at, 8);
+      if (x != y) break;  // the bytes below find which differs first
+    }
+    for (; at < common; ++at) {
+      const auto x = static_cast<unsigned char>(a[at]), y = static_cast<unsigned char>(b[at]);
+      if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+  }
+
+  // Codes by run number while the runs are in order; the row where that stops (n if never).
+  template <class KeyAt>
+  std::size_t ordered_runs(std::size_t n, KeyAt key, std::int64_t* code) {
+    if (n == 0) return 0;
+    bool by_bytes = true, by_length = true;
+    std::int64_t runs = 0;
+    code[0] = 0;
+    std::string_view before = key(0);
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::string_view here = key(i);
+      const int order = same_short(before, here) ? 0 : compare_bytes(before, here);
+      if (order != 0) {
+        by_bytes = by_bytes && order < 0;
+        by_length = by_length &&
+                    (before.size() < here.size() || (before.size() == here.size() && order < 0));
+        if (!by_bytes && !by_length) return i;
+        ++runs;
+      }
+      code[i] = runs;
+      before = here;
+    }
+    return n;
+  }
+
+  // Codes of rows [first, n) by the table, the rows before `first` having codes by run.
+  template <class KeyAt>
+  bool hashed(std::size_t first_row, std::size_t n, KeyAt key, std::int64_t* code) {
+    // The runs before enter the table first: their first rows' keys, each a new code in order.
+    grow_for(first_row == 0 ? 0 : static_cast<std::size_t>(code[first_row - 1]) + 1);
+    for (std::size_t i = 0; i < first_row; ++i) {
+      if (i > 0 && code[i] == code[i - 1]) continue;
+      if (code_of(key(i), key_hash(key(i))) != code[i]) return false;  // (too many or long)
+    }
     std::array<std::uint64_t, block> hashes{};
     std::array<std::uint32_t, block> rows{};
     std::array<bool, block> same{};  // the row's key is the row before's
-    for (std::size_t first = 0; first < n; first += block) {
+    for (std::size_t first = first_row; first < n; first += block) {
       const std::size_t last = std::min(n, first + block);
       grow_for(keys_.size() + (last - first));
       std::size_t pending = 0;
@@ -165,57 +252,81 @@ class TextCodes {
     return true;
   }
 
- private:
-  // A key's first 16 bytes (zero past its end) and its length: what a slot holds and compares.
+  static bool fits(std::size_t keys) {
+    return keys < static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+  }
+  static bool fits_length(std::string_view key) {
+    return key.size() <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+  }
+
+  // What a slot holds and compares: a key of up to 8 bytes itself (zero past its end), a
+  // longer key its hash (its bytes compared only where hash and length agree); its length.
   struct Slot {
-    std::uint64_t low = 0, high = 0;
+    std::uint64_t word = 0;
     std::uint32_t length = 0;
     std::int32_t code = -1;
   };
+  static constexpr std::size_t in_slot = 8;
 
-  static Slot slot_for(std::string_view key, std::int32_t code) {
+  static Slot slot_for(std::string_view key, std::uint64_t h, std::int32_t code) {
     Slot slot;
-    std::memcpy(&slot.low, key.data(), std::min<std::size_t>(key.size(), 8));
-    if (key.size() > 8)
-      std::memcpy(&slot.high, key.data() + 8, std::min<std::size_t>(key.size() - 8, 8));
+    if (key.size() <= in_slot) {
+      if (!key.empty()) std::memcpy(&slot.word, key.data(), key.size());
+    } else {
+      slot.word = h;
+    }
     slot.length = static_cast<std::uint32_t>(key.size());
     slot.code = code;
     return slot;
   }
 
-  std::int64_t code_of(std::string_view key, std::uint64_t h) {
-    if (key.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) return -1;
-    if (key.size() == 0 || key.data() == nullptr) key = std::string_view("", 0);
-    const Slot wanted = slot_for(key, 0);
+  // The key's hash, from the slot alone (a short key's bytes are there).
+  static std::uint64_t hash_of(const Slot& slot) {
+    if (slot.length > in_slot) return slot.word;
+    return key_hash(std::string_view(reinterpret_cast<const char*>(&slot.word), slot.length));
+  }
+
+  // The slot of `key` (hash h) or of the first free one after its run, read only.
+  [[nodiscard]] std::size_t find(std::string_view key, const Slot& wanted, std::uint64_t h) const {
     std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
     for (;; s = (s + 1) & (slots_.size() - 1)) {
       const Slot& slot = slots_[s];
-      if (slot.code < 0) break;
-      if (slot.low == wanted.low && slot.high == wanted.high && slot.length == wanted.length &&
-          (key.size() <= 16 || keys_[static_cast<std::size_t>(slot.code)] == key))
-        return slot.code;
+      if (slot.code < 0) return s;
+      if (slot.word == wanted.word && slot.length == wanted.length &&
+          (key.size() <= in_slot || keys_[static_cast<std::size_t>(slot.code)] == key))
+        return s;
     }
-    if (keys_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
-      return -1;
+  }
+
+  std::int64_t code_of(std::string_view key, std::uint64_t h) {
+    if (!fits_length(key)) return -1;
+    const Slot wanted = slot_for(key, h, 0);
+    const std::size_t s = find(key, wanted, h);
+    if (slots_[s].code >= 0) return slots_[s].code;
+    if (!fits(keys_.size())) return -1;
     const auto code = static_cast<std::int32_t>(keys_.size());
-    slots_[s] = slot_for(key, code);
+    slots_[s] = slot_for(key, h, code);
     keys_.push_back(key);
     return code;
   }
 
-  // Room for `keys` keys at a load of at most one half.
+  // Room for `keys` keys at a load of at most one half. The slots move in their order, by
+  // what they hold (no key is read again): the writes go through the larger table in order.
   void grow_for(std::size_t keys) {
     if (2 * keys <= slots_.size()) return;
     std::size_t size = std::max<std::size_t>(slots_.size(), 1024);
     while (2 * keys > size) size *= 2;
-    slots_.assign(size, Slot{});
-    for (std::size_t code = 0; code < keys_.size(); ++code) {
-      std::size_t s = static_cast<std::size_t>(key_hash(keys_[code])) & (size - 1);
+    std::vector<Slot> old(size, Slot{});
+    old.swap(slots_);
+    for (const Slot& slot : old) {
+      if (slot.code < 0) continue;
+      std::size_t s = static_cast<std::size_t>(hash_of(slot)) & (size - 1);
       while (slots_[s].code >= 0) s = (s + 1) & (size - 1);
-      slots_[s] = slot_for(keys_[code], static_cast<std::int32_t>(code));
+      slots_[s] = slot;
     }
   }
 
+  const char* end_;  // one past the column's bytes
   std::vector<Slot> slots_;
   std::vector<std::string_view> keys_;  // by code: views into the column's own bytes
 };
@@ -244,7 +355,7 @@ pybind11::object text_codes(const pybind11::array_t<Offset, pybind11::array::c_s
       const auto key = [&](std::size_t i) {
         return std::string_view(bytes + at[i], static_cast<std::size_t>(at[i + 1] - at[i]));
       };
-      done = TextCodes().run(n, key, code);
+      done = TextCodes(std::string_view(bytes, data.size())).run(n, key, code);
     }
   }
   if (!done) return pybind11::none();

@@ -14,7 +14,9 @@ placed by member on the way (``cpp/src/placement.hpp``).
 What each column may be, read in place:
 
 * ids: integers of any width (read as they are), or text (factorized once by the core over
-  the keys' bytes: a key equal to the row before costs a comparison, any other a hash);
+  the keys' bytes: while the keys come in order, as claims sorted by member have them, a row
+  costs a comparison with the row before; from the first key out of order on, a key equal to
+  the row before costs a comparison, any other a hash);
 * dates: datetime64 of any unit, Arrow timestamps and date32 (read in place); ISO text
   (``YYYY-MM-DD`` parsed by the core, other text by pyarrow) and ``datetime.date`` objects
   (read by the core through the datetime C API), converted once to days;
@@ -138,8 +140,13 @@ def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _text_codes(arr: pa.Array) -> np.ndarray | None:
     """Dense codes of a text key column, in order of first appearance (as ``pd.factorize``
-    gives them), hashed by the core over the keys' bytes; a key equal to the row before it
-    (each member's rows together, as sorted claims have them) costs a comparison."""
+    gives them), by the core over the keys' bytes: keys in order (by bytes, or by length then
+    bytes as numbers written as text sort) are numbered by run with one comparison a row, the
+    rest hashed (a key equal to the row before it still costs a comparison only).
+
+    >>> _text_codes(pa.array(["9", "9", "10", "9", "b"])).tolist()
+    [0, 0, 1, 0, 2]
+    """
     codes: np.ndarray | None = _core.text_codes(*_string_buffers(arr))
     return codes
 
