@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
-#include "yibao/months.hpp"
 
 namespace yibao {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/money.hpp"
-#include "yibao/months.hpp"
 
 namespace yibao {
 namespace {
