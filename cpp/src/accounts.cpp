@@ -70,8 +70,7 @@ struct Crediter {
   void credit(std::size_t i, std::int32_t month, const CreditColumns& out, std::size_t at) const {
     std::size_t version = 0;
     std::size_t status = 0;
-    // (Never nullptr: credit_accounts has checked that a version is in force from its first
-    // month on.)
+    // (Never nullptr: credit_accounts checks that a version is in force from first_month on.)
     const CreditFormula& f = *formula(i, month, version, status);
     out.label[at] = f.label;
     out.version[at] = static_cast<std::uint8_t>(version);

@@ -87,8 +87,7 @@ void BufferCache::set_limit(std::size_t bytes) {
 
 template <class Predicate>
 void BufferCache::trim_if(Predicate stale) {
-  // Oldest first: trimmed to a size, the cache keeps its newest blocks, the likeliest to fit
-  // the next call.
+  // Oldest first: trimmed to a size, the cache keeps the newest, likeliest to fit the next call.
   std::size_t kept = 0;
   for (const Block& block : free_) {
     if (stale(block.capacity)) {

@@ -19,6 +19,18 @@ Wide power_of_ten(int exponent) {
   return p;
 }
 
+// Divide n by a positive d and round the quotient as `mode` says.
+Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
+  Wide q = n / d;  // truncates toward zero
+  const Wide r = n % d;
+  if (r == 0 || mode == Rounding::down) return q;
+  const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
+  const bool up =
+      mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
+  if (up) q += (n < 0 ? -1 : 1);
+  return q;
+}
+
 [[noreturn]] void too_many_decimals(const std::string& text) {
   throw InputError("amount " + text +
                        " has more than 2 decimal places; pass rounding='half_up' (or another "
@@ -63,17 +75,6 @@ std::string digits_of(Wide value) {
 }
 
 }  // namespace
-
-Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
-  Wide q = n / d;  // truncates toward zero
-  const Wide r = n % d;
-  if (r == 0 || mode == Rounding::down) return q;
-  const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
-  const bool up =
-      mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
-  if (up) q += (n < 0 ? -1 : 1);
-  return q;
-}
 
 void amount_out_of_range() {
   throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");

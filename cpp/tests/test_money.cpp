@@ -179,7 +179,7 @@ TEST(Money, NativePathEqualsBoostPath) {
         << a.fen() << " - " << b.fen();
     for (const Rounding mode : {half_up, half_even, down}) {
       ASSERT_TRUE(same([&] { return yibao::apply_rate(a, r, mode); },
-                       [&] { return yibao::reference::apply_rate(a, r, mode); }))
+                       [&] { return yibao::apply_rate_wide(a, r, mode); }))
           << a.fen() << " x " << r.ppm();
     }
   }

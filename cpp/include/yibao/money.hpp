@@ -1,13 +1,9 @@
 // Exact money: amounts are whole fen (分, 0.01 yuan) in an int64; rates are whole
 // millionths. Every sum and product is checked, so an overflow throws instead of wrapping
 // (docs/design.md §4). No binary floating point here: a float64 input is converted through
-// its shortest round-trip decimal (see from_double).
-//
-// Decimal conversions and the rare wide products go through Boost.Multiprecision's checked
-// 128-bit integers. The hot loop's sums and common products use compiler overflow builtins and
-// plain int64 division instead; cpp/tests/test_money.cpp proves them equal to a Boost reference
-// (cpp/tests/money_reference.hpp) on random and edge inputs (docs/design.md §4 allows a native
-// fast path only on that condition).
+// its shortest round-trip decimal (see from_double). Decimal conversions and wide products use
+// Boost.Multiprecision's checked 128-bit integers; the hot loop's native sums and products are
+// proven equal to them by cpp/tests/test_money.cpp (docs/design.md §4 requires that proof).
 #pragma once
 
 #include <algorithm>
@@ -25,9 +21,6 @@ using Wide = boost::multiprecision::checked_int128_t;
 // How a value with more precision than the fen is brought to the fen. The settlement
 // standard stores 16,2 amounts; 四舍五入 (half_up) is the default of every bundled policy.
 enum class Rounding : std::uint8_t { half_up, half_even, down };
-
-// Divide n by a positive d and round the quotient as `mode` says.
-Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode);
 
 // Throws OverflowError: an amount out of range of int64 fen.
 [[noreturn]] void amount_out_of_range();
@@ -80,9 +73,8 @@ class Rate {
   std::int64_t ppm_ = 0;
 };
 
-// apply_rate() for any amount, through Boost's checked integers: out of line, so that the
-// common case inlines into the kernel (called out of line, it cost about 2 ms a million rows
-// on one thread).
+// apply_rate() for any amount, through Boost (the native path's reference): out of line, so
+// that the common case inlines into the kernel (out of line, it cost 2 ms a million rows).
 Money apply_rate_wide(Money base, Rate rate, Rounding mode);
 
 // base × rate, rounded to the fen once (docs/design.md §4: after the rate, before any cap).
