@@ -32,9 +32,9 @@ TEST(Calendar, YearOfDay) {
   EXPECT_EQ(yibao::date_string(-1), "1969-12-31");
   for (std::int32_t day = -800000; day < 800000; day += 97) {  // both directions agree
     const auto c = yibao::civil_from_days(day);
-    ASSERT_EQ(yibao::days_from_civil(c.year, c.month, c.day), day);
-    ASSERT_LE(yibao::days_from_civil(c.year, 1, 1), day);
-    ASSERT_GT(yibao::days_from_civil(c.year + 1, 1, 1), day);
+    ASSERT_EQ(yibao::days_from_civil_wide(c.year, c.month, c.day), day);
+    ASSERT_LE(yibao::days_from_civil_wide(c.year, 1, 1), day);
+    ASSERT_GT(yibao::days_from_civil_wide(c.year + 1, 1, 1), day);
   }
 }
 

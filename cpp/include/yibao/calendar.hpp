@@ -39,11 +39,6 @@ constexpr std::int64_t days_from_civil_wide(std::int32_t year, std::int32_t mont
   return era * 146097 + doe - 719468;
 }
 
-// Day number of a civil date within the int32 range.
-constexpr std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t day) {
-  return static_cast<std::int32_t>(days_from_civil_wide(year, month, day));
-}
-
 // "YYYY-MM-DD" of a day number, for messages.
 inline std::string date_string(std::int32_t day) {
   const CivilDate c = civil_from_days(day);
