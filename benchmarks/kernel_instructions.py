@@ -6,8 +6,9 @@
 Counts with ``valgrind --tool=cachegrind --cache-sim=no`` (deterministic, unlike time on a
 shared machine) one ``_core.adjudicate`` over converted synthetic claims (2024, in processing
 order) under Chongqing, Jining and Ili, and reports the kernel's functions: the row loop
-``Adjudicator::pass`` and the rule functions it calls out of line. The compiled core must keep
-its symbols: build it with ``-DCMAKE_STRIP=/bin/true`` (pybind11 strips Release modules).
+``Adjudicator::run_block`` (``Adjudicator::pass`` in builds before issue 15's cut) and the rule
+functions it calls out of line. The compiled core must keep its symbols: build it with
+``-DCMAKE_STRIP=/bin/true`` (pybind11 strips Release modules).
 Compare two builds by running this once with each ``--python`` (a ``git archive`` of main's
 ``python/`` with its core copied in, for instance).
 """
@@ -21,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-_KERNEL = re.compile(r"Adjudicator::pass\(|RowRules::|MemberState::enter|apply_rate")
+_KERNEL = re.compile(r"Adjudicator::(pass|run_block)\(|RowRules::|MemberState::enter|apply_rate")
 
 
 def _child(python: str, arrays: str, region: str) -> None:

@@ -36,8 +36,8 @@ inline pybind11::object days_from_date_objects(const pybind11::array& values, st
   std::int32_t* day = out.mutable_data();
   const bool all = column.all_of(threads, [&](std::size_t i, PyObject* object) {
     if (Py_TYPE(object) != date_type) return false;
-    day[i] = days_from_civil(PyDateTime_GET_YEAR(object), PyDateTime_GET_MONTH(object),
-                             PyDateTime_GET_DAY(object));
+    day[i] = static_cast<std::int32_t>(days_from_civil_wide(
+        PyDateTime_GET_YEAR(object), PyDateTime_GET_MONTH(object), PyDateTime_GET_DAY(object)));
     return true;
   });
   if (!all) return pybind11::none();
@@ -68,7 +68,7 @@ inline bool iso_month(const char* p, IsoMonth& out) {
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   constexpr int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   std::memcpy(&out.prefix, p, 8);
-  out.before = days_from_civil(year, month, 1) - 1;
+  out.before = static_cast<std::int32_t>(days_from_civil_wide(year, month, 1)) - 1;
   out.length = month_days[month - 1] + (month == 2 && leap ? 1 : 0);
   return true;
 }

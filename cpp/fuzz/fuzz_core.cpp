@@ -318,7 +318,7 @@ void fuzz_adjudicate(Bytes& in) {
     if (!pool_i.has_annual_cap) continue;
     std::int64_t total = 0;
     for (std::size_t j = 0; j < n; ++j) {
-      if (member[j] == member[i] && year_of_day(day[j]) == year_of_day(day[i]) &&
+      if (member[j] == member[i] && civil_from_days(day[j]).year == civil_from_days(day[i]).year &&
           pool_of(policy, version[j], service[j]) == pool_of(policy, version[i], service[i]))
         total += one.fund[j];
     }

@@ -1,9 +1,10 @@
 #include "yibao/accounts.hpp"
 
+#include <algorithm>
 #include <string>
 
+#include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
-#include "yibao/months.hpp"
 
 namespace yibao {
 namespace {
@@ -17,102 +18,77 @@ std::int64_t row_of(std::size_t i) {
   return static_cast<std::int64_t>(i);
 }
 
-// The version in force in `month`, or nullptr before the first.
-const AccountVersion* version_for(const AccountPolicy& policy, std::int32_t month,
-                                  std::size_t& index) {
-  const AccountVersion* found = nullptr;
-  for (std::size_t v = 0; v < policy.versions.size(); ++v) {
-    if (policy.versions[v].effective_month > month) break;
-    found = &policy.versions[v];
-    index = v;
-  }
-  return found;
-}
+struct Crediter {
+  const AccountPolicy& policy;
+  const MemberColumns& members;
 
-const CreditFormula& formula_for(const AccountVersion& version, std::size_t status,
-                                 std::size_t tier, std::int32_t age) {
-  const std::vector<AgeBand>& bands = version.bands[status][tier];
-  std::size_t b = 0;
-  while (b + 1 < bands.size() && bands[b + 1].min_age <= age) ++b;
-  return bands[b].formula;
-}
-
-class Crediter {
- public:
-  Crediter(const AccountPolicy& policy, const MemberColumns& members)
-      : policy_(policy), members_(members) {}
-
-  // The member's status in `month`: retired from the month after the retirement month
-  // (济宁 通知 二(二)4 自次月起; docs/design.md §7 for every region).
-  [[nodiscard]] std::size_t status(std::size_t i, std::int32_t month) const {
-    const std::int32_t retire = members_.retire[i];
-    return retire != no_day && month > month_of_day(retire) ? 1 : 0;
-  }
-
-  // The formula for member i in `month`, or nullptr before the first version.
+  // The formula for member i in `month`, the index of its version and the member's status;
+  // nullptr before the first version.
   const CreditFormula* formula(std::size_t i, std::int32_t month, std::size_t& version,
-                               std::size_t& status_out) const {
-    const AccountVersion* v = version_for(policy_, month, version);
-    if (v == nullptr) return nullptr;
-    status_out = status(i, month);
-    const auto tier = static_cast<std::size_t>(members_.tier[i]);
-    return &formula_for(*v, status_out, tier, age_on_first_of(members_.birth[i], month));
+                               std::size_t& status) const {
+    const auto& versions = policy.versions;
+    const auto after =
+        std::ranges::upper_bound(versions, month, {}, &AccountVersion::effective_month);
+    if (after == versions.begin()) return nullptr;
+    version = static_cast<std::size_t>(after - versions.begin()) - 1;
+    // Retired from the month after the retirement month (济宁 通知 二(二)4 自次月起;
+    // docs/design.md §7 for every region).
+    const std::int32_t retire = members.retire[i];
+    status = retire != no_day && month > month_of_day(retire) ? 1 : 0;
+    // The last age band that starts at or below the member's age (the first starts at 0, and
+    // takes any younger age too).
+    const std::vector<AgeBand>& bands =
+        versions[version].bands[status][static_cast<std::size_t>(members.tier[i])];
+    const std::int32_t age = age_on_first_of(members.birth[i], month);
+    return &std::prev(std::ranges::upper_bound(bands.begin() + 1, bands.end(), age, {},
+                                               &AgeBand::min_age))
+                ->formula;
   }
 
   // The formula's full monthly amount (before any provisional rule).
   Money amount(const CreditFormula& f, Rounding rounding, std::size_t i) const {
     Money total = f.fixed;
     if (f.base_rate.ppm() != 0 || f.employer_rate.ppm() != 0) {
-      if (members_.has_base[i] == 0)
+      if (members.has_base[i] == 0)
         throw InputError("the member's contribution base (缴费基数) is needed for this credit",
                          row_of(i), "base");
-      const Money base = Money::from_fen(members_.base[i]);
+      const Money base = Money::from_fen(members.base[i]);
       total += apply_rate(base, f.base_rate, rounding);
       total += apply_rate(base, f.employer_rate, rounding);
     }
     if (f.pension_rate.ppm() != 0) {
-      if (members_.has_pension[i] == 0)
+      if (members.has_pension[i] == 0)
         throw InputError("the member's own pension is needed for this credit", row_of(i),
                          "pension");
-      total += apply_rate(Money::from_fen(members_.pension[i]), f.pension_rate, rounding);
+      total += apply_rate(Money::from_fen(members.pension[i]), f.pension_rate, rounding);
     }
     if (f.reference_rate.ppm() != 0) total += apply_rate(f.reference, f.reference_rate, rounding);
     return total;
   }
 
-  void credit(std::size_t i, std::int32_t month, Money& credit, std::uint16_t& label,
-              std::uint8_t& flags, std::uint8_t& version_out) const {
+  // Member i's credit in `month`, into entry `at` of `out`.
+  void credit(std::size_t i, std::int32_t month, const CreditColumns& out, std::size_t at) const {
     std::size_t version = 0;
     std::size_t status = 0;
-    const CreditFormula* f = formula(i, month, version, status);
-    if (f == nullptr) {
-      throw NoVersionInForce(policy_.region + ": no account version in force in " +
-                                 month_text(month) + " (the first takes effect in " +
-                                 month_text(policy_.versions.front().effective_month) +
-                                 "); rules are never backdated",
-                             row_of(i), "month");
-    }
-    const AccountVersion& v = policy_.versions[version];
-    flags = status == 1 ? credit_retired : 0;
-    label = f->label;
-    version_out = static_cast<std::uint8_t>(version);
-    if (!f->account) {
-      credit = Money{};
-      return;
-    }
-    if (!f->missing.empty()) {
-      throw MissingParameter(policy_.region + ": the account credit of " + month_text(month) +
-                                 " needs a parameter the source text does not give: " + f->missing,
+    // (Never nullptr: credit_accounts checks that a version is in force from first_month on.)
+    const CreditFormula& f = *formula(i, month, version, status);
+    out.label[at] = f.label;
+    out.version[at] = static_cast<std::uint8_t>(version);
+    out.flags[at] = status == 1 ? credit_retired : 0;
+    out.credit[at] = 0;
+    if (!f.account) return;
+    if (!f.missing.empty()) {
+      throw MissingParameter(policy.region + ": the account credit of " + month_text(month) +
+                                 " needs a parameter the source text does not give: " + f.missing,
                              row_of(i), "");
     }
-    if (f->has_provisional && month < f->adjusted_from) {
-      credit = f->provisional;
-      flags |= credit_provisional;
+    if (f.has_provisional && month < f.adjusted_from) {
+      out.credit[at] = f.provisional.fen();
+      out.flags[at] |= credit_provisional;
       return;
     }
-    credit = amount(*f, v.rounding, i);
-    if (f->has_provisional && month == f->adjusted_from) {
-      const Money adjusted = credit;
+    Money credit = amount(f, policy.versions[version].rounding, i);
+    if (f.has_provisional && month == f.adjusted_from) {
       // 补划差额: the shortfall of each provisional month before this one against the
       // adjusted amount, counted back while the member was credited provisionally.
       Money shortfall;
@@ -122,18 +98,15 @@ class Crediter {
         const CreditFormula* prev = formula(i, m, pv, ps);
         if (prev == nullptr || !prev->account || !prev->has_provisional || m >= prev->adjusted_from)
           break;
-        shortfall += remaining(adjusted, prev->provisional);
+        shortfall += remaining(credit, prev->provisional);
       }
       if (shortfall > Money{}) {
         credit += shortfall;
-        flags |= credit_true_up;
+        out.flags[at] |= credit_true_up;
       }
     }
+    out.credit[at] = credit.fen();
   }
-
- private:
-  const AccountPolicy& policy_;
-  const MemberColumns& members_;
 };
 
 void check_members(const MemberColumns& m) {
@@ -202,15 +175,10 @@ void credit_accounts(const AccountPolicy& policy, const MemberColumns& members,
                                "); rules are never backdated",
                            no_row, "start");
   }
-  const Crediter crediter(policy, members);
+  const Crediter crediter{policy, members};
   for (std::size_t i = 0; i < members.size(); ++i) {
-    for (std::size_t k = 0; k < n_months; ++k) {
-      const std::size_t at = i * n_months + k;
-      Money credit;
-      crediter.credit(i, first_month + static_cast<std::int32_t>(k), credit, out.label[at],
-                      out.flags[at], out.version[at]);
-      out.credit[at] = credit.fen();
-    }
+    for (std::size_t k = 0; k < n_months; ++k)
+      crediter.credit(i, first_month + static_cast<std::int32_t>(k), out, i * n_months + k);
   }
 }
 

@@ -451,9 +451,8 @@ void place_then_adjudicate(const Policy& policy, const FrameColumns& frame,
   placed->close();
   const auto institution =
       needs_visits(policy) ? frame.institution : std::span<const std::int64_t>{};
-  run_tasks(placed->chunks().size() - 1, [&](std::size_t k) {
-    Adjudicator(policy, ClaimColumns{}, out).run_placed(*placed, k, institution);
-  });
+  run_tasks(placed->chunks().size() - 1,
+            [&](std::size_t k) { Adjudicator(policy, out).run_placed(*placed, k, institution); });
   placed->put_back(out, threads);
 }
 
@@ -477,7 +476,7 @@ void adjudicate_frame(const Policy& policy, const FrameColumns& frame, const Fra
         if (!converter.follows(row)) throw NotInOrder{};
       }
       const ConvertedMemory block(std::min(block_rows, end - begin));
-      Adjudicator adjudicator(policy, ClaimColumns{}, out);
+      Adjudicator adjudicator(policy, out);
       for (std::size_t first = begin; first < end; first += block_rows) {
         const std::size_t last = std::min(end, first + block_rows);
         adjudicator.run_block(converter.convert(first, last, block.columns()), first);

@@ -39,8 +39,7 @@ using rules::RowResult;
 
 class Adjudicator {
  public:
-  Adjudicator(const Policy& policy, const ClaimColumns& claims, const AdjudicationColumns& out)
-      : rules_(policy), claims_(claims), out_(out) {}
+  Adjudicator(const Policy& policy, const AdjudicationColumns& out) : rules_(policy), out_(out) {}
 
   // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
   // rows taken by day (ties in input order), read from their records, and each row's results
@@ -49,14 +48,14 @@ class Adjudicator {
   // `institution` is the caller's column (empty if none).
   void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
-    const AdjudicationColumns& caller = out_;
+    const auto columns = amount_columns(out_);
     LineStreams<StagedResult> streams = placed.results_of(chunk);
     std::vector<WideResult>& wide = placed.wide(chunk);
     Sorting scratch;
     for (std::size_t p = placed.chunks()[chunk]; p < placed.chunks()[chunk + 1]; ++p) {
       const std::int64_t first = placed.first_id(p);
       for (const PackedClaim& record : placed.sorted(p, scratch)) {
-        const ClaimRow claim{first + record.member_offset(),
+        const ClaimRow claim{first + record.member_offset,
                              record.eligible,
                              record.day,
                              record.level,
@@ -66,16 +65,14 @@ class Adjudicator {
                              record.tier,
                              institution.empty() ? nullptr : &institution[record.row]};
         step(claim, record.row, [&](const RowResult& r) {
+          const WideResult all{record.row,
+                               {r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
+                                r.capped.fen(), r.ytd_fund_paid.fen()}};
           // Checked for the caller's columns now, as storing there would (put_back).
-          caller.deductible.check(r.deductible);
-          caller.fund_paid.check(r.fund_paid);
-          caller.self_pay.check(r.self_pay);
-          caller.capped.check(r.capped);
-          caller.ytd_fund_paid.check(r.ytd_fund_paid);
-          const StagedResult staged =
-              StagedResult::of(record.row, r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
-                               r.capped.fen(), r.ytd_fund_paid.fen(), r.rule, wide);
-          if (!streams.put(record.row >> block_shift, staged)) results_overrun();
+          for (std::size_t k = 0; k < n_amounts; ++k)
+            columns[k]->check(Money::from_fen(all.fen[k]));
+          if (!streams.put(record.row >> block_shift, StagedResult::of(all, r.rule, wide)))
+            results_overrun();
         });
       }
     }
@@ -84,42 +81,15 @@ class Adjudicator {
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):
   // `block` holds rows row_base.. of the input; state carries over from the previous block.
+  // Each row is checked against the one before it (a block's first against the previous
+  // block's last), NotInOrder at the first out of processing order; results are stored at
+  // the caller's rows.
   void run_block(const ClaimColumns& block, std::size_t row_base) {
-    claims_ = block;
-    pass(0, block.size(), row_base);
-  }
-
-  // One claim, the caller's row `at`, next in processing order after the previous call's
-  // (the caller has checked the order): its results go to `use` instead of the caller's
-  // columns (yibao::totals sums them). With `paying`, the row's caps are left to it
-  // (RowRules::row), which may pay the row under other caps with pay() below.
-  template <class Use, class... Pay>
-  [[gnu::always_inline]] void fold(const ClaimRow& claim, std::size_t at, Use&& use,
-                                   Pay&&... paying) {
-    step(claim, at, std::forward<Use>(use), std::forward<Pay>(paying)...);
-  }
-
-  // RowRules::pay for the row `at` (priced by fold), an overflow named as in step.
-  [[gnu::always_inline]] RowResult pay(const rules::Priced& row, const Version& caps,
-                                       rules::MemberState& paid, Visit* visit, std::size_t at) {
-    try {
-      return rules_.pay(row, caps, caps.pools[row.pool], paid, visit);
-    } catch (const OverflowError& e) {
-      rethrow_at(e, at);
-    }
-  }
-
- private:
-  // Rows [begin, end) of claims_, the caller's rows row_base + begin.., assumed in processing
-  // order: each is checked against the one before it (a chunk's first against the previous
-  // chunk's last, in run()). Results are stored at the caller's rows.
-  void pass(std::size_t begin, std::size_t end, std::size_t row_base) {
     const AdjudicationColumns& out = out_;
-    for (std::size_t row = begin; row < end; ++row) {
-      const ClaimRow claim = claim_at(claims_, row);
-      if (started_ && (claim.member < member_ || (claim.member == member_ && claim.day < day_)))
+    for (std::size_t row = 0, n = block.size(); row < n; ++row) {
+      const ClaimRow claim = claim_at(block, row);
+      if (day_open_ && (claim.member < member_ || (claim.member == member_ && claim.day < day_)))
         throw NotInOrder{};
-      started_ = true;
       const std::size_t at = row_base + row;
       step(claim, at, [&](const RowResult& r) {
         out.deductible.store(at, r.deductible);
@@ -132,8 +102,10 @@ class Adjudicator {
     }
   }
 
-  // One claim, the caller's row `at`, in processing order after the previous one: the
-  // member's state moves on, and `store` takes the row's results.
+  // One claim, the caller's row `at`, in processing order after the previous one (the caller
+  // has checked the order): the member's state moves on, and `store` takes the row's results
+  // (yibao::totals sums them). With `paying`, the row's caps are left to it (RowRules::row),
+  // which may pay the row under other caps with pay() below.
   template <class Store, class... Pay>
   [[gnu::always_inline]] void step(const ClaimRow& claim, std::size_t at, Store&& store,
                                    Pay&&... paying) {
@@ -154,6 +126,17 @@ class Adjudicator {
     }
   }
 
+  // RowRules::pay for the row `at` (priced by step), an overflow named as in step.
+  [[gnu::always_inline]] RowResult pay(const rules::Priced& row, const Version& caps,
+                                       rules::MemberState& paid, Visit* visit, std::size_t at) {
+    try {
+      return rules_.pay(row, caps, caps.pools[row.pool], paid, visit);
+    } catch (const OverflowError& e) {
+      rethrow_at(e, at);
+    }
+  }
+
+ private:
   // A year-to-date sum left int64 fen (possible only under a policy without caps), or an
   // amount left what the caller's column holds: name the row and column like every other
   // error (issue 6) instead of no row.
@@ -165,11 +148,9 @@ class Adjudicator {
   }
 
   rules::RowRules rules_;
-  ClaimColumns claims_;
   const AdjudicationColumns& out_;  // the caller's columns
-  // The pass's position, kept between blocks: the current member and day (day_ once
-  // day_open_: every int32 is a possible day, so no sentinel value).
-  bool started_ = false;
+  // The position, kept between blocks: the current member and day (day_ once day_open_, set
+  // from the first row on: every int32 is a possible day, so no sentinel value).
   std::int64_t member_ = 0;
   std::int32_t day_ = 0;
   bool day_open_ = false;

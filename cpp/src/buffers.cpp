@@ -31,7 +31,7 @@ BufferCache& BufferCache::instance() {
 }
 
 BufferCache::~BufferCache() {
-  trim_to(0);
+  trim_if([](std::size_t) { return true; });
 }
 
 void* BufferCache::acquire(std::size_t bytes) {
@@ -71,7 +71,7 @@ void BufferCache::release(void* pointer, std::size_t bytes) noexcept {
     if (capacity <= limit_) {
       free_.push_back({pointer, capacity});
       cached_ += capacity;
-      trim_to(limit_);
+      trim_if([this](std::size_t) { return cached_ > limit_; });
       return;
     }
   } catch (...) {  // NOLINT(bugprone-empty-catch): the block is freed below
@@ -82,11 +82,12 @@ void BufferCache::release(void* pointer, std::size_t bytes) noexcept {
 void BufferCache::set_limit(std::size_t bytes) {
   const std::scoped_lock lock(mutex_);
   limit_ = bytes;
-  trim_to(limit_);
+  trim_if([this](std::size_t) { return cached_ > limit_; });
 }
 
 template <class Predicate>
 void BufferCache::trim_if(Predicate stale) {
+  // Oldest first: trimmed to a size, the cache keeps the newest, likeliest to fit the next call.
   std::size_t kept = 0;
   for (const Block& block : free_) {
     if (stale(block.capacity)) {
@@ -97,11 +98,6 @@ void BufferCache::trim_if(Predicate stale) {
     }
   }
   free_.resize(kept);
-}
-
-void BufferCache::trim_to(std::size_t bytes) {
-  // The oldest blocks go first: the newest are the likeliest to fit the next call.
-  trim_if([&](std::size_t) { return cached_ > bytes; });
 }
 
 }  // namespace yibao

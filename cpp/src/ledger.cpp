@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/money.hpp"
-#include "yibao/months.hpp"
 
 namespace yibao {
 namespace {
@@ -91,7 +91,7 @@ void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits,
       balance += Money::from_fen(credits.credit[entries[c]]);
       ++c;
     }
-    const Money paid = min(Money::from_fen(claims.due[row]), balance);
+    const Money paid = std::min(Money::from_fen(claims.due[row]), balance);
     balance -= paid;
     out.account_paid[row] = paid.fen();
     out.balance[row] = balance.fen();

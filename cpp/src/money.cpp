@@ -21,6 +21,18 @@ Wide power_of_ten(int exponent) {
   return p;
 }
 
+// Divide n by a positive d and round the quotient as `mode` says.
+Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
+  Wide q = n / d;  // truncates toward zero
+  const Wide r = n % d;
+  if (r == 0 || mode == Rounding::down) return q;
+  const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
+  const bool up =
+      mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
+  if (up) q += (n < 0 ? -1 : 1);
+  return q;
+}
+
 [[noreturn]] void too_many_decimals(const std::string& text) {
   throw InputError("amount " + text +
                        " has more than 2 decimal places; pass rounding='half_up' (or another "
@@ -38,11 +50,10 @@ Money scale_to_fen(const Wide& digits, int exponent10, TextFn text, const Roundi
     try {
       return Money::from_wide(digits * power_of_ten(shift));
     } catch (const std::overflow_error&) {  // Boost's checked integers throw this
-      throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
+      amount_out_of_range();
     }
   }
-  if (-shift > 38) {  // smaller than any fen: zero, or an error if nonzero
-    if (digits == 0) return Money{};
+  if (-shift > 38) {  // smaller than any fen (and nonzero): an error, or zero once rounded
     if (rounding == nullptr) too_many_decimals(text());
     return Money{};  // |value| < 10^-36 yuan rounds to 0 under every mode
   }
@@ -67,53 +78,29 @@ std::string digits_of(Wide value) {
 
 }  // namespace
 
-Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
-  Wide q = n / d;  // truncates toward zero
-  const Wide r = n % d;
-  if (r == 0 || mode == Rounding::down) return q;
-  const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
-  const bool up =
-      mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
-  if (up) q += (n < 0 ? -1 : 1);
-  return q;
+void amount_out_of_range() {
+  throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
 }
 
 Money Money::from_wide(const Wide& fen) {
   if (fen > std::numeric_limits<std::int64_t>::max() ||
       fen < std::numeric_limits<std::int64_t>::min()) {
-    throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
+    amount_out_of_range();
   }
   return Money(fen.convert_to<std::int64_t>());
 }
 
 std::string Money::to_string() const {
-  const Wide abs = fen_ < 0 ? -Wide(fen_) : Wide(fen_);
-  const auto cents = (abs % 100).convert_to<int>();
-  std::string out = fen_ < 0 ? "-" : "";
-  out += digits_of(abs / 100);
-  out += '.';
-  out += static_cast<char>('0' + cents / 10);
-  out += static_cast<char>('0' + cents % 10);
+  std::string out = digits_of(fen_ < 0 ? -Wide(fen_) : Wide(fen_));
+  out.insert(0, out.size() < 3 ? 3 - out.size() : 0, '0');  // "5" is 0.05
+  out.insert(out.size() - 2, 1, '.');
+  if (fen_ < 0) out.insert(0, 1, '-');
   return out;
 }
 
-namespace boost_path {
-Money add(Money a, Money b) {
-  return Money::from_wide(Wide(a.fen()) + Wide(b.fen()));
-}
-Money subtract(Money a, Money b) {
-  return Money::from_wide(Wide(a.fen()) - Wide(b.fen()));
-}
-Money apply_rate(Money base, Rate rate, Rounding mode) {
+Money apply_rate_wide(Money base, Rate rate, Rounding mode) {
   return Money::from_wide(divide_rounded(Wide(base.fen()) * rate.ppm(), Rate::one, mode));
 }
-}  // namespace boost_path
-
-namespace native_path {
-void overflow() {
-  throw OverflowError("amount out of range of int64 fen (about ±9.2e16 yuan)", no_row, "");
-}
-}  // namespace native_path
 
 Money parse_money(std::string_view text, const Rounding* rounding) {
   auto bad = [&]() -> InputError {
@@ -139,8 +126,7 @@ Money parse_money(std::string_view text, const Rounding* rounding) {
       break;
     }
   }
-  const bool any_digit = text.find_first_of("0123456789") < i;
-  if (!any_digit) throw bad();
+  if (text.find_first_of("0123456789") >= i) throw bad();  // no digit
   if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
     int e = 0;
     const char* first = text.data() + i + 1;

@@ -1,6 +1,7 @@
 #include "placement.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -89,8 +90,8 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
   // and at most max_partitions of them (each part buffers 192 bytes for each).
   constexpr std::size_t partition_rows = 8192, max_partitions = 1024;
   const std::size_t wanted = std::clamp<std::size_t>(n_ / partition_rows, 1, max_partitions);
-  shift_ = 0;
-  while (((members_ - 1) >> shift_) + 1 > wanted) ++shift_;
+  // The smallest shift that leaves at most `wanted` partitions.
+  shift_ = static_cast<unsigned>(std::bit_width((members_ - 1) / wanted));
   // (Dense ids span under 2n + 2 < 2^33 ids: at most 2^23 a partition, so that a member's
   // offset fits its record's 3 bytes.)
   const std::size_t partitions = ((members_ - 1) >> shift_) + 1;
@@ -135,15 +136,6 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
 void MemberPlacement::place(std::size_t part, std::size_t block_rows,
                             const std::function<ClaimColumns(std::size_t, std::size_t)>& convert) {
   LineStreams<PackedClaim> slices(records_.span().data(), slices_, part, parts_);
-  const std::size_t end = part_begin(part + 1);
-  for (std::size_t first = part_begin(part); first < end; first += block_rows)
-    place(slices, part, first, convert(first, std::min(end, first + block_rows)));
-  if (!slices.finish()) ids_changed();  // a slice with more or fewer rows than counted
-}
-
-void MemberPlacement::place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
-                            const ClaimColumns& block) {
-  const std::size_t n = block.size();
   // Plain pointers in locals: the records' one-byte codes may alias anything, which would
   // otherwise reload every column's pointer after each store.
   const std::size_t buckets = members_;
@@ -153,32 +145,32 @@ void MemberPlacement::place(LineStreams<PackedClaim>& slices, std::size_t part, 
   const std::size_t destinations = blocks();
   std::uint32_t* const streamed = &streamed_[part * streams()];
   const std::uint64_t low = static_cast<std::uint64_t>(low_);
-  const std::int64_t* const member = block.member.data();
-  const std::int64_t* const eligible = block.eligible.data();
-  const std::int32_t* const day = block.day.data();
-  const std::int8_t *const level = block.level.data(), *const status = block.status.data(),
-                           *const service = block.service.data(),
-                           *const prescriber = block.prescriber.data(),
-                           *const tier = block.tier.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) - low);
-    if (bucket >= buckets) throw std::logic_error("MemberPlacement::place: unknown member");
-    const std::size_t p = bucket >> shift;
-    const std::size_t row = first + i;
-    PackedClaim record{eligible[i],
-                       static_cast<std::uint32_t>(row),
-                       day[i],
-                       level[i],
-                       status[i],
-                       service[i],
-                       prescriber[i],
-                       tier[i],
-                       {}};
-    record.set_member(static_cast<std::uint32_t>(bucket) & offset_mask);
-    ++streamed[chunk_of[p] * destinations + (row >> block_shift)];
-    // A slice overfilled: only ids changed since counting can do that.
-    if (!slices.put(p, record)) ids_changed();
+  const std::size_t end = part_begin(part + 1);
+  for (std::size_t first = part_begin(part); first < end; first += block_rows) {
+    const ClaimColumns block = convert(first, std::min(end, first + block_rows));
+    const std::int64_t* const member = block.member.data();
+    const std::int64_t* const eligible = block.eligible.data();
+    const std::int32_t* const day = block.day.data();
+    const std::int8_t *const level = block.level.data(), *const status = block.status.data(),
+                             *const service = block.service.data(),
+                             *const prescriber = block.prescriber.data(),
+                             *const tier = block.tier.data();
+    for (std::size_t i = 0, n = block.size(); i < n; ++i) {
+      const auto bucket = static_cast<std::size_t>(static_cast<std::uint64_t>(member[i]) - low);
+      if (bucket >= buckets) throw std::logic_error("MemberPlacement::place: unknown member");
+      const std::size_t p = bucket >> shift;
+      const std::size_t row = first + i;
+      const PackedClaim record{
+          eligible[i], static_cast<std::uint32_t>(row), day[i], level[i], status[i], service[i],
+          prescriber[i], tier[i],
+          // (offset_mask keeps at most 23 bits; the 24-bit mask says so to -Wconversion.)
+          static_cast<std::uint32_t>(bucket) & offset_mask & 0xFFFFFF};
+      ++streamed[chunk_of[p] * destinations + (row >> block_shift)];
+      // A slice overfilled: only ids changed since counting can do that.
+      if (!slices.put(p, record)) ids_changed();
+    }
   }
+  if (!slices.finish()) ids_changed();  // a slice with more or fewer rows than counted
 }
 
 // Sorted in the cache: by day (a counting sort over the partition's days), then stably by
@@ -194,7 +186,7 @@ std::span<const PackedClaim> MemberPlacement::sorted(std::size_t p, Sorting& s) 
   const std::span<const PackedClaim> records = partition(p);
   // Each record as its member and its position (member << 32 | position), in day order.
   auto tag = [&](const PackedClaim& r) {
-    return std::uint64_t{r.member_offset()} << 32 | static_cast<std::uint64_t>(&r - &records[0]);
+    return std::uint64_t{r.member_offset} << 32 | static_cast<std::uint64_t>(&r - &records[0]);
   };
   s.by_day.resize(records.size());
   const auto [early, late] = std::ranges::minmax_element(records, {}, &PackedClaim::day);
@@ -246,12 +238,9 @@ void results_overrun() {
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {
   // Each value was checked for its column when streamed (Adjudicator::run_placed).
-  auto store = [&](std::size_t row, const auto& r) {
-    out.deductible.store_checked(row, r.deductible);
-    out.fund_paid.store_checked(row, r.fund_paid);
-    out.self_pay.store_checked(row, r.self_pay);
-    out.capped.store_checked(row, r.capped);
-    out.ytd_fund_paid.store_checked(row, r.ytd_fund_paid);
+  const auto columns = amount_columns(out);
+  auto store = [&](std::size_t row, const auto& fen) {
+    for (std::size_t k = 0; k < n_amounts; ++k) columns[k]->store_checked(row, fen[k]);
   };
   const StagedResult* const results = results_.span().data();
   const std::size_t chunks = chunks_.size() - 1;
@@ -266,14 +255,14 @@ void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threa
       for (std::size_t e = begin; e < end; ++e) local[results[e].offset] = results[e];
       const std::size_t base = b << block_shift;
       for (std::size_t i = 0; i < end - begin; ++i) {  // every row of the block
-        store(base + i, local[i]);
+        store(base + i, local[i].fen);
         out.rule[base + i] = local[i].rule;
       }
     }
   });
   // Amounts past 32 bits, over their truncated entries.
   for (const auto& chunk : wide_) {
-    for (const WideResult& r : chunk) store(r.row, r);
+    for (const WideResult& r : chunk) store(r.row, r.fen);
   }
 }
 

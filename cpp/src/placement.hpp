@@ -38,17 +38,7 @@ struct PackedClaim {
   std::int8_t level, status, service, prescriber, tier;
   // The member, counted from its partition's first (partitions are ranges of at most 2^24
   // ids), in the record's spare bytes.
-  std::array<std::uint8_t, 3> member;
-
-  void set_member(std::uint32_t offset) {
-    member[0] = static_cast<std::uint8_t>(offset);
-    member[1] = static_cast<std::uint8_t>(offset >> 8);
-    member[2] = static_cast<std::uint8_t>(offset >> 16);
-  }
-  [[nodiscard]] std::uint32_t member_offset() const {
-    return std::uint32_t{member[0]} | std::uint32_t{member[1]} << 8 |
-           std::uint32_t{member[2]} << 16;
-  }
+  std::uint32_t member_offset : 24;
 };
 static_assert(sizeof(PackedClaim) == 24);
 
@@ -60,10 +50,17 @@ static_assert(sizeof(PackedClaim) == 24);
 // 0.5% of the records' memory.
 constexpr unsigned block_shift = 16;
 
+// A row's amounts, in the order of the caller's columns (amount_columns).
+constexpr std::size_t n_amounts = 5;
+
+inline std::array<const MoneyColumn*, n_amounts> amount_columns(const AdjudicationColumns& out) {
+  return {&out.deductible, &out.fund_paid, &out.self_pay, &out.capped, &out.ytd_fund_paid};
+}
+
 // A row's amounts in full (kept aside when one exceeds 32 bits, about 21 million yuan).
 struct WideResult {
   std::size_t row;
-  std::int64_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
+  std::array<std::int64_t, n_amounts> fen;
 };
 
 // One row's results on their way back: `offset` is the row's place in its destination block.
@@ -71,27 +68,21 @@ struct WideResult {
 // order (48-byte entries took 6 ms longer than these 24-byte ones at 2 M rows). A row whose
 // amounts do not fit also has them in a WideResult, written over them at the end.
 struct StagedResult {
-  std::int32_t deductible, fund_paid, self_pay, capped, ytd_fund_paid;
+  std::array<std::int32_t, n_amounts> fen;
   std::uint16_t offset;
   std::uint16_t rule;
 
   // A row's results staged, and kept aside in `wide` if they do not fit. (Unsigned: a negative
   // amount is wide too.)
-  static StagedResult of(std::size_t row, std::int64_t deductible, std::int64_t fund_paid,
-                         std::int64_t self_pay, std::int64_t capped, std::int64_t ytd_fund_paid,
-                         std::uint16_t rule, std::vector<WideResult>& wide) {
-    if (((static_cast<std::uint64_t>(deductible) | static_cast<std::uint64_t>(fund_paid) |
-          static_cast<std::uint64_t>(self_pay) | static_cast<std::uint64_t>(capped) |
-          static_cast<std::uint64_t>(ytd_fund_paid)) >>
-         31) != 0)
-      wide.push_back({row, deductible, fund_paid, self_pay, capped, ytd_fund_paid});
-    return {static_cast<std::int32_t>(deductible),
-            static_cast<std::int32_t>(fund_paid),
-            static_cast<std::int32_t>(self_pay),
-            static_cast<std::int32_t>(capped),
-            static_cast<std::int32_t>(ytd_fund_paid),
-            static_cast<std::uint16_t>(row),
-            rule};
+  static StagedResult of(const WideResult& r, std::uint16_t rule, std::vector<WideResult>& wide) {
+    StagedResult staged{{}, static_cast<std::uint16_t>(r.row), rule};
+    std::uint64_t bits = 0;
+    for (std::size_t k = 0; k < n_amounts; ++k) {
+      bits |= static_cast<std::uint64_t>(r.fen[k]);
+      staged.fen[k] = static_cast<std::int32_t>(r.fen[k]);
+    }
+    if (bits >> 31 != 0) wide.push_back(r);
+    return staged;
   }
 };
 static_assert(sizeof(StagedResult) == 24);
@@ -148,9 +139,6 @@ class MemberPlacement {
 
  private:
   explicit MemberPlacement(std::size_t n) : n_(n), records_(n), results_(n) {}
-  // Rows [first, first + block.size()) of part k, after the rows placed before.
-  void place(LineStreams<PackedClaim>& slices, std::size_t part, std::size_t first,
-             const ClaimColumns& block);
   // Counts each part's rows per partition of ids in `range` (the smallest and the largest),
   // then lays out the slices and the chunks; false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,

@@ -69,113 +69,101 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
               std::vector<std::exception_ptr>& failed, bool sharing) {
   static const AdjudicationColumns no_columns{};
   const std::size_t n = policies.size();
+  const auto first =
+      static_cast<std::size_t>(std::find(live.begin(), live.end(), 1) - live.begin());
+  if (first == n) return;
+  const auto fail = [&](std::size_t p) {
+    failed[p] = std::current_exception();
+    live[p] = 0;
+  };
   std::vector<Adjudicator> kernels;
   kernels.reserve(n);
-  for (const Policy* policy : policies) kernels.emplace_back(*policy, claims, no_columns);
+  for (const Policy* policy : policies) kernels.emplace_back(*policy, no_columns);
   std::vector<PointFunds> funds(sharing ? n : 0);
   // The member, year and day of the last priced row: the points' sums start again with
   // another member or year, their visits with another day.
   std::int64_t last_member = 0, last_year = std::numeric_limits<std::int64_t>::min();
   std::int32_t last_day = 0;
-  const auto first =
-      static_cast<std::size_t>(std::find(live.begin(), live.end(), 1) - live.begin());
   // Each point's versions, version by version: read for every row and point (not through
   // each policy's own vector: a chain of loads a point).
   std::vector<const Version*> versions;
-  for (std::size_t v = 0; sharing && first < n && v < policies[first]->versions.size(); ++v) {
+  for (std::size_t v = 0; sharing && v < policies[first]->versions.size(); ++v) {
     for (const Policy* policy : policies)
       versions.push_back(v < policy->versions.size() ? &policy->versions[v] : nullptr);
   }
-  std::size_t row = begin, p = 0;
-  for (bool done = first == n; !done;) {
+  for (std::size_t row = begin; row < end; ++row) {
+    const ClaimRow claim = detail::claim_at(claims, row);
+    if (row > begin && claim.member != claims.member[row - 1]) {
+      for (Sums& s : sums) s.close_member();
+    }
+    if (!sharing) {
+      for (std::size_t p = 0; p < n; ++p) {
+        if (live[p] == 0) continue;
+        Sums& into = sums[p];
+        try {
+          kernels[p].step(claim, row, [&into](const RowResult& r) { into.add(r); });
+        } catch (...) {
+          fail(p);
+        }
+      }
+      continue;
+    }
+    bool priced = false;  // else a row outside outpatient care, the same for all
+    const auto add = [&](const RowResult& r) {
+      for (std::size_t q = 0; q < n && !priced; ++q) {
+        if (live[q] != 0) sums[q].add(r);
+      }
+    };
     try {
-      for (; row < end; ++row, p = 0) {
-        const ClaimRow claim = detail::claim_at(claims, row);
-        if (p == 0 && row > begin && claim.member != claims.member[row - 1]) {
-          for (Sums& s : sums) s.close_member();
+      kernels[first].step(claim, row, add, [&](const rules::Priced& priced_row) {
+        priced = true;
+        const bool new_year = claim.member != last_member || priced_row.year != last_year;
+        const bool new_day = new_year || claim.day != last_day;
+        last_member = claim.member, last_year = priced_row.year, last_day = claim.day;
+        for (std::size_t q = 0; q < n; ++q) {
+          try {
+            if (live[q] == 0) continue;
+            PointFunds& point = funds[q];
+            if (new_year) point.paid = rules::MemberState{};
+            if (new_day) point.visits.clear();
+            const Version& caps = *versions[priced_row.version * n + q];
+            sums[q].add(
+                kernels[first].pay(priced_row, caps, point.paid, point.visit(priced_row), row));
+          } catch (...) {
+            fail(q);
+          }
         }
-        if (sharing) {
-          bool priced = false;  // else a row outside outpatient care, the same for all
-          const auto add = [&](const RowResult& r) {
-            for (std::size_t q = 0; q < n && !priced; ++q) {
-              if (live[q] != 0) sums[q].add(r);
-            }
-          };
-          kernels[first].fold(claim, row, add, [&](const rules::Priced& priced_row) {
-            priced = true;
-            const bool new_year = claim.member != last_member || priced_row.year != last_year;
-            const bool new_day = new_year || claim.day != last_day;
-            last_member = claim.member, last_year = priced_row.year, last_day = claim.day;
-            for (std::size_t q = 0; q < n; ++q) {
-              try {
-                if (live[q] == 0) continue;
-                PointFunds& point = funds[q];
-                if (new_year) point.paid = rules::MemberState{};
-                if (new_day) point.visits.clear();
-                const Version& caps = *versions[priced_row.version * n + q];
-                sums[q].add(
-                    kernels[first].pay(priced_row, caps, point.paid, point.visit(priced_row), row));
-              } catch (...) {
-                failed[q] = std::current_exception();
-                live[q] = 0;
-              }
-            }
-            return RowResult{};
-          });
-          continue;
-        }
-        for (; p < n; ++p) {
-          if (live[p] == 0) continue;
-          Sums& into = sums[p];
-          kernels[p].fold(claim, row, [&into](const RowResult& r) { into.add(r); });
-        }
+        return RowResult{};
+      });
+    } catch (...) {  // a pricing error: every live point's
+      for (std::size_t q = 0; q < n; ++q) {
+        if (live[q] != 0) fail(q);
       }
-      done = true;
-    } catch (...) {
-      for (std::size_t q = sharing ? 0 : p; q < (sharing ? n : p + 1); ++q) {
-        if (live[q] != 0) failed[q] = std::current_exception();
-        live[q] = 0;
-      }
-      done = sharing;
-      ++p;
+      break;
     }
   }
-  if (end > begin) {
-    for (Sums& s : sums) s.close_member();
-  }
+  for (Sums& s : sums) s.close_member();
 }
 
-void check_sizes(const ClaimColumns& claims) {
+// InputError unless the columns are of one length and the rows in processing order (naming
+// `member` at the first that is not): one plain read of two columns, a small fraction of one
+// pass of the row step.
+void check_claims(const ClaimColumns& claims) {
   const std::size_t n = claims.size();
   const bool ok =
       claims.day.size() == n && claims.level.size() == n && claims.eligible.size() == n &&
       claims.status.size() == n && claims.service.size() == n && claims.prescriber.size() == n &&
       claims.tier.size() == n && (claims.institution.empty() || claims.institution.size() == n);
   if (!ok) throw InputError("claim columns differ in length", no_row, "");
-}
-
-// Boundaries [0, ..., n] of at most `threads` chunks of whole members, checking on the way
-// that the rows are in processing order (InputError naming `member` otherwise). One plain
-// read of two columns: a small fraction of one pass of the row step.
-std::vector<std::size_t> member_chunks_in_order(const ClaimColumns& claims, std::size_t threads) {
-  const auto& member = claims.member;
-  const auto& day = claims.day;
-  const std::size_t n = claims.size();
-  std::vector<std::size_t> bounds{0};
-  std::size_t next_cut = 1;  // the next thread's share starts at or after row n * k / threads
+  const auto member = claims.member;
+  const auto day = claims.day;
   for (std::size_t row = 1; row < n; ++row) {
     if (member[row] < member[row - 1] ||
         (member[row] == member[row - 1] && day[row] < day[row - 1])) {
       throw InputError("totals need the claims in processing order (by member, then day)",
                        detail::row_of(row), "member");
     }
-    if (next_cut < threads && row >= n * next_cut / threads && member[row] != member[row - 1]) {
-      bounds.push_back(row);
-      while (next_cut < threads && row >= n * next_cut / threads) ++next_cut;
-    }
   }
-  bounds.push_back(n);
-  return bounds;
 }
 
 // `policy` with every cap value 0 (per visit, annual, overall, supplementary): two policies
@@ -206,7 +194,7 @@ Totals& Totals::operator+=(const Totals& other) {
 std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimColumns& claims,
                            std::size_t threads) {
   threads = std::clamp<std::size_t>(threads, 1, max_threads);
-  check_sizes(claims);
+  check_claims(claims);
   const std::size_t n_policies = policies.size();
   // A policy's own error comes first, as adjudicate validates before it reads a row.
   std::vector<std::exception_ptr> invalid(n_policies);
@@ -220,7 +208,7 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   // Chunks of whole members on threads; in each, every policy has its own kernel state and
   // sums. A policy that fails stops there (in that chunk) and the others go on, so that the
   // error raised does not depend on the thread count.
-  const std::vector<std::size_t> bounds = member_chunks_in_order(claims, threads);
+  const std::vector<std::size_t> bounds = member_chunks(claims.member, threads);
   const std::size_t n_chunks = bounds.size() - 1;
   std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
   std::vector<std::vector<std::exception_ptr>> failed(n_chunks,

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "yibao/accounts.hpp"
+#include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/ledger.hpp"
-#include "yibao/months.hpp"
 
 using namespace yibao;
 

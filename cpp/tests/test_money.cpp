@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "money_reference.hpp"
 #include "yibao/errors.hpp"
 #include "yibao/money.hpp"
 
@@ -172,15 +173,13 @@ TEST(Money, NativePathEqualsBoostPath) {
   for (int i = 0; i < 300000; ++i) {
     const Money a = Money::from_fen(pick(i)), b = Money::from_fen(pick(i + 1));
     const Rate r = Rate::from_ppm(static_cast<std::int64_t>(rng() % (Rate::one + 1)));
-    ASSERT_TRUE(same([&] { return yibao::native_path::add(a, b); },
-                     [&] { return yibao::boost_path::add(a, b); }))
+    ASSERT_TRUE(same([&] { return a + b; }, [&] { return yibao::reference::add(a, b); }))
         << a.fen() << " + " << b.fen();
-    ASSERT_TRUE(same([&] { return yibao::native_path::subtract(a, b); },
-                     [&] { return yibao::boost_path::subtract(a, b); }))
+    ASSERT_TRUE(same([&] { return a - b; }, [&] { return yibao::reference::subtract(a, b); }))
         << a.fen() << " - " << b.fen();
     for (const Rounding mode : {half_up, half_even, down}) {
-      ASSERT_TRUE(same([&] { return yibao::native_path::apply_rate(a, r, mode); },
-                       [&] { return yibao::boost_path::apply_rate(a, r, mode); }))
+      ASSERT_TRUE(same([&] { return yibao::apply_rate(a, r, mode); },
+                       [&] { return yibao::apply_rate_wide(a, r, mode); }))
           << a.fen() << " x " << r.ppm();
     }
   }

@@ -39,7 +39,6 @@ class BufferCache {
     void* pointer;
     std::size_t capacity;
   };
-  void trim_to(std::size_t bytes);  // requires mutex_
   template <class Predicate>
   void trim_if(Predicate stale);  // frees the blocks whose capacity is stale; requires mutex_
 

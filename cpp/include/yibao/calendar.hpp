@@ -1,4 +1,5 @@
-// Civil calendar arithmetic on days since 1970-01-01 (proleptic Gregorian).
+// Civil calendar arithmetic on days since 1970-01-01 (day 0) and, for the personal-account
+// tier, months since 1970-01 (month 0); proleptic Gregorian.
 #pragma once
 
 #include <cstdint>
@@ -38,16 +39,6 @@ constexpr std::int64_t days_from_civil_wide(std::int32_t year, std::int32_t mont
   return era * 146097 + doe - 719468;
 }
 
-// Day number of a civil date within the int32 range.
-constexpr std::int32_t days_from_civil(std::int32_t year, std::int32_t month, std::int32_t day) {
-  return static_cast<std::int32_t>(days_from_civil_wide(year, month, day));
-}
-
-// The calendar year of a day number: when member-year state resets.
-constexpr std::int32_t year_of_day(std::int32_t day) {
-  return civil_from_days(day).year;
-}
-
 // "YYYY-MM-DD" of a day number, for messages.
 inline std::string date_string(std::int32_t day) {
   const CivilDate c = civil_from_days(day);
@@ -59,6 +50,35 @@ inline std::string date_string(std::int32_t day) {
     out.append(std::to_string(part));
   }
   return out;
+}
+
+// Months since 1970-01 of a calendar month.
+constexpr std::int32_t month_index(std::int32_t year, std::int32_t month) {
+  return (year - 1970) * 12 + (month - 1);
+}
+
+constexpr std::int32_t month_of_day(std::int32_t days) {
+  const CivilDate c = civil_from_days(days);
+  return month_index(c.year, c.month);
+}
+
+constexpr std::int32_t year_of_month(std::int32_t month) {
+  return 1970 + (month >= 0 ? month / 12 : -((-month + 11) / 12));
+}
+
+constexpr std::int32_t month_of_year(std::int32_t month) {  // 1..12
+  return month - (year_of_month(month) - 1970) * 12 + 1;
+}
+
+// Age in full years (周岁) on the first day of `month` of someone born on `birth_day`: the
+// birthday counts once it has been reached, so a member born on the 1st is a year older
+// from that month, anyone else from the month after (docs/design.md §7).
+constexpr std::int32_t age_on_first_of(std::int32_t birth_day, std::int32_t month) {
+  const CivilDate b = civil_from_days(birth_day);
+  const std::int32_t y = year_of_month(month);
+  const std::int32_t m = month_of_year(month);
+  const bool before_birthday = m < b.month || (m == b.month && b.day > 1);
+  return y - b.year - (before_birthday ? 1 : 0);
 }
 
 }  // namespace yibao

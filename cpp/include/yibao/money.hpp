@@ -1,10 +1,12 @@
 // Exact money: amounts are whole fen (分, 0.01 yuan) in an int64; rates are whole
-// millionths. Arithmetic goes through Boost.Multiprecision's checked 128-bit integers, so
-// an overflow throws instead of wrapping (docs/design.md §4). No binary floating point here: a
-// float64 input is converted through its shortest round-trip decimal (see from_double).
+// millionths. Every sum and product is checked, so an overflow throws instead of wrapping
+// (docs/design.md §4). No binary floating point here: a float64 input is converted through
+// its shortest round-trip decimal (see from_double). Decimal conversions and wide products use
+// Boost.Multiprecision's checked 128-bit integers; the hot loop's native sums and products are
+// proven equal to them by cpp/tests/test_money.cpp (docs/design.md §4 requires that proof).
 #pragma once
 
-#include <climits>
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -20,26 +22,8 @@ using Wide = boost::multiprecision::checked_int128_t;
 // standard stores 16,2 amounts; 四舍五入 (half_up) is the default of every bundled policy.
 enum class Rounding : std::uint8_t { half_up, half_even, down };
 
-// Divide n by a positive d and round the quotient as `mode` says.
-Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode);
-
-class Money;
-class Rate;
-
-// Two implementations of the money arithmetic. `boost_path` is the reference: Boost's checked
-// 128-bit integers. `native_path` uses compiler overflow builtins and plain integer division
-// on the hot loop; cpp/tests/test_money.cpp proves it equal to the reference on random and
-// edge inputs (docs/design.md §4 allows a native fast path only on that condition).
-namespace boost_path {
-Money add(Money a, Money b);
-Money subtract(Money a, Money b);
-Money apply_rate(Money base, Rate rate, Rounding mode);
-}  // namespace boost_path
-namespace native_path {
-Money add(Money a, Money b);
-Money subtract(Money a, Money b);
-Money apply_rate(Money base, Rate rate, Rounding mode);
-}  // namespace native_path
+// Throws OverflowError: an amount out of range of int64 fen.
+[[noreturn]] void amount_out_of_range();
 
 class Money {
  public:
@@ -51,8 +35,16 @@ class Money {
   [[nodiscard]] constexpr std::int64_t fen() const { return fen_; }
   [[nodiscard]] std::string to_string() const;  // "-12.34"
 
-  friend Money operator+(Money a, Money b) { return native_path::add(a, b); }
-  friend Money operator-(Money a, Money b) { return native_path::subtract(a, b); }
+  friend Money operator+(Money a, Money b) {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(a.fen_, b.fen_, &sum)) amount_out_of_range();
+    return Money(sum);
+  }
+  friend Money operator-(Money a, Money b) {
+    std::int64_t difference = 0;
+    if (__builtin_sub_overflow(a.fen_, b.fen_, &difference)) amount_out_of_range();
+    return Money(difference);
+  }
   Money& operator+=(Money b) { return *this = *this + b; }
   Money& operator-=(Money b) { return *this = *this - b; }
   friend constexpr auto operator<=>(Money, Money) = default;
@@ -62,15 +54,9 @@ class Money {
   std::int64_t fen_ = 0;
 };
 
-constexpr Money min(Money a, Money b) {
-  return b < a ? b : a;
-}
-constexpr Money max(Money a, Money b) {
-  return a < b ? b : a;
-}
 // max(0, a - b): what is left of a threshold or a cap after b has been used.
 inline Money remaining(Money limit, Money used) {
-  return max(Money{}, limit - used);
+  return std::max(Money{}, limit - used);
 }
 
 // A payment rate in whole millionths: 0.65 is Rate::from_ppm(650000).
@@ -87,50 +73,11 @@ class Rate {
   std::int64_t ppm_ = 0;
 };
 
-namespace native_path {
-[[noreturn]] void overflow();
+// apply_rate() for any amount, through Boost (the native path's reference): out of line, so
+// that the common case inlines into the kernel (out of line, it cost 2 ms a million rows).
+Money apply_rate_wide(Money base, Rate rate, Rounding mode);
 
-inline Money add(Money a, Money b) {
-  std::int64_t r = 0;
-  if (__builtin_add_overflow(a.fen(), b.fen(), &r)) overflow();
-  return Money::from_fen(r);
-}
-
-inline Money subtract(Money a, Money b) {
-  std::int64_t r = 0;
-  if (__builtin_sub_overflow(a.fen(), b.fen(), &r)) overflow();
-  return Money::from_fen(r);
-}
-
-template <class Int>
-Int round_quotient(Int n, Int d, Rounding mode) {
-  Int q = n / d;
-  const Int r = n % d;
-  if (r != 0 && mode != Rounding::down) {
-    const Int twice = 2 * (r < 0 ? -r : r);
-    const bool up =
-        mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
-    if (up) q += n < 0 ? -1 : 1;
-  }
-  return q;
-}
-
-// apply_rate() for any amount: out of line, so that the common case inlines into the kernel
-// (called out of line, it cost about 2 ms a million rows on one thread).
-[[gnu::noinline]] inline Money apply_rate_wide(Money base, Rate rate, Rounding mode) {
-  constexpr std::int64_t small = std::int64_t{1} << 43;
-  if (base.fen() < small && base.fen() > -small && rate.ppm() >= 0 && rate.ppm() <= Rate::one) {
-    return Money::from_fen(round_quotient<std::int64_t>(base.fen() * rate.ppm(), Rate::one, mode));
-  }
-  // Otherwise __int128 holds any product whose rounded result can fit in int64 fen; the range
-  // check catches the rest.
-  __extension__ using int128 = __int128;
-  const int128 n = static_cast<int128>(base.fen()) * rate.ppm();
-  const int128 q = round_quotient<int128>(n, Rate::one, mode);
-  if (q > INT64_MAX || q < INT64_MIN) overflow();
-  return Money::from_fen(static_cast<std::int64_t>(q));
-}
-
+// base × rate, rounded to the fen once (docs/design.md §4: after the rate, before any cap).
 [[gnu::always_inline]] inline Money apply_rate(Money base, Rate rate, Rounding mode) {
   // Amounts below 2^43 fen (about 88 billion yuan) times a rate of at most 10^6 ppm fit in
   // int64, where division by the constant compiles to a multiplication: the common case.
@@ -154,13 +101,6 @@ Int round_quotient(Int n, Int d, Rounding mode) {
     return Money::from_fen(q);
   }
   return apply_rate_wide(base, rate, mode);
-}
-
-}  // namespace native_path
-
-// base × rate, rounded to the fen once (docs/design.md §4: after the rate, before any cap).
-inline Money apply_rate(Money base, Rate rate, Rounding mode) {
-  return native_path::apply_rate(base, rate, mode);
 }
 
 // Parse a decimal literal ("12.5", "-0.01", "1e+16", "1.2345e-05") to fen. With

@@ -1,6 +1,8 @@
 // 起付线 (deductible) mechanics.
 #pragma once
 
+#include <algorithm>
+
 #include "yibao/money.hpp"
 
 namespace yibao {
@@ -11,7 +13,7 @@ namespace yibao {
 // a higher-level row tops up only the difference and a lower-level one pays none.
 // Ili's per-visit deductible (第十一条) applies the same formula within one visit.
 inline Money deductible_part(Money eligible, Money threshold, Money paid) {
-  return min(eligible, remaining(threshold, paid));
+  return std::min(eligible, remaining(threshold, paid));
 }
 
 }  // namespace yibao
