@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <exception>
+#include <functional>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -19,10 +21,6 @@
 #include "yibao/parallel.hpp"
 
 namespace yibao {
-
-std::size_t rows_of(const NumberSpan& values) {
-  return std::visit([](auto v) { return v.size(); }, values);
-}
 
 namespace {
 
@@ -245,13 +243,13 @@ class FrameConverter {
     std::span<const std::int8_t> level = part(block.level);
     if (!fused_) {
       read_numbers(first, n, block);
-    } else if (rows_of(frame_.prescriber.values) == 0) {
-      convert_numbers<false>(first, n, block);
-      level = std::get<std::span<const std::int8_t>>(frame_.level.values).subspan(first, n);
-    } else {
-      convert_numbers<true>(first, n, block);
+    } else {  // (the fused loop checks int8 levels where they are)
+      rows_of(frame_.prescriber.values) == 0 ? convert_numbers<false>(first, n, block)
+                                             : convert_numbers<true>(first, n, block);
       level = std::get<std::span<const std::int8_t>>(frame_.level.values).subspan(first, n);
     }
+    const auto institution =
+        frame_.institution.empty() ? frame_.institution : frame_.institution.subspan(first, n);
     return {frame_.member.subspan(first, n),
             part(block.day),
             level,
@@ -260,8 +258,7 @@ class FrameConverter {
             part(block.service),
             part(block.prescriber),
             part(block.tier),
-            frame_.institution.empty() ? std::span<const std::int64_t>{}
-                                       : frame_.institution.subspan(first, n)};
+            institution};
   }
 
   [[nodiscard]] std::int64_t day_at(std::size_t row) const {
@@ -370,9 +367,8 @@ bool inputs_ok(const FrameColumns& f) {
            c.prescriber.size() == n && c.tier.size() == n && optional(c.institution.size());
   }
   auto chunk_rows = [](const auto& chunks) {
-    std::size_t total = 0;
-    for (const auto& c : chunks) total += c.rows();
-    return total;
+    return std::transform_reduce(chunks.begin(), chunks.end(), std::size_t{0}, std::plus<>(),
+                                 [](const auto& c) { return c.rows(); });
   };
   auto label_ok = [&](const LabelColumn& c, bool required) {
     const std::size_t rows = chunk_rows(c.large) + chunk_rows(c.small) + rows_of(c.codes);
@@ -501,7 +497,7 @@ void convert_frame(const FrameColumns& frame, const FrameLabels& labels,
         const ClaimColumns rows = converter.convert(first, first + m, block);
         // (The fused readers pass int8 levels through in place: copied here.)
         if (rows.level.data() != block.level.data())
-          std::copy(rows.level.begin(), rows.level.end(), block.level.begin());
+          std::ranges::copy(rows.level, block.level.begin());
       }
     });
   } catch (const BadValue&) {
