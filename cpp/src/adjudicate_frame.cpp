@@ -38,9 +38,9 @@ constexpr auto pharmacy = static_cast<std::int8_t>(Service::pharmacy);  // needs
 // the frame's first bad row (a second scan, only on this rare path).
 struct BadValue {};
 
-// What a bad value is looked for as, in the order the frame's first one is named: the
-// schema's column order, a pharmacy row without a prescriber (`lacking`) after the
-// prescriber's own values.
+// The checks for bad values, in the order that names the frame's first one: the schema's
+// column order, a pharmacy row without a prescriber (`lacking`) after the prescriber's own
+// values.
 enum class Check { date, level, eligible, status, service, prescriber, lacking, tier };
 constexpr std::array<const char*, 8> check_column{
     "date", "level", "eligible", "status", "service", "prescriber_level", "prescriber_level",

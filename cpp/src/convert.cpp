@@ -12,8 +12,9 @@
 namespace yibao {
 namespace {
 
-// Amounts (in_rows of them, whatever their layout) to fen on threads; re-throws a conversion
-// error with the row and column attached (the first bad row, whatever the thread count).
+// out[i] = fen(i) on threads, for amounts in any layout (`same_rows`: as many as `out`
+// holds); re-throws a conversion error with the row and column attached (the first bad row,
+// whatever the thread count).
 template <class Fen>
 void fen_each(bool same_rows, std::span<std::int64_t> out, std::size_t threads,
               const std::string& column, Fen fen) {

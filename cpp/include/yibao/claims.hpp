@@ -55,7 +55,7 @@ class MoneyColumn {
   // Refuses (OverflowError) a value this column cannot hold: one past 18 digits, for
   // decimal128(18, 2). Results on their way back to the caller's rows are checked here as
   // they are made, as early as storing them would.
-  void check(Money value) const {
+  [[gnu::always_inline]] void check(Money value) const {
     if (layout_ == Layout::decimal128 &&
         (value.fen() > max_decimal18 || value.fen() < -max_decimal18)) {
       throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row, "");
