@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <exception>
+#include <functional>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -20,10 +22,6 @@
 
 namespace yibao {
 
-std::size_t rows_of(const NumberSpan& values) {
-  return std::visit([](auto v) { return v.size(); }, values);
-}
-
 namespace {
 
 using detail::Adjudicator;
@@ -39,24 +37,22 @@ constexpr auto pharmacy = static_cast<std::int8_t>(Service::pharmacy);  // needs
 // A block holds a bad value: the pass stops, and FrameConverter::throw_first_bad() names
 // the frame's first bad row (a second scan, only on this rare path).
 struct BadValue {};
-const char* const not_a_label = "not a label of the vocabulary";
-const char* const pharmacy_needs_prescriber =
-    "a pharmacy row (外配处方) needs prescriber_level: its rules take the prescribing "
-    "institution's level";
+
+// The checks for bad values, in the order that names the frame's first one: the schema's
+// column order, a pharmacy row without a prescriber (`lacking`) after the prescriber's own
+// values.
+enum class Check { date, level, eligible, status, service, prescriber, lacking, tier };
+constexpr std::array<const char*, 8> check_column{
+    "date", "level", "eligible", "status", "service", "prescriber_level", "prescriber_level",
+    "tier"};
 
 // Converted columns of n rows, in memory from the buffer cache: fresh pages for a thread's
 // block on every call would cost more page faults than the block has rows.
 class ConvertedMemory {
  public:
   explicit ConvertedMemory(std::size_t n) : day_(n), fen_(n), codes_(5 * n) {
-    const auto codes = codes_.span();
-    columns_ = {day_.span(),
-                fen_.span(),
-                codes.subspan(0, n),
-                codes.subspan(n, n),
-                codes.subspan(2 * n, n),
-                codes.subspan(3 * n, n),
-                codes.subspan(4 * n, n)};
+    const auto codes = [&](std::size_t k) { return codes_.span().subspan(k * n, n); };
+    columns_ = {day_.span(), fen_.span(), codes(0), codes(1), codes(2), codes(3), codes(4)};
   }
   [[nodiscard]] const ConvertedColumns& columns() const { return columns_; }
 
@@ -72,13 +68,18 @@ bool holds(const NumberSpan& values) {
   return std::holds_alternative<std::span<const T>>(values);
 }
 
+// Where the label columns' codes go in a block: status, service, tier.
+std::array<std::span<std::int8_t>, 3> label_codes_in(const ConvertedColumns& block) {
+  return {block.status, block.service, block.tier};
+}
+
 class FrameConverter {
  public:
   FrameConverter(const FrameColumns& frame, const FrameLabels& labels)
       : frame_(frame),
-        status_(labels.status),
-        service_(labels.service),
-        tier_(labels.tier),
+        labels_{&frame.status, &frame.service, &frame.tier},
+        matchers_{LabelMatcher(labels.status), LabelMatcher(labels.service),
+                  LabelMatcher(labels.tier)},
         // The usual layouts take one fused loop (a column at a time took about twice as long).
         fused_(frame.date.per_day == ns_per_day && !frame.date.ticks.empty() &&
                !frame.eligible.yuan.empty() && holds<std::int8_t>(frame.level.values) &&
@@ -114,102 +115,67 @@ class FrameConverter {
     return true;
   }
 
-  // Throws the error of the frame's first bad value: the first bad row of the first column
-  // that has one, in the schema's column order, as converting column by column would meet
-  // them; returns if no value is bad. Each column's reader a block at a time, then row by
-  // row in the first bad block.
+  // Throws the error of the frame's first bad value: the first bad row of the first check
+  // that has one, as converting column by column would meet them; returns if no value is
+  // bad. Each check's reader a block at a time, then row by row in the first bad block.
   void throw_first_bad() const {
     if (frame_.converted != nullptr) return;
     const ConvertedMemory scratch(block_rows);
     const ConvertedColumns& to = scratch.columns();
-    first_bad(
-        "date", [&](std::size_t first, std::size_t m) { return read_date(first, m, to); },
-        [&](std::size_t row) {
-          const bool missing =
-              frame_.date.ticks.empty()
-                  ? frame_.date.days[row] == missing_day
-                  : frame_.date.ticks[row] == std::numeric_limits<std::int64_t>::min();
-          return missing ? "missing date" : "date out of range";
-        });
-    first_bad(
-        "level", [&](std::size_t first, std::size_t m) { return read_level(first, m, to); },
-        [&](std::size_t row) { return level_words(frame_.level, row); });
-    first_bad(
-        "eligible", [&](std::size_t first, std::size_t m) { return read_eligible(first, m, to); },
-        [&](std::size_t row) -> const char* { throw_amount(row); });
-    first_bad(
-        "status", [&](std::size_t first, std::size_t m) { return read_status(first, m, to); },
-        [](std::size_t) { return not_a_label; });
-    first_bad(
-        "service", [&](std::size_t first, std::size_t m) { return read_service(first, m, to); },
-        [](std::size_t) { return not_a_label; });
-    first_bad(
-        "prescriber_level",
-        [&](std::size_t first, std::size_t m) { return read_prescriber(first, m, to); },
-        [&](std::size_t row) { return level_words(frame_.prescriber, row); });
-    first_bad(
-        "prescriber_level",
-        [&](std::size_t first, std::size_t m) {
-          (void)read_service(first, m, to);
-          (void)read_prescriber(first, m, to);
-          return lacks_prescriber(m, to);
-        },
-        [](std::size_t) { return pharmacy_needs_prescriber; });
-    first_bad(
-        "tier", [&](std::size_t first, std::size_t m) { return read_tier(first, m, to); },
-        [](std::size_t) { return not_a_label; });
+    const std::size_t n = frame_.member.size();
+    for (std::size_t k = 0; k < check_column.size(); ++k) {
+      const auto check = static_cast<Check>(k);
+      for (std::size_t first = 0; first < n; first += block_rows) {
+        const std::size_t m = std::min(n - first, block_rows);
+        if (!read(check, first, m, to)) continue;
+        for (std::size_t row = first; row < first + m; ++row) {
+          if (read(check, row, 1, to))
+            throw InputError(words(check, row), static_cast<std::int64_t>(row), check_column[k]);
+        }
+        throw std::logic_error("yibao: a bad block without a bad row");
+      }
+    }
   }
 
  private:
-  static std::int64_t row_of(std::size_t row) { return static_cast<std::int64_t>(row); }
-
-  // Throws InputError(words(row)) for `column` at the first row of the frame for which
-  // bad(row, 1) holds, looking a block at a time first.
-  template <class Bad, class Words>
-  void first_bad(const char* column, Bad bad, Words words) const {
-    const std::size_t n = frame_.member.size();
-    for (std::size_t first = 0; first < n; first += block_rows) {
-      const std::size_t m = std::min(n - first, block_rows);
-      if (!bad(first, m)) continue;
-      for (std::size_t row = first; row < first + m; ++row) {
-        if (bad(row, 1)) throw InputError(words(row), row_of(row), column);
-      }
-      throw std::logic_error("yibao: a bad block without a bad row");
+  // The reader of `check`: rows [first, first + n) into the block `to`; whether one is bad.
+  bool read(Check check, std::size_t first, std::size_t n, const ConvertedColumns& to) const {
+    switch (check) {
+      case Check::date:
+        return detail::read_days(frame_.date, first, n, to.day.data());
+      case Check::level:
+        return detail::read_levels(frame_.level, false, first, n, to.level.data());
+      case Check::eligible:  // (an amount that does not convert, e.g. needs rounding, is bad)
+        try {
+          return detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, n,
+                                  to.fen.data());
+        } catch (const Error&) {
+          return true;
+        }
+      case Check::prescriber:  // no prescriber column: no prescriber on any row (-1)
+        if (rows_of(frame_.prescriber.values) > 0)
+          return detail::read_levels(frame_.prescriber, true, first, n, to.prescriber.data());
+        std::fill_n(to.prescriber.begin(), n, std::int8_t{-1});
+        return false;
+      case Check::lacking:
+        (void)read(Check::service, first, n, to);
+        (void)read(Check::prescriber, first, n, to);
+        return lacks_prescriber(n, to);
+      case Check::status:
+        return read_label(0, first, n, to.status.data());
+      case Check::service:
+        return read_label(1, first, n, to.service.data());
+      case Check::tier:
+        break;
     }
+    return read_label(2, first, n, to.tier.data());
   }
 
-  // Each column's reader: rows [first, first + n) into the block `to`; whether one is bad.
-  bool read_date(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    return detail::read_days(frame_.date, first, n, to.day.data());
+  // Label column k (status, service, tier): rows [first, first + n) into `out`.
+  bool read_label(std::size_t k, std::size_t first, std::size_t n, std::int8_t* out) const {
+    return detail::read_labels(*labels_[k], matchers_[k], first, n, out);
   }
-  bool read_level(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    return detail::read_levels(frame_.level, false, first, n, to.level.data());
-  }
-  // (An amount that does not convert, e.g. one that needs rounding, is bad too.)
-  bool read_eligible(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    try {
-      return detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, first, n,
-                              to.fen.data());
-    } catch (const Error&) {
-      return true;
-    }
-  }
-  bool read_status(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    return detail::read_labels(frame_.status, status_, first, n, to.status.data());
-  }
-  bool read_service(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    return detail::read_labels(frame_.service, service_, first, n, to.service.data());
-  }
-  bool read_tier(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    return detail::read_labels(frame_.tier, tier_, first, n, to.tier.data());
-  }
-  // No prescriber column: no prescriber on any row (-1).
-  bool read_prescriber(std::size_t first, std::size_t n, const ConvertedColumns& to) const {
-    if (rows_of(frame_.prescriber.values) > 0)
-      return detail::read_levels(frame_.prescriber, true, first, n, to.prescriber.data());
-    std::fill_n(to.prescriber.begin(), n, std::int8_t{-1});
-    return false;
-  }
+
   // Whether one of the n rows read into `to` is a pharmacy row without a prescriber.
   static bool lacks_prescriber(std::size_t n, const ConvertedColumns& to) {
     unsigned bad = 0;  // branch-free: one test for the block
@@ -219,27 +185,48 @@ class FrameConverter {
     return bad != 0;
   }
 
-  // A bad level is bad even where missing values are allowed if outside 0..3; else missing.
-  static const char* level_words(const LevelColumn& column, std::size_t row) {
-    std::int8_t level = 0;
-    return detail::read_levels(column, true, row, 1, &level)
-               ? "level is not an integer 0..3"
-               : "missing level; expected an integer 0..3";
+  // What is wrong with row `row`, a bad row of `check` (an amount throws its own error).
+  [[nodiscard]] const char* words(Check check, std::size_t row) const {
+    switch (check) {
+      case Check::date:
+        return (frame_.date.ticks.empty()
+                    ? frame_.date.days[row] == missing_day
+                    : frame_.date.ticks[row] == std::numeric_limits<std::int64_t>::min())
+                   ? "missing date"
+                   : "date out of range";
+      case Check::level:
+      case Check::prescriber: {
+        // A bad level is bad even where missing values are allowed if outside 0..3.
+        std::int8_t level = 0;
+        const LevelColumn& c = check == Check::level ? frame_.level : frame_.prescriber;
+        return detail::read_levels(c, true, row, 1, &level)
+                   ? "level is not an integer 0..3"
+                   : "missing level; expected an integer 0..3";
+      }
+      case Check::eligible:
+        throw_amount(static_cast<std::int64_t>(row));
+      case Check::lacking:
+        return "a pharmacy row (外配处方) needs prescriber_level: its rules take the "
+               "prescribing institution's level";
+      default:
+        return "not a label of the vocabulary";
+    }
   }
 
-  [[noreturn]] void throw_amount(std::size_t row) const {
+  [[noreturn]] void throw_amount(std::int64_t row) const {
     std::int64_t fen = 0;
     try {
-      (void)detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen, row, 1, &fen);
+      (void)detail::read_fen(frame_.eligible, frame_.rounding, frame_.max_fen,
+                             static_cast<std::size_t>(row), 1, &fen);
     } catch (const OverflowError& e) {
-      throw OverflowError(e.what(), row_of(row), "eligible");
+      throw OverflowError(e.what(), row, "eligible");
     } catch (const Error& e) {
-      throw InputError(e.what(), row_of(row), "eligible");
+      throw InputError(e.what(), row, "eligible");
     }
-    if (fen < 0) throw InputError("eligible amount is negative", row_of(row), "eligible");
+    if (fen < 0) throw InputError("eligible amount is negative", row, "eligible");
     throw OverflowError(
-        "eligible amount does not fit decimal(18, 2), at most 16 integer digits of yuan",
-        row_of(row), "eligible");
+        "eligible amount does not fit decimal(18, 2), at most 16 integer digits of yuan", row,
+        "eligible");
   }
 
   ClaimColumns read(std::size_t first, std::size_t last, const ConvertedColumns& block) const {
@@ -248,25 +235,21 @@ class FrameConverter {
     // The three label columns together where they can be (all large_string, one chunk each
     // here, no missing values); the rest, and any row that needs care, a column at a time.
     const std::size_t together = labels_together(first, n, block);
-    const std::size_t rest = n - together;
-    ConvertedColumns tail = block;
-    tail.status = block.status.subspan(together);
-    tail.service = block.service.subspan(together);
-    tail.tier = block.tier.subspan(together);
-    bool bad = read_status(first + together, rest, tail);
-    bad |= read_service(first + together, rest, tail);
-    bad |= read_tier(first + together, rest, tail);
+    const auto codes = label_codes_in(block);
+    bool bad = false;
+    for (std::size_t k = 0; k < 3; ++k)
+      bad |= read_label(k, first + together, n - together, codes[k].data() + together);
     if (bad) throw BadValue{};
     std::span<const std::int8_t> level = part(block.level);
     if (!fused_) {
       read_numbers(first, n, block);
-    } else if (rows_of(frame_.prescriber.values) == 0) {
-      convert_numbers<false>(first, n, block);
-      level = std::get<std::span<const std::int8_t>>(frame_.level.values).subspan(first, n);
-    } else {
-      convert_numbers<true>(first, n, block);
+    } else {  // (the fused loop checks int8 levels where they are)
+      rows_of(frame_.prescriber.values) == 0 ? convert_numbers<false>(first, n, block)
+                                             : convert_numbers<true>(first, n, block);
       level = std::get<std::span<const std::int8_t>>(frame_.level.values).subspan(first, n);
     }
+    const auto institution =
+        frame_.institution.empty() ? frame_.institution : frame_.institution.subspan(first, n);
     return {frame_.member.subspan(first, n),
             part(block.day),
             level,
@@ -275,8 +258,7 @@ class FrameConverter {
             part(block.service),
             part(block.prescriber),
             part(block.tier),
-            frame_.institution.empty() ? std::span<const std::int64_t>{}
-                                       : frame_.institution.subspan(first, n)};
+            institution};
   }
 
   [[nodiscard]] std::int64_t day_at(std::size_t row) const {
@@ -335,10 +317,9 @@ class FrameConverter {
 
   // The same for any other layouts: a reader per column, then the checks across columns.
   void read_numbers(std::size_t first, std::size_t n, const ConvertedColumns& block) const {
-    bool bad = read_date(first, n, block);
-    bad |= read_eligible(first, n, block);
-    bad |= read_level(first, n, block);
-    bad |= read_prescriber(first, n, block);
+    bool bad = false;
+    for (const Check check : {Check::date, Check::eligible, Check::level, Check::prescriber})
+      bad |= read(check, first, n, block);
     if (bad || lacks_prescriber(n, block)) throw BadValue{};
   }
 
@@ -346,15 +327,12 @@ class FrameConverter {
   // three large_string columns whose block lies in one chunk, with no missing values.
   std::size_t labels_together(std::size_t first, std::size_t n,
                               const ConvertedColumns& block) const {
-    const std::array<const LabelColumn*, 3> columns{&frame_.status, &frame_.service, &frame_.tier};
-    const std::array<const LabelMatcher*, 3> matchers{&status_, &service_, &tier_};
-    const std::array<std::span<std::int8_t>, 3> outs{block.status.first(n), block.service.first(n),
-                                                     block.tier.first(n)};
+    const auto codes = label_codes_in(block);
     std::array<LabelRows, 3> rows;
     for (std::size_t k = 0; k < 3; ++k) {
       const StringChunk<std::int64_t>* chunk = nullptr;
       std::size_t from = first;  // the block's first row within its chunk
-      for (const auto& c : columns[k]->large) {
+      for (const auto& c : labels_[k]->large) {
         if (from < c.rows()) {
           chunk = &c;
           break;
@@ -362,13 +340,15 @@ class FrameConverter {
         from -= c.rows();
       }
       if (chunk == nullptr || from + n > chunk->rows() || !chunk->validity.empty()) return 0;
-      rows[k] = {chunk->offsets.subspan(from, n + 1), chunk->data, matchers[k], outs[k]};
+      rows[k] = {chunk->offsets.subspan(from, n + 1), chunk->data, &matchers_[k],
+                 codes[k].first(n)};
     }
     return label_codes_together(rows);
   }
 
   const FrameColumns& frame_;
-  LabelMatcher status_, service_, tier_;
+  std::array<const LabelColumn*, 3> labels_;  // status, service, tier
+  std::array<LabelMatcher, 3> matchers_;
   bool fused_;
 };
 
@@ -387,9 +367,8 @@ bool inputs_ok(const FrameColumns& f) {
            c.prescriber.size() == n && c.tier.size() == n && optional(c.institution.size());
   }
   auto chunk_rows = [](const auto& chunks) {
-    std::size_t total = 0;
-    for (const auto& c : chunks) total += c.rows();
-    return total;
+    return std::transform_reduce(chunks.begin(), chunks.end(), std::size_t{0}, std::plus<>(),
+                                 [](const auto& c) { return c.rows(); });
   };
   auto label_ok = [&](const LabelColumn& c, bool required) {
     const std::size_t rows = chunk_rows(c.large) + chunk_rows(c.small) + rows_of(c.codes);
@@ -517,7 +496,7 @@ void convert_frame(const FrameColumns& frame, const FrameLabels& labels,
         const ClaimColumns rows = converter.convert(first, first + m, block);
         // (The fused readers pass int8 levels through in place: copied here.)
         if (rows.level.data() != block.level.data())
-          std::copy(rows.level.begin(), rows.level.end(), block.level.begin());
+          std::ranges::copy(rows.level, block.level.begin());
       }
     });
   } catch (const BadValue&) {

@@ -12,14 +12,17 @@
 namespace yibao {
 namespace {
 
-// Convert rows on threads; re-throw a conversion error with the row and column attached
-// (the first bad row, whatever the thread count).
-template <class Convert>
-void convert_each(std::size_t n, std::size_t threads, const std::string& column, Convert convert) {
-  for_each_range(n, threads, [&](std::size_t first, std::size_t last) {
+// out[i] = fen(i) on threads, for amounts in any layout (`same_rows`: as many as `out`
+// holds); re-throws a conversion error with the row and column attached (the first bad row,
+// whatever the thread count).
+template <class Fen>
+void fen_each(bool same_rows, std::span<std::int64_t> out, std::size_t threads,
+              const std::string& column, Fen fen) {
+  if (!same_rows) throw InputError("amounts: lengths differ", no_row, column);
+  for_each_range(out.size(), threads, [&](std::size_t first, std::size_t last) {
     std::size_t i = first;
     try {
-      for (; i < last; ++i) convert(i);
+      for (; i < last; ++i) out[i] = fen(i);
     } catch (const OverflowError& e) {
       throw OverflowError(e.what(), static_cast<std::int64_t>(i), column);
     } catch (const Error& e) {
@@ -32,28 +35,24 @@ void convert_each(std::size_t n, std::size_t threads, const std::string& column,
 
 void fen_from_doubles(std::span<const double> in, std::span<std::int64_t> out,
                       const Rounding* rounding, const std::string& column, std::size_t threads) {
-  if (out.size() != in.size()) throw InputError("amounts: lengths differ", no_row, column);
-  convert_each(in.size(), threads, column,
-               [&](std::size_t i) { out[i] = from_double(in[i], rounding).fen(); });
+  fen_each(in.size() == out.size(), out, threads, column,
+           [&](std::size_t i) { return from_double(in[i], rounding).fen(); });
 }
 
 void fen_from_decimal128s(std::span<const std::uint64_t> words, int scale,
                           std::span<std::int64_t> out, const Rounding* rounding,
                           const std::string& column, std::size_t threads) {
-  if (words.size() != 2 * out.size()) throw InputError("amounts: lengths differ", no_row, column);
-  convert_each(out.size(), threads, column, [&](std::size_t i) {
-    out[i] =
-        from_decimal128(words[2 * i], static_cast<std::int64_t>(words[2 * i + 1]), scale, rounding)
-            .fen();
+  fen_each(words.size() == 2 * out.size(), out, threads, column, [&](std::size_t i) {
+    const auto high = static_cast<std::int64_t>(words[2 * i + 1]);
+    return from_decimal128(words[2 * i], high, scale, rounding).fen();
   });
 }
 
 void fen_from_integers(std::span<const std::int64_t> in, std::int64_t fen_per_unit,
                        std::span<std::int64_t> out, const std::string& column,
                        std::size_t threads) {
-  if (out.size() != in.size()) throw InputError("amounts: lengths differ", no_row, column);
-  convert_each(in.size(), threads, column,
-               [&](std::size_t i) { out[i] = Money::from_wide(Wide(in[i]) * fen_per_unit).fen(); });
+  fen_each(in.size() == out.size(), out, threads, column,
+           [&](std::size_t i) { return Money::from_wide(Wide(in[i]) * fen_per_unit).fen(); });
 }
 
 void days_from_timestamps(std::span<const std::int64_t> in, std::int64_t units_per_day,

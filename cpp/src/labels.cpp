@@ -58,7 +58,7 @@ Key key_of(const char* p, std::size_t length) {
 // at construction), so a row costs one multiply, one read of a slot that holds the whole key,
 // and one comparison that always succeeds on good data: no branch that depends on which label
 // a row holds. Labels that share a Key (same length and first 16 bytes) are resolved by a
-// linear scan instead. (Never copied: slots view the entries' labels.)
+// linear scan instead.
 class LabelMatcher::Impl {
  public:
   explicit Impl(const LabelTable& table) {
@@ -68,8 +68,6 @@ class LabelMatcher::Impl {
     }
     perfect_ = build_hash();
   }
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
 
   // Whether the hash is collision-free (short_code() may be used).
   [[nodiscard]] bool perfect() const { return perfect_; }
@@ -78,7 +76,7 @@ class LabelMatcher::Impl {
   // an accepted spelling or are longer than 16 bytes. Requires perfect().
   [[nodiscard, gnu::always_inline]] int short_code(const char* p, std::uint64_t length) const {
     const Key key = masked_key(p, length);
-    const Slot& slot = slots_[slot_of(key)];
+    const Entry& slot = slots_[slot_of(key)];
     // (A longer string has a length no slot of a short label holds; long labels have their
     // own length, so they are refused here and matched by code() on the careful path.)
     const bool same = ((slot.key.low ^ key.low) | (slot.key.high ^ key.high) |
@@ -94,7 +92,7 @@ class LabelMatcher::Impl {
                         ? masked_key(data.data() + begin, length)
                         : key_of(data.data() + begin, length);
     if (perfect_) [[likely]] {
-      const Slot& slot = slots_[slot_of(key)];
+      const Entry& slot = slots_[slot_of(key)];
       if (!(slot.key == key)) return -1;
       if (length > 16 && std::string_view(data.data() + begin, length) != slot.label) return -1;
       return slot.code;
@@ -107,15 +105,11 @@ class LabelMatcher::Impl {
   }
 
  private:
+  // A spelling, and a slot of the hash: an empty slot's length can match no string read
+  // from a buffer.
   struct Entry {
-    Key key;
-    std::string label;
-    std::int8_t code;
-  };
-  // An empty slot's length can match no string read from a buffer.
-  struct Slot {
     Key key{0, 0, ~std::uint64_t{0}};
-    std::string_view label;
+    std::string label;
     int code = -1;
   };
   static constexpr unsigned bits = 8;  // 256 slots: room for any realistic list of spellings
@@ -130,12 +124,12 @@ class LabelMatcher::Impl {
     std::uint64_t candidate = 0xD6E8FEB86659FD93ULL;
     for (int attempt = 0; attempt < 64; ++attempt) {
       multiplier_ = candidate | 1U;
-      slots_.assign(std::size_t{1} << bits, Slot{});
+      slots_.assign(std::size_t{1} << bits, Entry{});
       bool ok = true;
       for (std::size_t k = 0; k < entries_.size() && ok; ++k) {
-        Slot& slot = slots_[slot_of(entries_[k].key)];
+        Entry& slot = slots_[slot_of(entries_[k].key)];
         if (slot.code >= 0) ok = false;  // a collision (or two labels with one Key)
-        slot = {entries_[k].key, entries_[k].label, entries_[k].code};
+        slot = entries_[k];
       }
       if (ok) return true;
       candidate = candidate * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -144,7 +138,7 @@ class LabelMatcher::Impl {
   }
 
   std::vector<Entry> entries_;
-  std::vector<Slot> slots_;
+  std::vector<Entry> slots_;
   std::uint64_t multiplier_ = 0;
   bool perfect_ = false;
 };

@@ -19,11 +19,11 @@
 
 namespace yibao::detail {
 
-// Ticks to days, rounded down; a per_day known when compiling (Fixed > 0) becomes a
-// multiplication, a run-time one a hardware division.
-template <std::int64_t Fixed>
-bool floor_ticks(const std::int64_t* ticks, std::size_t n, std::int64_t per_day,
-                 std::int32_t* out) {
+// Ticks (int64; NaT = INT64_MIN) or date32 days (int32; missing_day) to days, rounded down;
+// a per_day known when compiling (Fixed > 0) becomes a multiplication, a run-time one a
+// hardware division.
+template <std::int64_t Fixed, class Tick>
+bool floor_ticks(const Tick* ticks, std::size_t n, std::int64_t per_day, std::int32_t* out) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   const std::int64_t d = Fixed > 0 ? Fixed : per_day;
   bool bad = false;
@@ -39,15 +39,7 @@ bool floor_ticks(const std::int64_t* ticks, std::size_t n, std::int64_t per_day,
 // Service dates as days since 1970-01-01; a missing date is bad.
 inline bool read_days(const DateColumn& column, std::size_t first, std::size_t n,
                       std::int32_t* out) {
-  if (column.ticks.empty()) {
-    const std::int32_t* days = column.days.data() + first;
-    bool bad = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      bad |= days[i] == missing_day;
-      out[i] = days[i];
-    }
-    return bad;
-  }
+  if (column.ticks.empty()) return floor_ticks<1>(column.days.data() + first, n, 0, out);
   const std::int64_t* ticks = column.ticks.data() + first;
   switch (column.per_day) {
     case ns_per_day:

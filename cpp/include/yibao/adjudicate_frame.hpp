@@ -27,7 +27,9 @@ using NumberSpan = std::variant<
     std::span<const std::int64_t>, std::span<const std::uint8_t>, std::span<const std::uint16_t>,
     std::span<const std::uint32_t>, std::span<const std::uint64_t>, std::span<const double>>;
 
-std::size_t rows_of(const NumberSpan& values);
+inline std::size_t rows_of(const NumberSpan& values) {
+  return std::visit([](auto v) { return v.size(); }, values);
+}
 
 // Institution levels 0..3 (level, prescriber_level).
 struct LevelColumn {
