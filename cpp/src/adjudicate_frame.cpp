@@ -8,7 +8,6 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "adjudicator.hpp"
@@ -38,6 +37,16 @@ constexpr auto pharmacy = static_cast<std::int8_t>(Service::pharmacy);  // needs
 // the frame's first bad row (a second scan, only on this rare path).
 struct BadValue {};
 
+// The cell (readers.hpp) of a pharmacy row without a prescriber: after the row's prescriber
+// level is read.
+struct Lacking {
+  const std::int8_t* service;
+  const std::int8_t* prescriber;
+  explicit Lacking(const ConvertedColumns& to)
+      : service(to.service.data()), prescriber(to.prescriber.data()) {}
+  bool operator()(std::size_t i) const { return (service[i] == pharmacy) & (prescriber[i] < 0); }
+};
+
 // The checks for bad values, in the order that names the frame's first one: the schema's
 // column order, a pharmacy row without a prescriber (`lacking`) after the prescriber's own
 // values.
@@ -63,27 +72,13 @@ class ConvertedMemory {
   ConvertedColumns columns_;
 };
 
-template <class T>
-bool holds(const NumberSpan& values) {
-  return std::holds_alternative<std::span<const T>>(values);
-}
-
-// Where the label columns' codes go in a block: status, service, tier.
-std::array<std::span<std::int8_t>, 3> label_codes_in(const ConvertedColumns& block) {
-  return {block.status, block.service, block.tier};
-}
-
 class FrameConverter {
  public:
   FrameConverter(const FrameColumns& frame, const FrameLabels& labels)
       : frame_(frame),
         labels_{&frame.status, &frame.service, &frame.tier},
         matchers_{LabelMatcher(labels.status), LabelMatcher(labels.service),
-                  LabelMatcher(labels.tier)},
-        // The usual layouts take one fused loop (a column at a time took about twice as long).
-        fused_(frame.date.per_day == ns_per_day && !frame.date.ticks.empty() &&
-               !frame.eligible.yuan.empty() && holds<std::int8_t>(frame.level.values) &&
-               frame.level.missing.empty() && holds<std::int8_t>(frame.prescriber.values)) {}
+                  LabelMatcher(labels.tier)} {}
 
   // Rows [first, last) of the frame converted into `block`, as the kernel's columns;
   // BadValue if one of them holds a bad value.
@@ -153,14 +148,12 @@ class FrameConverter {
           return true;
         }
       case Check::prescriber:  // no prescriber column: no prescriber on any row (-1)
-        if (rows_of(frame_.prescriber.values) > 0)
-          return detail::read_levels(frame_.prescriber, true, first, n, to.prescriber.data());
-        std::fill_n(to.prescriber.begin(), n, std::int8_t{-1});
-        return false;
-      case Check::lacking:
+        return detail::read_levels(frame_.prescriber, true, first, n, to.prescriber.data());
+      case Check::lacking:  // (after Check::prescriber: no prescriber level is bad here)
         (void)read(Check::service, first, n, to);
-        (void)read(Check::prescriber, first, n, to);
-        return lacks_prescriber(n, to);
+        return detail::with_level_cell(
+            frame_.prescriber, true, first, to.prescriber.data(),
+            [&](auto by) { return detail::read_rows(n, by, Lacking{to}); });
       case Check::status:
         return read_label(0, first, n, to.status.data());
       case Check::service:
@@ -174,15 +167,6 @@ class FrameConverter {
   // Label column k (status, service, tier): rows [first, first + n) into `out`.
   bool read_label(std::size_t k, std::size_t first, std::size_t n, std::int8_t* out) const {
     return detail::read_labels(*labels_[k], matchers_[k], first, n, out);
-  }
-
-  // Whether one of the n rows read into `to` is a pharmacy row without a prescriber.
-  static bool lacks_prescriber(std::size_t n, const ConvertedColumns& to) {
-    unsigned bad = 0;  // branch-free: one test for the block
-    for (std::size_t i = 0; i < n; ++i)
-      bad |= static_cast<unsigned>(to.service[i] == pharmacy) &
-             static_cast<unsigned>(to.prescriber[i] < 0);
-    return bad != 0;
   }
 
   // What is wrong with row `row`, a bad row of `check` (an amount throws its own error).
@@ -232,27 +216,27 @@ class FrameConverter {
   ClaimColumns read(std::size_t first, std::size_t last, const ConvertedColumns& block) const {
     const std::size_t n = last - first;
     auto part = [n](auto v) { return v.first(n); };
-    // The three label columns together where they can be (all large_string, one chunk each
-    // here, no missing values); the rest, and any row that needs care, a column at a time.
-    const std::size_t together = labels_together(first, n, block);
-    const auto codes = label_codes_in(block);
-    bool bad = false;
-    for (std::size_t k = 0; k < 3; ++k)
-      bad |= read_label(k, first + together, n - together, codes[k].data() + together);
+    bool bad = read_label(0, first, n, block.status.data());
+    bad |= read_label(1, first, n, block.service.data());
+    bad |= read_label(2, first, n, block.tier.data());
+    // The numbers in two loops whatever their layouts (a column at a time took about twice
+    // as long): dates with amounts, then levels with prescribers and their check.
+    bad |= detail::with_day_cell(frame_.date, first, block.day.data(), [&](auto day) {
+      return detail::with_fen_cell(frame_.eligible, frame_.rounding, frame_.max_fen, first,
+                                   block.fen.data(),
+                                   [&](auto fen) { return detail::read_rows(n, day, fen); });
+    });
+    bad |= detail::with_level_cell(frame_.level, false, first, block.level.data(), [&](auto level) {
+      return detail::with_level_cell(
+          frame_.prescriber, true, first, block.prescriber.data(),
+          [&](auto by) { return detail::read_rows(n, level, by, Lacking{block}); });
+    });
     if (bad) throw BadValue{};
-    std::span<const std::int8_t> level = part(block.level);
-    if (!fused_) {
-      read_numbers(first, n, block);
-    } else {  // (the fused loop checks int8 levels where they are)
-      rows_of(frame_.prescriber.values) == 0 ? convert_numbers<false>(first, n, block)
-                                             : convert_numbers<true>(first, n, block);
-      level = std::get<std::span<const std::int8_t>>(frame_.level.values).subspan(first, n);
-    }
     const auto institution =
         frame_.institution.empty() ? frame_.institution : frame_.institution.subspan(first, n);
     return {frame_.member.subspan(first, n),
             part(block.day),
-            level,
+            part(block.level),
             part(block.fen),
             part(block.status),
             part(block.service),
@@ -270,86 +254,9 @@ class FrameConverter {
     return floor_divide(t, date.per_day);
   }
 
-  // Dates, amounts, levels and prescriber levels of rows [first, first + n), after the label
-  // codes, in one loop, for the usual layouts: datetime64[ns], float64, int8 levels.
-  // BadValue at a missing date, an amount that does not convert or is out of range, a level
-  // outside 0..3, a pharmacy row without a prescriber.
-  template <bool with_prescriber>
-  void convert_numbers(std::size_t first, std::size_t n, const ConvertedColumns& block) const {
-    // Plain pointers: stores through int8_t may alias anything.
-    const std::int64_t* const time = frame_.date.ticks.data() + first;
-    const double* const amount = frame_.eligible.yuan.data() + first;
-    const std::int8_t* const level =
-        std::get<std::span<const std::int8_t>>(frame_.level.values).data() + first;
-    const std::int8_t* const prescriber =
-        with_prescriber
-            ? std::get<std::span<const std::int8_t>>(frame_.prescriber.values).data() + first
-            : nullptr;
-    const std::uint8_t* const missing =
-        frame_.prescriber.missing.empty() ? nullptr : frame_.prescriber.missing.data() + first;
-    const std::int8_t* const service = block.service.data();
-    std::int32_t* const day = block.day.data();
-    std::int64_t* const fen = block.fen.data();
-    std::int8_t* const prescribed = block.prescriber.data();
-    const Rounding* const rounding = frame_.rounding;
-    const std::int64_t max_fen = frame_.max_fen;
-    constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-    bool bad = false;  // no branch a row: bad values are the rare case
-    for (std::size_t i = 0; i < n; ++i) {
-      // (Any int64 of nanoseconds is within ±106,752 days.)
-      const std::int64_t t = time[i];
-      day[i] = static_cast<std::int32_t>(floor_divide(t, ns_per_day));
-      const std::int64_t cents = from_double(amount[i], rounding).fen();
-      fen[i] = cents;
-      std::int8_t by = -1;
-      bool absent = true;
-      if constexpr (with_prescriber) {
-        absent = missing != nullptr && missing[i] != 0;
-        by = absent ? std::int8_t{-1} : prescriber[i];
-      }
-      prescribed[i] = by;
-      bad |=
-          (t == nat) | (cents < 0) | (cents > max_fen) | (static_cast<std::uint8_t>(level[i]) > 3) |
-          (!absent & (static_cast<std::uint8_t>(by) > 3)) | ((service[i] == pharmacy) & (by < 0));
-    }
-    if (bad) throw BadValue{};
-  }
-
-  // The same for any other layouts: a reader per column, then the checks across columns.
-  void read_numbers(std::size_t first, std::size_t n, const ConvertedColumns& block) const {
-    bool bad = false;
-    for (const Check check : {Check::date, Check::eligible, Check::level, Check::prescriber})
-      bad |= read(check, first, n, block);
-    if (bad || lacks_prescriber(n, block)) throw BadValue{};
-  }
-
-  // How many of rows [first, first + n) label_codes_together() matched (0: none): those of
-  // three large_string columns whose block lies in one chunk, with no missing values.
-  std::size_t labels_together(std::size_t first, std::size_t n,
-                              const ConvertedColumns& block) const {
-    const auto codes = label_codes_in(block);
-    std::array<LabelRows, 3> rows;
-    for (std::size_t k = 0; k < 3; ++k) {
-      const StringChunk<std::int64_t>* chunk = nullptr;
-      std::size_t from = first;  // the block's first row within its chunk
-      for (const auto& c : labels_[k]->large) {
-        if (from < c.rows()) {
-          chunk = &c;
-          break;
-        }
-        from -= c.rows();
-      }
-      if (chunk == nullptr || from + n > chunk->rows() || !chunk->validity.empty()) return 0;
-      rows[k] = {chunk->offsets.subspan(from, n + 1), chunk->data, &matchers_[k],
-                 codes[k].first(n)};
-    }
-    return label_codes_together(rows);
-  }
-
   const FrameColumns& frame_;
   std::array<const LabelColumn*, 3> labels_;  // status, service, tier
   std::array<LabelMatcher, 3> matchers_;
-  bool fused_;
 };
 
 bool outputs_ok(std::size_t n, const AdjudicationColumns& out) {
@@ -493,10 +400,7 @@ void convert_frame(const FrameColumns& frame, const FrameLabels& labels,
             out.level.subspan(first, m),   out.status.subspan(first, m),
             out.service.subspan(first, m), out.prescriber.subspan(first, m),
             out.tier.subspan(first, m)};
-        const ClaimColumns rows = converter.convert(first, first + m, block);
-        // (The fused readers pass int8 levels through in place: copied here.)
-        if (rows.level.data() != block.level.data())
-          std::ranges::copy(rows.level, block.level.begin());
+        (void)converter.convert(first, first + m, block);
       }
     });
   } catch (const BadValue&) {

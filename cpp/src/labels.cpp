@@ -85,19 +85,12 @@ class LabelMatcher::Impl {
   }
 
   // The code of data[begin, end), or -1 when it is not an accepted spelling.
-  [[nodiscard, gnu::always_inline]] int code(std::span<const char> data, std::size_t begin,
-                                             std::size_t end) const {
+  [[nodiscard]] int code(std::span<const char> data, std::size_t begin, std::size_t end) const {
     const std::size_t length = end - begin;
-    const Key key = length <= 16 && begin + 16 <= data.size()
-                        ? masked_key(data.data() + begin, length)
-                        : key_of(data.data() + begin, length);
-    if (perfect_) [[likely]] {
-      const Entry& slot = slots_[slot_of(key)];
-      if (!(slot.key == key)) return -1;
-      if (length > 16 && std::string_view(data.data() + begin, length) != slot.label) return -1;
-      return slot.code;
-    }
+    if (perfect_ && length <= 16 && begin + 16 <= data.size())
+      return short_code(data.data() + begin, length);
     const std::string_view value(data.data() + begin, length);
+    const Key key = key_of(value.data(), length);
     for (const auto& e : entries_) {
       if (e.key == key && value == e.label) return e.code;
     }
@@ -169,63 +162,43 @@ bool label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher
       continue;
     }
     const Offset* offsets = chunk.offsets.data();
+    const char* data = chunk.data.data();
     const std::uint8_t* validity = chunk.validity.empty() ? nullptr : chunk.validity.data();
-    const std::size_t data_size = chunk.data.size();
+    const auto data_size = static_cast<std::int64_t>(chunk.data.size());
     const std::size_t stop = std::min(chunk.rows(), first + left);
-    for (std::size_t i = first; i < stop; ++i) {
+    std::size_t i = first;
+    // Rows that need no care (none missing, offsets in order within the data, 16 readable
+    // bytes from each row's start): the matcher's branch-free short_code(); any row it
+    // refuses (an unknown value, a string longer than 16 bytes) sends them all the careful way.
+    bool careful = validity != nullptr || !matcher.perfect() || offsets[first] < 0 ||
+                   offsets[stop] > data_size;
+    for (std::size_t k = first; k < stop; ++k) careful |= offsets[k + 1] < offsets[k];
+    std::size_t safe = careful ? first : stop;
+    while (safe > first && static_cast<std::int64_t>(offsets[safe - 1]) + 16 > data_size) --safe;
+    int refused = 0;
+    for (; i < safe; ++i) {
+      const int code = matcher.short_code(data + offsets[i],
+                                          static_cast<std::uint64_t>(offsets[i + 1] - offsets[i]));
+      refused |= code;  // negative if any is -1
+      dst[i - first] = static_cast<std::int8_t>(code);
+    }
+    if (refused < 0) i = first;
+    for (; i < stop; ++i) {
       const auto bit = static_cast<std::uint64_t>(chunk.bit_offset) + i;
       const bool valid = validity == nullptr || ((validity[bit / 8] >> (bit % 8)) & 1U) != 0U;
       const Offset begin = offsets[i], end = offsets[i + 1];
-      const bool sane = begin >= 0 && end >= begin && static_cast<std::size_t>(end) <= data_size;
+      const bool sane = begin >= 0 && end >= begin && end <= data_size;
       const int code = valid && sane ? matcher.code(chunk.data, static_cast<std::size_t>(begin),
                                                     static_cast<std::size_t>(end))
                                      : -1;
       bad |= code < 0;
-      *dst++ = static_cast<std::int8_t>(code);
+      dst[i - first] = static_cast<std::int8_t>(code);
     }
+    dst += stop - first;
     left -= stop - first;
     first = 0;
   }
   return bad || left > 0;
-}
-
-std::size_t label_codes_together(const std::array<LabelRows, 3>& columns) {
-  const std::size_t rows = columns[0].out.size();
-  std::size_t safe = rows;  // rows with 16 readable bytes from their start, in every column
-  for (const LabelRows& c : columns) {
-    if (c.out.size() != rows || c.offsets.size() != rows + 1 || c.matcher == nullptr ||
-        !c.matcher->impl().perfect())
-      return 0;
-    const std::int64_t* o = c.offsets.data();
-    const auto size = static_cast<std::int64_t>(c.data.size());
-    if (o[0] < 0 || o[rows] > size) return 0;
-    bool descending = false;  // (no branch a row: the check runs over the whole block)
-    for (std::size_t i = 0; i < rows; ++i) descending |= o[i + 1] < o[i];
-    if (descending) return 0;
-    while (safe > 0 && o[safe - 1] + 16 > size) --safe;
-  }
-  // Row by row, the three columns' matches side by side: independent work for the core to
-  // overlap (one column at a time took twice as long in a micro-benchmark).
-  const LabelMatcher::Impl& m0 = columns[0].matcher->impl();
-  const LabelMatcher::Impl& m1 = columns[1].matcher->impl();
-  const LabelMatcher::Impl& m2 = columns[2].matcher->impl();
-  const std::int64_t *const o0 = columns[0].offsets.data(), *const o1 = columns[1].offsets.data(),
-                            *const o2 = columns[2].offsets.data();
-  const char *const d0 = columns[0].data.data(), *const d1 = columns[1].data.data(),
-                    *const d2 = columns[2].data.data();
-  std::int8_t *const x0 = columns[0].out.data(), *const x1 = columns[1].out.data(),
-                     *const x2 = columns[2].out.data();
-  int refused = 0;
-  for (std::size_t i = 0; i < safe; ++i) {
-    const int c0 = m0.short_code(d0 + o0[i], static_cast<std::uint64_t>(o0[i + 1] - o0[i]));
-    const int c1 = m1.short_code(d1 + o1[i], static_cast<std::uint64_t>(o1[i + 1] - o1[i]));
-    const int c2 = m2.short_code(d2 + o2[i], static_cast<std::uint64_t>(o2[i + 1] - o2[i]));
-    refused |= c0 | c1 | c2;  // negative if any is -1
-    x0[i] = static_cast<std::int8_t>(c0);
-    x1[i] = static_cast<std::int8_t>(c1);
-    x2[i] = static_cast<std::int8_t>(c2);
-  }
-  return refused < 0 ? 0 : safe;
 }
 
 template bool label_codes<std::int32_t>(std::span<const StringChunk<std::int32_t>>,

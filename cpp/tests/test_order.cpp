@@ -112,11 +112,11 @@ TEST(Labels, ChunksAndLongLabels) {
   EXPECT_TRUE(yibao::label_codes<std::int64_t>(bad_chunks, matcher, 99995, out));  // past the end
 }
 
-// Three columns matched together give what each column matched alone gives; any row that
-// needs care (a value not accepted, a string longer than 16 bytes, offsets out of order or
-// past the data) leaves the whole block to label_codes(), and rows too near the end of their
-// data to read 16 bytes from are left to it too.
-TEST(Labels, ThreeColumnsMatchedTogetherAsAlone) {
+// label_codes() over rows that need no care (its branch-free short path) and rows that do
+// (a value not accepted, a string longer than 16 bytes, offsets out of order or past the
+// data, rows too near the end of their data to read 16 bytes from): the same codes, and a
+// bad row noted.
+TEST(Labels, ShortPathAndCarefulPathAgree) {
   const yibao::LabelTable status{{"in_service", "retired", "在职", "退休"}, {0, 1, 0, 1}};
   const yibao::LabelTable service{{"general", "pharmacy", "special_drug"}, {0, 1, 6}};
   const yibao::LabelTable tier{{"employer", "individual_1", "individual_2", "个人一档"},
@@ -138,37 +138,32 @@ TEST(Labels, ThreeColumnsMatchedTogetherAsAlone) {
       expected[k].push_back(tables[k]->codes[pick]);
     }
   }
-  auto together = [&](const std::array<std::string, 3>& text,
-                      const std::array<std::vector<std::int64_t>, 3>& at,
-                      std::array<std::vector<std::int8_t>, 3>& out) {
-    std::array<yibao::LabelRows, 3> rows;
+  // Each column alone, one chunk: whether a row is bad.
+  auto each = [&](const std::array<std::string, 3>& text,
+                  const std::array<std::vector<std::int64_t>, 3>& at,
+                  std::array<std::vector<std::int8_t>, 3>& out) {
+    bool bad = false;
     for (std::size_t k = 0; k < 3; ++k) {
       out[k].assign(n, -9);
-      rows[k] = {at[k], text[k], &matchers[k], out[k]};
+      const std::vector<yibao::StringChunk<std::int64_t>> chunk{{at[k], text[k], {}, 0}};
+      bad |= yibao::label_codes<std::int64_t>(chunk, matchers[k], 0, out[k]);
     }
-    return yibao::label_codes_together(rows);
+    return bad;
   };
   std::array<std::vector<std::int8_t>, 3> out;
-  const std::size_t done = together(data, offsets, out);
-  // The last rows lie within 16 bytes of their data's end: only those are left.
-  EXPECT_LT(done, n);
-  EXPECT_GT(done, n - 8);
-  for (std::size_t k = 0; k < 3; ++k) {
-    EXPECT_TRUE(std::equal(out[k].begin(), out[k].begin() + static_cast<std::ptrdiff_t>(done),
-                           expected[k].begin()))
-        << k;
-  }
-  // Data with room after its last string: every row done.
+  // The last rows lie within 16 bytes of their data's end: the careful path reads them.
+  EXPECT_FALSE(each(data, offsets, out));
+  EXPECT_EQ(out, expected);
   std::array<std::string, 3> padded = data;
   for (auto& text : padded) text.append(16, ' ');
-  EXPECT_EQ(together(padded, offsets, out), n);
+  EXPECT_FALSE(each(padded, offsets, out));
   EXPECT_EQ(out, expected);
-  // Rows that need care.
+  // Rows that need care: bad, or (a long string) matched the careful way.
   auto refused = [&](auto change) {
     std::array<std::string, 3> text = padded;
     std::array<std::vector<std::int64_t>, 3> at = offsets;
     change(text, at);
-    return together(text, at, out) == 0;
+    return each(text, at, out);
   };
   EXPECT_TRUE(refused(
       [&](auto& text, auto&) { text[1][static_cast<std::size_t>(offsets[1][2500])] = 'X'; }));
@@ -176,6 +171,8 @@ TEST(Labels, ThreeColumnsMatchedTogetherAsAlone) {
     text[0].insert(static_cast<std::size_t>(at[0][4000] + 7), "retiredABC");
     for (std::size_t i = 4001; i <= n; ++i) at[0][i] += 10;
   }));
+  EXPECT_EQ(out[0][4000], -1);
+  EXPECT_EQ(out[0][4001], expected[0][4001]);
   EXPECT_TRUE(refused([](auto&, auto& at) { std::swap(at[2][100], at[2][101]); }));
   EXPECT_TRUE(refused(
       [&](auto&, auto& at) { at[2][n] = static_cast<std::int64_t>(padded[2].size()) + 1; }));

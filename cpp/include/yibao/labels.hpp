@@ -2,7 +2,6 @@
 // mapped to small integer codes; a missing or unknown label is noted for the caller to name.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -54,21 +53,6 @@ class LabelMatcher {
 template <class Offset>
 bool label_codes(std::span<const StringChunk<Offset>> chunks, const LabelMatcher& matcher,
                  std::size_t first, std::span<std::int8_t> out);
-
-// One block of a label column for label_codes_together(): its rows' offsets (rows + 1 of
-// them, into `data`), no missing values, and where their codes go.
-struct LabelRows {
-  std::span<const std::int64_t> offsets;
-  std::span<const char> data;
-  const LabelMatcher* matcher = nullptr;
-  std::span<std::int8_t> out;
-};
-
-// The codes of three label columns' rows at once, row by row (faster than a column at a
-// time), for the rows that need no care: returns how many leading rows were done, 0 if any
-// row needs label_codes() (a value not matched, a string longer than 16 bytes, offsets out
-// of order or outside `data`). Never throws.
-std::size_t label_codes_together(const std::array<LabelRows, 3>& columns);
 
 // Which of the codes 0..n_codes-1 occur in `codes` (1 = present). A code >= n_codes is an
 // InputError naming its row.
