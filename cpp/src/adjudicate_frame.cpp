@@ -219,8 +219,9 @@ class FrameConverter {
     bool bad = read_label(0, first, n, block.status.data());
     bad |= read_label(1, first, n, block.service.data());
     bad |= read_label(2, first, n, block.tier.data());
-    // The numbers in two loops whatever their layouts (a column at a time took about twice
-    // as long): dates with amounts, then levels with prescribers and their check.
+    // The numbers in two loops whatever their layouts (a loop a column took about twice as
+    // long, docs/performance.md): dates with amounts, then levels with prescribers and the
+    // pharmacy check.
     bad |= detail::with_day_cell(frame_.date, first, block.day.data(), [&](auto day) {
       return detail::with_fen_cell(frame_.eligible, frame_.rounding, frame_.max_fen, first,
                                    block.fen.data(),
