@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "yibao/calendar.hpp"
@@ -56,22 +57,18 @@ void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits,
   // position only orders rows equal in every amount, which are interchangeable.
   std::vector<std::size_t> rows(claims.size());
   std::iota(rows.begin(), rows.end(), std::size_t{0});
-  std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
-    if (claims.payer[a] != claims.payer[b]) return claims.payer[a] < claims.payer[b];
-    if (claims.day[a] != claims.day[b]) return claims.day[a] < claims.day[b];
-    if (claims.member[a] != claims.member[b]) return claims.member[a] < claims.member[b];
-    if (claims.due[a] != claims.due[b]) return claims.due[a] < claims.due[b];
-    if (claims.self_pay[a] != claims.self_pay[b]) return claims.self_pay[a] < claims.self_pay[b];
-    if (claims.outside[a] != claims.outside[b]) return claims.outside[a] < claims.outside[b];
-    if (claims.eligible[a] != claims.eligible[b]) return claims.eligible[a] < claims.eligible[b];
-    return a < b;
+  const auto key = [&](std::size_t r) {
+    return std::tie(claims.payer[r], claims.day[r], claims.member[r], claims.due[r],
+                    claims.self_pay[r], claims.outside[r], claims.eligible[r]);
+  };
+  std::ranges::sort(rows, [&](std::size_t a, std::size_t b) {
+    const auto order = key(a) <=> key(b);
+    return order < 0 || (order == 0 && a < b);
   });
   std::vector<std::size_t> entries(credits.account.size());
   std::iota(entries.begin(), entries.end(), std::size_t{0});
-  std::sort(entries.begin(), entries.end(), [&](std::size_t a, std::size_t b) {
-    if (credits.account[a] != credits.account[b]) return credits.account[a] < credits.account[b];
-    return credits.month[a] < credits.month[b];
-  });
+  std::ranges::sort(entries, {},
+                    [&](std::size_t e) { return std::tie(credits.account[e], credits.month[e]); });
 
   std::size_t c = 0;  // next credit entry
   std::int64_t account = -1;
