@@ -41,10 +41,9 @@ struct Crediter {
     const std::vector<AgeBand>& bands =
         versions[version].bands[status][static_cast<std::size_t>(members.tier[i])];
     const std::int32_t age = age_on_first_of(members.birth[i], month);
-    return {&std::prev(std::ranges::upper_bound(bands.begin() + 1, bands.end(), age, {},
-                                                &AgeBand::min_age))
-                 ->formula,
-            version, status};
+    const auto after_band =
+        std::ranges::upper_bound(bands.begin() + 1, bands.end(), age, {}, &AgeBand::min_age);
+    return {&std::prev(after_band)->formula, version, status};
   }
 
   // The formula's full monthly amount (before any provisional rule).

@@ -27,24 +27,22 @@ void check(const LedgerClaims& claims, const LedgerCredits& credits,
   if (credits.month.size() != credits.account.size() ||
       credits.credit.size() != credits.account.size())
     throw InputError("credit columns differ in length", no_row, "");
+  const auto not_negative = [](std::int64_t fen, const char* what, std::size_t i,
+                               const char* column) {
+    if (fen < 0)
+      throw InputError(std::string(what) + " " + Money::from_fen(fen).to_string() + " is negative",
+                       row_of(i), column);
+  };
   for (std::size_t i = 0; i < n; ++i) {
     if (claims.payer[i] < 0) throw InputError("negative account code", row_of(i), "payer_id");
-    if (claims.due[i] < 0)
-      throw InputError("amount due " + Money::from_fen(claims.due[i]).to_string() + " is negative",
-                       row_of(i), "self_pay");
+    not_negative(claims.due[i], "amount due", i, "self_pay");
   }
   for (std::size_t i = 0; i < credits.account.size(); ++i) {
     if (credits.account[i] < 0) throw InputError("negative account code", row_of(i), "member_id");
-    if (credits.credit[i] < 0)
-      throw InputError("credit " + Money::from_fen(credits.credit[i]).to_string() + " is negative",
-                       row_of(i), "credit");
+    not_negative(credits.credit[i], "credit", i, "credit");
   }
-  for (std::size_t i = 0; i < opening.size(); ++i) {
-    if (opening[i] < 0)
-      throw InputError(
-          "opening balance " + Money::from_fen(opening[i]).to_string() + " is negative", row_of(i),
-          "opening");
-  }
+  for (std::size_t i = 0; i < opening.size(); ++i)
+    not_negative(opening[i], "opening balance", i, "opening");
 }
 
 }  // namespace

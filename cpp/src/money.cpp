@@ -136,9 +136,8 @@ Money from_double_via_text(double value, const Rounding* rounding) {
   }
   std::array<char, 64> buffer{};
   // Without a format argument to_chars writes the shortest text that round-trips, the same
-  // digits as Python's repr.
-  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  if (ec != std::errc{}) throw InputError("amount cannot be formatted", no_row, "");
+  // digits as Python's repr (at most 24 characters).
+  const char* end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr;
   return parse_money(std::string_view(buffer.data(), static_cast<std::size_t>(end - buffer.data())),
                      rounding);
 }

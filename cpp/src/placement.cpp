@@ -181,7 +181,8 @@ void MemberPlacement::place(std::size_t part, std::size_t block_rows,
 std::span<const PackedClaim> MemberPlacement::sorted(std::size_t p, Sorting& s) const {
   // Days spanning this many or more (claims over decades): std::stable_sort by day.
   constexpr std::int64_t max_span = 4096;
-  const std::span<const PackedClaim> records = partition(p);
+  const std::size_t begin = slices_[p * parts_];
+  const auto records = records_.span().subspan(begin, slices_[(p + 1) * parts_] - begin);
   // Each record as its member and its position (member << 32 | position), in day order.
   auto tag = [&](const PackedClaim& r) {
     return std::uint64_t{r.member_offset} << 32 | static_cast<std::uint64_t>(&r - &records[0]);
@@ -220,9 +221,8 @@ void MemberPlacement::close() {
   }
   std::exclusive_scan(stream_bounds_.begin(), stream_bounds_.end(), stream_bounds_.begin(),
                       std::uint32_t{0});
+  // (Every slice exactly full, as each part's LineStreams::finish checked: n rows streamed.)
   wide_.assign(chunks_.size() - 1, {});
-  if (stream_bounds_.back() != n_)
-    throw std::logic_error("MemberPlacement::close: rows not all placed");
 }
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {

@@ -142,10 +142,6 @@ class MemberPlacement {
   // then lays out the slices and the chunks; false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
              std::size_t threads);
-  [[nodiscard]] std::span<const PackedClaim> partition(std::size_t p) const {
-    const std::size_t begin = slices_[p * parts_];
-    return records_.span().subspan(begin, slices_[(p + 1) * parts_] - begin);
-  }
   [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
   [[nodiscard]] std::size_t streams() const { return (chunks_.size() - 1) * blocks(); }
 

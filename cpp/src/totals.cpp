@@ -192,15 +192,20 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   threads = std::clamp<std::size_t>(threads, 1, max_threads);
   check_claims(claims);
   const std::size_t n_policies = policies.size();
-  // A policy's own error comes first, as adjudicate validates before it reads a row.
+  // A policy's own error comes first, as adjudicate validates before it reads a row. Points
+  // that differ only in cap values (a sweep of caps) price each row once.
   std::vector<std::exception_ptr> invalid(n_policies);
+  std::vector<Policy> priced;  // the valid policies without their cap values
   for (std::size_t p = 0; p < n_policies; ++p) {
     try {
       validate(*policies[p]);
+      priced.push_back(without_cap_values(*policies[p]));
     } catch (...) {
       invalid[p] = std::current_exception();
     }
   }
+  const bool sharing =
+      priced.size() > 1 && std::ranges::count(priced, priced[0]) == std::ssize(priced);
   // Chunks of whole members on threads; in each, every policy has its own kernel state and
   // sums. A policy that fails stops there (in that chunk) and the others go on, so that the
   // error raised does not depend on the thread count.
@@ -208,13 +213,6 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   const std::size_t n_chunks = bounds.size() - 1;
   std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
   std::vector<std::vector<std::exception_ptr>> failed(n_chunks, invalid);
-  // Points that differ only in cap values (a sweep of caps) price each row once.
-  std::vector<Policy> priced;  // the valid policies without their cap values
-  for (std::size_t p = 0; p < n_policies; ++p) {
-    if (!invalid[p]) priced.push_back(without_cap_values(*policies[p]));
-  }
-  const bool sharing =
-      priced.size() > 1 && std::ranges::count(priced, priced[0]) == std::ssize(priced);
   run_tasks(n_chunks, [&](std::size_t k) {
     sum_rows(policies, claims, bounds[k], bounds[k + 1], sums[k], failed[k], sharing);
   });
