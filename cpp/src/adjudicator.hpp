@@ -24,7 +24,6 @@ using rules::ClaimRow;
 using rules::row_of;
 using rules::RowResult;
 
-// Row `row` of `claims`.
 [[gnu::always_inline]] inline ClaimRow claim_at(const ClaimColumns& claims, std::size_t row) {
   return {claims.member[row],
           claims.eligible[row],

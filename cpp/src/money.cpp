@@ -16,9 +16,7 @@ namespace {
 Wide power_of_ten(int exponent) {
   // 10^38 < 2^127: larger powers cannot be represented and are treated as overflow.
   if (exponent > 38) throw OverflowError("decimal exponent out of range", no_row, "");
-  Wide p = 1;
-  for (int i = 0; i < exponent; ++i) p *= 10;
-  return p;
+  return boost::multiprecision::pow(Wide(10), static_cast<unsigned>(exponent));
 }
 
 [[noreturn]] void too_many_decimals(const std::string& text) {
@@ -70,10 +68,8 @@ void amount_out_of_range() {
 }
 
 Money Money::from_wide(const Wide& fen) {
-  if (fen > std::numeric_limits<std::int64_t>::max() ||
-      fen < std::numeric_limits<std::int64_t>::min()) {
-    amount_out_of_range();
-  }
+  using Limits = std::numeric_limits<std::int64_t>;
+  if (fen > Limits::max() || fen < Limits::min()) amount_out_of_range();
   return Money(fen.convert_to<std::int64_t>());
 }
 
@@ -89,9 +85,8 @@ Money parse_money(std::string_view text, const Rounding* rounding) {
   auto bad = [&]() -> InputError {
     return InputError("not a decimal amount: '" + std::string(text) + "'", no_row, "");
   };
-  std::size_t i = 0;
-  bool negative = false;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  const bool negative = text.starts_with('-');
+  std::size_t i = negative || text.starts_with('+') ? 1 : 0;
   Wide digits = 0;
   int exponent10 = 0;
   int digit_count = 0;

@@ -19,7 +19,6 @@ using detail::ClaimRow;
 using detail::RowResult;
 
 constexpr std::uint16_t at_cap_flags = rule_annual_cap | rule_overall_cap;
-constexpr std::uint16_t at_visit_cap_flags = rule_visit_cap;
 // Rule codes are version × rule_codes_per_version + flags: with a power of two, the flags
 // of several rows are the low bits of their codes OR-ed together.
 static_assert((rule_codes_per_version & (rule_codes_per_version - 1)) == 0);
@@ -38,7 +37,7 @@ struct Sums {
   void close_member() {
     const auto flags = static_cast<std::uint16_t>(member_flags % rule_codes_per_version);
     totals.members_at_cap += (flags & at_cap_flags) != 0 ? 1 : 0;
-    totals.members_at_visit_cap += (flags & at_visit_cap_flags) != 0 ? 1 : 0;
+    totals.members_at_visit_cap += (flags & rule_visit_cap) != 0 ? 1 : 0;
     member_flags = 0;
   }
 
