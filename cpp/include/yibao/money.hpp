@@ -86,8 +86,8 @@ constexpr Int divide_rounded(const Int& n, const Int& d, Rounding mode) {
     case Rounding::half_up:
       away = twice >= d;
       break;
-    case Rounding::half_even:
-      away = (twice > d) | ((twice == d) & (q % 2 != 0));
+    case Rounding::half_even:  // (bitwise on ints: no branch)
+      away = (int{twice > d} | (int{twice == d} & int{q % 2 != 0})) != 0;
       break;
     case Rounding::down:
       break;
