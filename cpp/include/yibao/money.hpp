@@ -92,7 +92,7 @@ constexpr Int divide_rounded(const Int& n, const Int& d, Rounding mode) {
     case Rounding::down:
       break;
   }
-  return away ? q + (n < 0 ? Int(-1) : Int(1)) : q;
+  return q + Int(int{away} * (n < 0 ? -1 : 1));  // (added, not branched on)
 }
 
 // apply_rate() for any amount, through Boost (the native path's reference): out of line, so
