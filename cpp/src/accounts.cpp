@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "yibao/calendar.hpp"
 #include "yibao/errors.hpp"
@@ -22,27 +23,27 @@ struct Crediter {
   const AccountPolicy& policy;
   const MemberColumns& members;
 
-  // The formula for member i in `month`, the index of its version and the member's status;
-  // nullptr before the first version.
-  const CreditFormula* formula(std::size_t i, std::int32_t month, std::size_t& version,
-                               std::size_t& status) const {
+  // The formula for member i in `month` (nullptr before the first version), the index of its
+  // version and the member's status.
+  std::tuple<const CreditFormula*, std::size_t, std::size_t> formula(std::size_t i,
+                                                                     std::int32_t month) const {
     const auto& versions = policy.versions;
     const auto after =
         std::ranges::upper_bound(versions, month, {}, &AccountVersion::effective_month);
-    if (after == versions.begin()) return nullptr;
-    version = static_cast<std::size_t>(after - versions.begin()) - 1;
+    if (after == versions.begin()) return {nullptr, 0, 0};
+    const auto version = static_cast<std::size_t>(after - versions.begin()) - 1;
     // Retired from the month after the retirement month (济宁 通知 二(二)4 自次月起;
     // docs/design.md §7 for every region).
     const std::int32_t retire = members.retire[i];
-    status = retire != no_day && month > month_of_day(retire) ? 1 : 0;
+    const std::size_t status = retire != no_day && month > month_of_day(retire) ? 1 : 0;
     // The last age band that starts at or below the member's age (the first starts at 0, and
     // takes any younger age too).
     const std::vector<AgeBand>& bands =
         versions[version].bands[status][static_cast<std::size_t>(members.tier[i])];
     const std::int32_t age = age_on_first_of(members.birth[i], month);
-    return &std::prev(std::ranges::upper_bound(bands.begin() + 1, bands.end(), age, {},
-                                               &AgeBand::min_age))
-                ->formula;
+    const auto after_band =
+        std::ranges::upper_bound(bands.begin() + 1, bands.end(), age, {}, &AgeBand::min_age);
+    return {&std::prev(after_band)->formula, version, status};
   }
 
   // The formula's full monthly amount (before any provisional rule).
@@ -68,34 +69,30 @@ struct Crediter {
 
   // Member i's credit in `month`, into entry `at` of `out`.
   void credit(std::size_t i, std::int32_t month, const CreditColumns& out, std::size_t at) const {
-    std::size_t version = 0;
-    std::size_t status = 0;
     // (Never nullptr: credit_accounts checks that a version is in force from first_month on.)
-    const CreditFormula& f = *formula(i, month, version, status);
-    out.label[at] = f.label;
+    const auto [f, version, status] = formula(i, month);
+    out.label[at] = f->label;
     out.version[at] = static_cast<std::uint8_t>(version);
     out.flags[at] = status == 1 ? credit_retired : 0;
     out.credit[at] = 0;
-    if (!f.account) return;
-    if (!f.missing.empty()) {
+    if (!f->account) return;
+    if (!f->missing.empty()) {
       throw MissingParameter(policy.region + ": the account credit of " + month_text(month) +
-                                 " needs a parameter the source text does not give: " + f.missing,
+                                 " needs a parameter the source text does not give: " + f->missing,
                              row_of(i), "");
     }
-    if (f.has_provisional && month < f.adjusted_from) {
-      out.credit[at] = f.provisional.fen();
+    if (f->has_provisional && month < f->adjusted_from) {
+      out.credit[at] = f->provisional.fen();
       out.flags[at] |= credit_provisional;
       return;
     }
-    Money credit = amount(f, policy.versions[version].rounding, i);
-    if (f.has_provisional && month == f.adjusted_from) {
+    Money credit = amount(*f, policy.versions[version].rounding, i);
+    if (f->has_provisional && month == f->adjusted_from) {
       // 补划差额: the shortfall of each provisional month before this one against the
       // adjusted amount, counted back while the member was credited provisionally.
       Money shortfall;
       for (std::int32_t m = month - 1;; --m) {
-        std::size_t pv = 0;
-        std::size_t ps = 0;
-        const CreditFormula* prev = formula(i, m, pv, ps);
+        const CreditFormula* prev = std::get<0>(formula(i, m));
         if (prev == nullptr || !prev->account || !prev->has_provisional || m >= prev->adjusted_from)
           break;
         shortfall += remaining(credit, prev->provisional);

@@ -24,7 +24,6 @@ using rules::ClaimRow;
 using rules::row_of;
 using rules::RowResult;
 
-// Row `row` of `claims`.
 [[gnu::always_inline]] inline ClaimRow claim_at(const ClaimColumns& claims, std::size_t row) {
   return {claims.member[row],
           claims.eligible[row],
@@ -71,12 +70,11 @@ class Adjudicator {
           // Checked for the caller's columns now, as storing there would (put_back).
           for (std::size_t k = 0; k < n_amounts; ++k)
             columns[k]->check(Money::from_fen(all.fen[k]));
-          if (!streams.put(record.row >> block_shift, StagedResult::of(all, r.rule, wide)))
-            results_overrun();
+          streams.put(record.row >> block_shift, StagedResult::of(all, r.rule, wide));
         });
       }
     }
-    if (!streams.finish()) results_overrun();
+    streams.finish();
   }
 
   // The next rows of a caller's sorted input, converted block by block (adjudicate_frame):

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "yibao/calendar.hpp"
@@ -26,24 +27,22 @@ void check(const LedgerClaims& claims, const LedgerCredits& credits,
   if (credits.month.size() != credits.account.size() ||
       credits.credit.size() != credits.account.size())
     throw InputError("credit columns differ in length", no_row, "");
+  const auto not_negative = [](std::int64_t fen, const char* what, std::size_t i,
+                               const char* column) {
+    if (fen < 0)
+      throw InputError(std::string(what) + " " + Money::from_fen(fen).to_string() + " is negative",
+                       row_of(i), column);
+  };
   for (std::size_t i = 0; i < n; ++i) {
     if (claims.payer[i] < 0) throw InputError("negative account code", row_of(i), "payer_id");
-    if (claims.due[i] < 0)
-      throw InputError("amount due " + Money::from_fen(claims.due[i]).to_string() + " is negative",
-                       row_of(i), "self_pay");
+    not_negative(claims.due[i], "amount due", i, "self_pay");
   }
   for (std::size_t i = 0; i < credits.account.size(); ++i) {
     if (credits.account[i] < 0) throw InputError("negative account code", row_of(i), "member_id");
-    if (credits.credit[i] < 0)
-      throw InputError("credit " + Money::from_fen(credits.credit[i]).to_string() + " is negative",
-                       row_of(i), "credit");
+    not_negative(credits.credit[i], "credit", i, "credit");
   }
-  for (std::size_t i = 0; i < opening.size(); ++i) {
-    if (opening[i] < 0)
-      throw InputError(
-          "opening balance " + Money::from_fen(opening[i]).to_string() + " is negative", row_of(i),
-          "opening");
-  }
+  for (std::size_t i = 0; i < opening.size(); ++i)
+    not_negative(opening[i], "opening balance", i, "opening");
 }
 
 }  // namespace
@@ -56,22 +55,18 @@ void run_ledger(const LedgerClaims& claims, const LedgerCredits& credits,
   // position only orders rows equal in every amount, which are interchangeable.
   std::vector<std::size_t> rows(claims.size());
   std::iota(rows.begin(), rows.end(), std::size_t{0});
-  std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
-    if (claims.payer[a] != claims.payer[b]) return claims.payer[a] < claims.payer[b];
-    if (claims.day[a] != claims.day[b]) return claims.day[a] < claims.day[b];
-    if (claims.member[a] != claims.member[b]) return claims.member[a] < claims.member[b];
-    if (claims.due[a] != claims.due[b]) return claims.due[a] < claims.due[b];
-    if (claims.self_pay[a] != claims.self_pay[b]) return claims.self_pay[a] < claims.self_pay[b];
-    if (claims.outside[a] != claims.outside[b]) return claims.outside[a] < claims.outside[b];
-    if (claims.eligible[a] != claims.eligible[b]) return claims.eligible[a] < claims.eligible[b];
-    return a < b;
+  const auto key = [&](std::size_t r) {
+    return std::tie(claims.payer[r], claims.day[r], claims.member[r], claims.due[r],
+                    claims.self_pay[r], claims.outside[r], claims.eligible[r]);
+  };
+  std::ranges::sort(rows, [&](std::size_t a, std::size_t b) {
+    const auto order = key(a) <=> key(b);
+    return order < 0 || (order == 0 && a < b);
   });
   std::vector<std::size_t> entries(credits.account.size());
   std::iota(entries.begin(), entries.end(), std::size_t{0});
-  std::sort(entries.begin(), entries.end(), [&](std::size_t a, std::size_t b) {
-    if (credits.account[a] != credits.account[b]) return credits.account[a] < credits.account[b];
-    return credits.month[a] < credits.month[b];
-  });
+  std::ranges::sort(entries, {},
+                    [&](std::size_t e) { return std::tie(credits.account[e], credits.month[e]); });
 
   std::size_t c = 0;  // next credit entry
   std::int64_t account = -1;

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -22,85 +24,75 @@ namespace yibao::detail {
 
 template <class T>
 class LineStreams {
-  static_assert(sizeof(T) == 24, "8 items make 3 whole cache lines");
+  static_assert(sizeof(T) == 24, "8 items make 3 whole cache lines, from every 8th item on");
+  static constexpr std::uint32_t buffered = 8;
 
  public:
-  // Producer k's streams, of `producers` that fill `items` stream by stream, each producer's
-  // part of a stream in turn: stream s fills items[bounds[s * producers + k], the next entry).
+  // Producer k's streams, of `producers` that fill `items` (64-byte aligned) stream by stream,
+  // each producer's part of a stream in turn: stream s fills items[bounds[s * producers + k],
+  // the next entry). A stream overfilled, or not filled, throws std::logic_error(`overfilled`).
   LineStreams(T* items, const std::vector<std::uint32_t>& bounds, std::size_t k,
-              std::size_t producers)
-      : items_(items), fill_((bounds.size() - 1) / producers, 0), buffers_(fill_.size()) {
-    for (std::size_t s = 0; s < fill_.size(); ++s) {
-      next_.push_back(bounds[s * producers + k]);
-      end_.push_back(bounds[s * producers + k + 1]);
-    }
+              std::size_t producers, const char* overfilled)
+      : items_(items), overfilled_(overfilled) {
+    for (std::size_t i = k; i + 1 < bounds.size(); i += producers)
+      streams_.push_back({bounds[i], bounds[i + 1]});
   }
   LineStreams(const LineStreams&) = delete;  // (and so not movable either)
   LineStreams& operator=(const LineStreams&) = delete;
   // Streaming stores are ordered before whatever follows, on every way out (an exception
   // included: the array may be reused at once).
-  ~LineStreams() { fence(); }
-
-  // Appends `item` to stream s; false (and nothing sure to be written) if the stream is full.
-  [[gnu::always_inline]] bool put(std::size_t s, const T& item) {
-    std::uint32_t& next = next_[s];
-    std::uint8_t& fill = fill_[s];
-    if (fill == 0 && reinterpret_cast<std::uintptr_t>(items_ + next) % line != 0) {
-      // The stream's first items, up to the start of a line: written one by one.
-      if (next >= end_[s]) return false;
-      items_[next++] = item;
-      return true;
-    }
-    buffers_[s].items[fill++] = item;
-    if (fill < buffered) return true;
-    if (end_[s] - next < buffered) return false;
-    write_out(buffers_[s], items_ + next);
-    next += buffered;
-    fill = 0;
-    return true;
-  }
-
-  // After the last put(): writes what the buffers hold; whether every stream is exactly full.
-  bool finish() {
-    bool full = true;
-    for (std::size_t s = 0; s < next_.size(); ++s) {
-      if (end_[s] - next_[s] < fill_[s]) return false;
-      std::copy_n(buffers_[s].items, fill_[s], items_ + next_[s]);
-      next_[s] += fill_[s];
-      fill_[s] = 0;
-      full &= next_[s] == end_[s];
-    }
-    fence();
-    return full;
-  }
-
- private:
-  static constexpr std::size_t line = 64;
-  static constexpr std::size_t buffered = 8;
-  struct alignas(line) Buffer {
-    T items[buffered];
-  };
-
-  static void write_out(const Buffer& buffer, T* to) {
-#if defined(__SSE2__)
-    const auto* from = reinterpret_cast<const __m128i*>(buffer.items);
-    auto* into = reinterpret_cast<__m128i*>(to);
-    for (std::size_t k = 0; k < sizeof(Buffer) / sizeof(__m128i); ++k)
-      _mm_stream_si128(into + k, _mm_load_si128(from + k));
-#else
-    std::memcpy(to, buffer.items, sizeof(Buffer));
-#endif
-  }
-  static void fence() {
+  ~LineStreams() {
 #if defined(__SSE2__)
     _mm_sfence();
 #endif
   }
 
+  // Appends `item` to stream s (if the stream is full: nothing sure to be written).
+  [[gnu::always_inline]] void put(std::size_t s, const T& item) {
+    Stream& to = streams_[s];
+    if (to.fill == 0 && to.next % buffered != 0) {
+      // The stream's first items, up to the start of a line: written one by one.
+      if (to.next >= to.end) overfilled();
+      items_[to.next++] = item;
+      return;
+    }
+    to.items[to.fill++] = item;
+    if (to.fill < buffered) return;
+    if (to.end - to.next < buffered) overfilled();
+    write_out(to.items, items_ + to.next);
+    to.next += std::exchange(to.fill, 0);
+  }
+
+  // After the last put(): writes what the buffers hold; every stream must be exactly full.
+  void finish() const {
+    for (const Stream& s : streams_) {
+      if (s.end - s.next != s.fill) overfilled();
+      std::copy_n(s.items, s.fill, items_ + s.next);
+    }
+  }
+
+ private:
+  struct Stream {
+    std::uint32_t next, end, fill = 0;
+    alignas(64) T items[buffered]{};
+  };
+
+  [[noreturn, gnu::cold, gnu::noinline]] void overfilled() const {
+    throw std::logic_error(overfilled_);
+  }
+  static void write_out(const T* from, T* to) {
+#if defined(__SSE2__)
+    for (std::size_t k = 0; k < sizeof(T) * buffered / 16; ++k)
+      _mm_stream_si128(reinterpret_cast<__m128i*>(to) + k,
+                       _mm_load_si128(reinterpret_cast<const __m128i*>(from) + k));
+#else
+    std::memcpy(to, from, sizeof(T) * buffered);
+#endif
+  }
+
   T* items_;
-  std::vector<std::uint32_t> next_, end_;
-  std::vector<std::uint8_t> fill_;
-  std::vector<Buffer> buffers_;
+  const char* overfilled_;
+  std::vector<Stream> streams_;
 };
 
 }  // namespace yibao::detail

@@ -16,21 +16,7 @@ namespace {
 Wide power_of_ten(int exponent) {
   // 10^38 < 2^127: larger powers cannot be represented and are treated as overflow.
   if (exponent > 38) throw OverflowError("decimal exponent out of range", no_row, "");
-  Wide p = 1;
-  for (int i = 0; i < exponent; ++i) p *= 10;
-  return p;
-}
-
-// Divide n by a positive d and round the quotient as `mode` says.
-Wide divide_rounded(const Wide& n, const Wide& d, Rounding mode) {
-  Wide q = n / d;  // truncates toward zero
-  const Wide r = n % d;
-  if (r == 0 || mode == Rounding::down) return q;
-  const Wide twice = 2 * (r < 0 ? Wide(-r) : r);
-  const bool up =
-      mode == Rounding::half_up ? twice >= d : (twice > d || (twice == d && q % 2 != 0));
-  if (up) q += (n < 0 ? -1 : 1);
-  return q;
+  return boost::multiprecision::pow(Wide(10), static_cast<unsigned>(exponent));
 }
 
 [[noreturn]] void too_many_decimals(const std::string& text) {
@@ -62,17 +48,16 @@ Money scale_to_fen(const Wide& digits, int exponent10, TextFn text, const Roundi
   return Money::from_wide(divide_rounded(digits, divisor, rounding ? *rounding : Rounding::down));
 }
 
-// Decimal digits of a wide integer. (Boost's own str() trips GCC 12's -Wrestrict false
-// positive once inlined here, and -Werror builds must stay clean.)
-std::string digits_of(Wide value) {
-  const bool negative = value < 0;
-  if (negative) value = -value;
+// Plain decimal text of unscaled × 10^-places: "-0.05" for -5 and 2 places, as a float64 or
+// Decimal of the value is worded. (Boost's own str() trips GCC 12's -Wrestrict false positive
+// once inlined here, and -Werror builds must stay clean.)
+std::string decimal_text(const Wide& unscaled, std::size_t places) {
   std::string out;
-  do {
-    out.insert(out.begin(), static_cast<char>('0' + (value % 10).convert_to<int>()));
-    value /= 10;
-  } while (value != 0);
-  if (negative) out.insert(out.begin(), '-');
+  for (Wide rest = unscaled < 0 ? Wide(-unscaled) : unscaled; rest != 0 || out.empty(); rest /= 10)
+    out.insert(out.begin(), static_cast<char>('0' + (rest % 10).convert_to<int>()));
+  out.insert(0, out.size() <= places ? places + 1 - out.size() : 0, '0');
+  if (places > 0) out.insert(out.size() - places, 1, '.');
+  if (unscaled < 0) out.insert(0, 1, '-');
   return out;
 }
 
@@ -83,32 +68,25 @@ void amount_out_of_range() {
 }
 
 Money Money::from_wide(const Wide& fen) {
-  if (fen > std::numeric_limits<std::int64_t>::max() ||
-      fen < std::numeric_limits<std::int64_t>::min()) {
-    amount_out_of_range();
-  }
+  using Limits = std::numeric_limits<std::int64_t>;
+  if (fen > Limits::max() || fen < Limits::min()) amount_out_of_range();
   return Money(fen.convert_to<std::int64_t>());
 }
 
 std::string Money::to_string() const {
-  std::string out = digits_of(fen_ < 0 ? -Wide(fen_) : Wide(fen_));
-  out.insert(0, out.size() < 3 ? 3 - out.size() : 0, '0');  // "5" is 0.05
-  out.insert(out.size() - 2, 1, '.');
-  if (fen_ < 0) out.insert(0, 1, '-');
-  return out;
+  return decimal_text(fen_, 2);
 }
 
 Money apply_rate_wide(Money base, Rate rate, Rounding mode) {
-  return Money::from_wide(divide_rounded(Wide(base.fen()) * rate.ppm(), Rate::one, mode));
+  return Money::from_wide(divide_rounded(Wide(base.fen()) * rate.ppm(), Wide(Rate::one), mode));
 }
 
 Money parse_money(std::string_view text, const Rounding* rounding) {
   auto bad = [&]() -> InputError {
     return InputError("not a decimal amount: '" + std::string(text) + "'", no_row, "");
   };
-  std::size_t i = 0;
-  bool negative = false;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  const bool negative = text.starts_with('-');
+  std::size_t i = negative || text.starts_with('+') ? 1 : 0;
   Wide digits = 0;
   int exponent10 = 0;
   int digit_count = 0;
@@ -153,9 +131,8 @@ Money from_double_via_text(double value, const Rounding* rounding) {
   }
   std::array<char, 64> buffer{};
   // Without a format argument to_chars writes the shortest text that round-trips, the same
-  // digits as Python's repr.
-  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  if (ec != std::errc{}) throw InputError("amount cannot be formatted", no_row, "");
+  // digits as Python's repr (at most 24 characters).
+  const char* end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr;
   return parse_money(std::string_view(buffer.data(), static_cast<std::size_t>(end - buffer.data())),
                      rounding);
 }
@@ -164,17 +141,8 @@ Money from_decimal128(std::uint64_t low, std::int64_t high, int scale, const Rou
   static const Wide two_to_64 = Wide(1) << 64;
   const Wide unscaled = Wide(high) * two_to_64 + Wide(low);
   if (scale < -36 || scale > 38) throw InputError("decimal scale out of range", no_row, "");
-  // Plain decimal text, as a float64 or Decimal of the value is worded (only a positive scale
-  // can leave more than 2 decimals).
-  auto text = [&] {
-    std::string digits = digits_of(unscaled < 0 ? Wide(-unscaled) : unscaled);
-    const auto places = static_cast<std::size_t>(std::max(scale, 0));
-    if (digits.size() <= places) digits = std::string(places + 1 - digits.size(), '0') + digits;
-    std::string out = unscaled < 0 ? "-" : "";
-    out.append(digits, 0, digits.size() - places);
-    if (places > 0) out.append(".").append(digits, digits.size() - places);
-    return out;
-  };
+  // (Only a positive scale can leave more than 2 decimals.)
+  auto text = [&] { return decimal_text(unscaled, static_cast<std::size_t>(std::max(scale, 0))); };
   return scale_to_fen(unscaled, -scale, text, rounding);
 }
 

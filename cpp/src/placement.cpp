@@ -14,10 +14,8 @@ namespace {
 
 // Ids are read more than once (counted, then placed): only ids that changed in between (the
 // caller's column written to by another thread meanwhile) can disagree.
-[[noreturn]] void ids_changed() {
-  throw std::logic_error(
-      "member_id changed while yibao read it (was the frame written to by another thread?)");
-}
+constexpr const char* ids_changed =
+    "member_id changed while yibao read it (was the frame written to by another thread?)";
 
 using IdRange = std::pair<std::int64_t, std::int64_t>;
 
@@ -75,7 +73,7 @@ std::unique_ptr<MemberPlacement> MemberPlacement::for_dense_ids(
     // An id outside the guess, or a guess too wide: the exact range.
     const auto [low, high] = std::ranges::minmax(member);
     if (!dense({low, high}, n)) return nullptr;
-    if (!placement->count(member, {low, high}, threads)) ids_changed();
+    if (!placement->count(member, {low, high}, threads)) throw std::logic_error(ids_changed);
   }
   return placement;
 }
@@ -135,14 +133,15 @@ bool MemberPlacement::count(std::span<const std::int64_t> member, IdRange range,
 
 void MemberPlacement::place(std::size_t part, std::size_t block_rows,
                             const std::function<ClaimColumns(std::size_t, std::size_t)>& convert) {
-  LineStreams<PackedClaim> slices(records_.span().data(), slices_, part, parts_);
+  // A slice overfilled, or not filled: only ids changed since counting can do that.
+  LineStreams<PackedClaim> slices(records_.span().data(), slices_, part, parts_, ids_changed);
   // Plain pointers in locals: the records' one-byte codes may alias anything, which would
   // otherwise reload every column's pointer after each store.
   const std::size_t buckets = members_;
   const unsigned shift = shift_;
   const std::uint32_t offset_mask = (std::uint32_t{1} << shift) - 1;
   const std::uint8_t* const chunk_of = chunk_of_partition_.data();
-  const std::size_t destinations = blocks();
+  const std::size_t chunks = chunks_.size() - 1;
   std::uint32_t* const streamed = &streamed_[part * streams()];
   const std::uint64_t low = static_cast<std::uint64_t>(low_);
   const std::size_t end = part_begin(part + 1);
@@ -165,12 +164,11 @@ void MemberPlacement::place(std::size_t part, std::size_t block_rows,
           prescriber[i], tier[i],
           // (offset_mask keeps at most 23 bits; the 24-bit mask says so to -Wconversion.)
           static_cast<std::uint32_t>(bucket) & offset_mask & 0xFFFFFF};
-      ++streamed[chunk_of[p] * destinations + (row >> block_shift)];
-      // A slice overfilled: only ids changed since counting can do that.
-      if (!slices.put(p, record)) ids_changed();
+      ++streamed[(row >> block_shift) * chunks + chunk_of[p]];
+      slices.put(p, record);
     }
   }
-  if (!slices.finish()) ids_changed();  // a slice with more or fewer rows than counted
+  slices.finish();
 }
 
 // Sorted in the cache: by day (a counting sort over the partition's days), then stably by
@@ -183,7 +181,8 @@ void MemberPlacement::place(std::size_t part, std::size_t block_rows,
 std::span<const PackedClaim> MemberPlacement::sorted(std::size_t p, Sorting& s) const {
   // Days spanning this many or more (claims over decades): std::stable_sort by day.
   constexpr std::int64_t max_span = 4096;
-  const std::span<const PackedClaim> records = partition(p);
+  const std::size_t begin = slices_[p * parts_];
+  const auto records = records_.span().subspan(begin, slices_[(p + 1) * parts_] - begin);
   // Each record as its member and its position (member << 32 | position), in day order.
   auto tag = [&](const PackedClaim& r) {
     return std::uint64_t{r.member_offset} << 32 | static_cast<std::uint64_t>(&r - &records[0]);
@@ -214,26 +213,16 @@ std::span<const PackedClaim> MemberPlacement::sorted(std::size_t p, Sorting& s) 
 }
 
 void MemberPlacement::close() {
-  const std::size_t chunks = chunks_.size() - 1;
   // Block by block, each chunk's stream in turn (its rows from every part).
   stream_bounds_.assign(streams() + 1, 0);
   for (std::size_t part = 0; part < parts_; ++part) {
-    for (std::size_t c = 0; c < chunks; ++c) {
-      for (std::size_t b = 0; b < blocks(); ++b)
-        stream_bounds_[b * chunks + c] += streamed_[(part * chunks + c) * blocks() + b];
-    }
+    for (std::size_t s = 0; s < streams(); ++s)
+      stream_bounds_[s] += streamed_[part * streams() + s];
   }
   std::exclusive_scan(stream_bounds_.begin(), stream_bounds_.end(), stream_bounds_.begin(),
                       std::uint32_t{0});
-  wide_.assign(chunks, {});
-  if (stream_bounds_.back() != n_)
-    throw std::logic_error("MemberPlacement::close: rows not all placed");
-}
-
-void results_overrun() {
-  throw std::logic_error(
-      "ResultStreams: a destination block's stream got more or fewer rows "
-      "than were counted for it");
+  // (Every slice exactly full, as each part's LineStreams::finish checked: n rows streamed.)
+  wide_.assign(chunks_.size() - 1, {});
 }
 
 void MemberPlacement::put_back(const AdjudicationColumns& out, std::size_t threads) const {

@@ -87,9 +87,6 @@ struct StagedResult {
 };
 static_assert(sizeof(StagedResult) == 24);
 
-// A destination block's stream that got more or fewer rows than were counted for it.
-[[noreturn]] void results_overrun();
-
 // A partition's records sorted for the kernel (scratch kept between partitions).
 struct Sorting {
   std::vector<std::uint32_t> count;
@@ -130,7 +127,9 @@ class MemberPlacement {
   // Where chunk c's results go (after close()): the streams of their destination blocks, and
   // those that do not fit them.
   [[nodiscard]] LineStreams<StagedResult> results_of(std::size_t chunk) {
-    return {results_.span().data(), stream_bounds_, chunk, chunks_.size() - 1};
+    return {results_.span().data(), stream_bounds_, chunk, chunks_.size() - 1,
+            "ResultStreams: a destination block's stream got more or fewer rows than were "
+            "counted for it"};
   }
   [[nodiscard]] std::vector<WideResult>& wide(std::size_t chunk) { return wide_[chunk]; }
 
@@ -143,10 +142,6 @@ class MemberPlacement {
   // then lays out the slices and the chunks; false if an id lies outside.
   bool count(std::span<const std::int64_t> member, std::pair<std::int64_t, std::int64_t> range,
              std::size_t threads);
-  [[nodiscard]] std::span<const PackedClaim> partition(std::size_t p) const {
-    const std::size_t begin = slices_[p * parts_];
-    return records_.span().subspan(begin, slices_[(p + 1) * parts_] - begin);
-  }
   [[nodiscard]] std::size_t blocks() const { return (n_ >> block_shift) + 1; }
   [[nodiscard]] std::size_t streams() const { return (chunks_.size() - 1) * blocks(); }
 
@@ -162,7 +157,7 @@ class MemberPlacement {
   // input runs on at most 64 threads (the same results for any count).
   static constexpr std::size_t max_parallel = 64;
   std::vector<std::uint8_t> chunk_of_partition_;
-  // Per part, chunk and destination block, the rows streamed there; then (close) where chunk
+  // Per part, destination block and chunk, the rows streamed there; then (close) where chunk
   // c's stream into block b begins: stream_bounds_[b * chunks + c] (the next entry ends it).
   std::vector<std::uint32_t> streamed_, stream_bounds_;
   // In slices, written a whole buffer at a time; read a partition at a time.

@@ -4,6 +4,7 @@
 #include <exception>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "adjudicator.hpp"
@@ -18,7 +19,6 @@ using detail::ClaimRow;
 using detail::RowResult;
 
 constexpr std::uint16_t at_cap_flags = rule_annual_cap | rule_overall_cap;
-constexpr std::uint16_t at_visit_cap_flags = rule_visit_cap;
 // Rule codes are version × rule_codes_per_version + flags: with a power of two, the flags
 // of several rows are the low bits of their codes OR-ed together.
 static_assert((rule_codes_per_version & (rule_codes_per_version - 1)) == 0);
@@ -37,7 +37,7 @@ struct Sums {
   void close_member() {
     const auto flags = static_cast<std::uint16_t>(member_flags % rule_codes_per_version);
     totals.members_at_cap += (flags & at_cap_flags) != 0 ? 1 : 0;
-    totals.members_at_visit_cap += (flags & at_visit_cap_flags) != 0 ? 1 : 0;
+    totals.members_at_visit_cap += (flags & rule_visit_cap) != 0 ? 1 : 0;
     member_flags = 0;
   }
 
@@ -61,21 +61,19 @@ struct PointFunds {
 // Rows [begin, end) of `claims` (whole members, in processing order) under every live policy,
 // into `sums`. Row by row, every policy in turn: their branches mostly go the same way on one
 // row, so the later policies' are predicted from the first's, and the row is read once. A
-// policy that fails is recorded in `failed`, dropped, and the others go on. `sharing`: the
-// policies differ only in cap values, so the first live one prices each row for all (a pricing
-// error is every live policy's) and each pays it under its own caps.
+// policy is live while `failed` holds no error of its own (an invalid one comes in with its
+// error); one that fails gets its error there, and the others go on. `sharing`: the policies
+// differ only in cap values, so the first live one prices each row for all (a pricing error
+// is every live policy's) and each pays it under its own caps.
 void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claims,
-              std::size_t begin, std::size_t end, std::vector<char>& live, std::vector<Sums>& sums,
+              std::size_t begin, std::size_t end, std::vector<Sums>& sums,
               std::vector<std::exception_ptr>& failed, bool sharing) {
   static const AdjudicationColumns no_columns{};
   const std::size_t n = policies.size();
   const auto first =
-      static_cast<std::size_t>(std::find(live.begin(), live.end(), 1) - live.begin());
+      static_cast<std::size_t>(std::find(failed.begin(), failed.end(), nullptr) - failed.begin());
   if (first == n) return;
-  const auto fail = [&](std::size_t p) {
-    failed[p] = std::current_exception();
-    live[p] = 0;
-  };
+  const auto fail = [&](std::size_t p) { failed[p] = std::current_exception(); };
   std::vector<Adjudicator> kernels;
   kernels.reserve(n);
   for (const Policy* policy : policies) kernels.emplace_back(*policy, no_columns);
@@ -98,7 +96,7 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
     }
     if (!sharing) {
       for (std::size_t p = 0; p < n; ++p) {
-        if (live[p] == 0) continue;
+        if (failed[p]) continue;
         Sums& into = sums[p];
         try {
           kernels[p].step(claim, row, [&into](const RowResult& r) { into.add(r); });
@@ -111,7 +109,7 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
     bool priced = false;  // else a row outside outpatient care, the same for all
     const auto add = [&](const RowResult& r) {
       for (std::size_t q = 0; q < n && !priced; ++q) {
-        if (live[q] != 0) sums[q].add(r);
+        if (!failed[q]) sums[q].add(r);
       }
     };
     try {
@@ -122,7 +120,7 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
         last_member = claim.member, last_year = priced_row.year, last_day = claim.day;
         for (std::size_t q = 0; q < n; ++q) {
           try {
-            if (live[q] == 0) continue;
+            if (failed[q]) continue;
             PointFunds& point = funds[q];
             if (new_year) point.paid = rules::MemberState{};
             if (new_day) point.visits.clear();
@@ -137,7 +135,7 @@ void sum_rows(std::span<const Policy* const> policies, const ClaimColumns& claim
       });
     } catch (...) {  // a pricing error: every live point's
       for (std::size_t q = 0; q < n; ++q) {
-        if (live[q] != 0) fail(q);
+        if (!failed[q]) fail(q);
       }
       break;
     }
@@ -155,14 +153,11 @@ void check_claims(const ClaimColumns& claims) {
       claims.status.size() == n && claims.service.size() == n && claims.prescriber.size() == n &&
       claims.tier.size() == n && (claims.institution.empty() || claims.institution.size() == n);
   if (!ok) throw InputError("claim columns differ in length", no_row, "");
-  const auto member = claims.member;
-  const auto day = claims.day;
+  const auto key = [&](std::size_t row) { return std::pair(claims.member[row], claims.day[row]); };
   for (std::size_t row = 1; row < n; ++row) {
-    if (member[row] < member[row - 1] ||
-        (member[row] == member[row - 1] && day[row] < day[row - 1])) {
+    if (key(row) < key(row - 1))
       throw InputError("totals need the claims in processing order (by member, then day)",
                        detail::row_of(row), "member");
-    }
   }
 }
 
@@ -196,46 +191,38 @@ std::vector<Totals> totals(std::span<const Policy* const> policies, const ClaimC
   threads = std::clamp<std::size_t>(threads, 1, max_threads);
   check_claims(claims);
   const std::size_t n_policies = policies.size();
-  // A policy's own error comes first, as adjudicate validates before it reads a row.
+  // A policy's own error comes first, as adjudicate validates before it reads a row. Points
+  // that differ only in cap values (a sweep of caps) price each row once.
   std::vector<std::exception_ptr> invalid(n_policies);
+  std::vector<Policy> priced;  // the valid policies without their cap values
   for (std::size_t p = 0; p < n_policies; ++p) {
     try {
       validate(*policies[p]);
+      priced.push_back(without_cap_values(*policies[p]));
     } catch (...) {
       invalid[p] = std::current_exception();
     }
   }
+  const bool sharing =
+      priced.size() > 1 && std::ranges::count(priced, priced[0]) == std::ssize(priced);
   // Chunks of whole members on threads; in each, every policy has its own kernel state and
   // sums. A policy that fails stops there (in that chunk) and the others go on, so that the
   // error raised does not depend on the thread count.
   const std::vector<std::size_t> bounds = member_chunks(claims.member, threads);
   const std::size_t n_chunks = bounds.size() - 1;
   std::vector<std::vector<Sums>> sums(n_chunks, std::vector<Sums>(n_policies));
-  std::vector<std::vector<std::exception_ptr>> failed(n_chunks,
-                                                      std::vector<std::exception_ptr>(n_policies));
-  // Points that differ only in cap values (a sweep of caps) price each row once.
-  const auto valid = static_cast<std::size_t>(std::count(invalid.begin(), invalid.end(), nullptr));
-  bool sharing = valid > 1;
-  for (std::size_t p = 0, first = n_policies; p < n_policies && sharing; ++p) {
-    if (invalid[p]) continue;
-    if (first == n_policies) first = p;
-    sharing = without_cap_values(*policies[first]) == without_cap_values(*policies[p]);
-  }
+  std::vector<std::vector<std::exception_ptr>> failed(n_chunks, invalid);
   run_tasks(n_chunks, [&](std::size_t k) {
-    std::vector<char> live(n_policies);
-    for (std::size_t p = 0; p < n_policies; ++p) live[p] = invalid[p] ? 0 : 1;
-    sum_rows(policies, claims, bounds[k], bounds[k + 1], live, sums[k], failed[k], sharing);
+    sum_rows(policies, claims, bounds[k], bounds[k + 1], sums[k], failed[k], sharing);
   });
   // The first policy that fails raises; within it, the first chunk (processing order).
+  std::vector<Totals> out(n_policies);
   for (std::size_t p = 0; p < n_policies; ++p) {
     if (invalid[p]) std::rethrow_exception(invalid[p]);
     for (std::size_t k = 0; k < n_chunks; ++k) {
       if (failed[k][p]) std::rethrow_exception(failed[k][p]);
+      out[p] += sums[k][p].totals;
     }
-  }
-  std::vector<Totals> out(n_policies);
-  for (std::size_t k = 0; k < n_chunks; ++k) {
-    for (std::size_t p = 0; p < n_policies; ++p) out[p] += sums[k][p].totals;
   }
   return out;
 }

@@ -2,7 +2,9 @@
 // tier, months since 1970-01 (month 0); proleptic Gregorian.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace yibao {
@@ -42,14 +44,9 @@ constexpr std::int64_t days_from_civil_wide(std::int32_t year, std::int32_t mont
 // "YYYY-MM-DD" of a day number, for messages.
 inline std::string date_string(std::int32_t day) {
   const CivilDate c = civil_from_days(day);
-  // Appended piece by piece: GCC 12's -Wrestrict misfires on `"0" + std::string`.
-  std::string out = std::to_string(c.year);
-  for (const std::int32_t part : {c.month, c.day}) {
-    out.push_back('-');
-    if (part < 10) out.push_back('0');
-    out.append(std::to_string(part));
-  }
-  return out;
+  std::array<char, 40> text{};  // (room for any three int32)
+  std::snprintf(text.data(), text.size(), "%d-%02d-%02d", c.year, c.month, c.day);
+  return text.data();
 }
 
 // Months since 1970-01 of a calendar month.

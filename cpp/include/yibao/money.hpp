@@ -73,6 +73,28 @@ class Rate {
   std::int64_t ppm_ = 0;
 };
 
+// n ÷ d (d > 0) rounded to an integer as `mode` says: the one rounding of products and of
+// decimals with more places than the fen. Without data-dependent branches: in the kernel,
+// whether a product has a remainder of half a fen or more is as good as random.
+template <class Int>
+constexpr Int divide_rounded(const Int& n, const Int& d, Rounding mode) {
+  const Int q = n / d;  // truncates toward zero
+  const Int r = n - q * d;
+  const Int twice = 2 * (r < 0 ? Int(-r) : r);
+  bool away = false;
+  switch (mode) {
+    case Rounding::half_up:
+      away = twice >= d;
+      break;
+    case Rounding::half_even:  // (bitwise on ints: no branch)
+      away = (int{twice > d} | (int{twice == d} & int{q % 2 != 0})) != 0;
+      break;
+    case Rounding::down:
+      break;
+  }
+  return q + Int(int{away} * (n < 0 ? -1 : 1));  // (added, not branched on)
+}
+
 // apply_rate() for any amount, through Boost (the native path's reference): out of line, so
 // that the common case inlines into the kernel (out of line, it cost 2 ms a million rows).
 Money apply_rate_wide(Money base, Rate rate, Rounding mode);
@@ -80,26 +102,11 @@ Money apply_rate_wide(Money base, Rate rate, Rounding mode);
 // base × rate, rounded to the fen once (docs/design.md §4: after the rate, before any cap).
 [[gnu::always_inline]] inline Money apply_rate(Money base, Rate rate, Rounding mode) {
   // Amounts below 2^43 fen (about 88 billion yuan) times a rate of at most 10^6 ppm fit in
-  // int64, where division by the constant compiles to a multiplication: the common case.
+  // int64, where division by the constant compiles to a multiplication: the common case (a
+  // base is never negative).
   constexpr std::int64_t small = std::int64_t{1} << 43;
-  if (base.fen() >= 0 && base.fen() < small && rate.ppm() >= 0 && rate.ppm() <= Rate::one) {
-    // The kernel's case (a base is never negative), rounded without data-dependent branches:
-    // whether a product has a remainder of half a fen or more is as good as random.
-    const std::int64_t n = base.fen() * rate.ppm();
-    std::int64_t q = n / Rate::one;
-    const std::int64_t twice = 2 * (n - q * Rate::one);
-    switch (mode) {
-      case Rounding::half_up:
-        q += static_cast<std::int64_t>(twice >= Rate::one);
-        break;
-      case Rounding::half_even:
-        q += static_cast<std::int64_t>((twice > Rate::one) | ((twice == Rate::one) & (q % 2 != 0)));
-        break;
-      case Rounding::down:
-        break;
-    }
-    return Money::from_fen(q);
-  }
+  if (base.fen() >= 0 && base.fen() < small && rate.ppm() >= 0 && rate.ppm() <= Rate::one)
+    return Money::from_fen(divide_rounded(base.fen() * rate.ppm(), Rate::one, mode));
   return apply_rate_wide(base, rate, mode);
 }
 
