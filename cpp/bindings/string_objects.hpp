@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "arrays.hpp"
 #include "object_column.hpp"
 #include "yibao/labels.hpp"
 
@@ -53,7 +54,7 @@ inline pybind11::array_t<std::int8_t> label_codes_from_objects(const pybind11::a
                                                                std::size_t threads) {
   const ObjectColumn column(values);
   const LabelMatcher matcher(table);
-  pybind11::array_t<std::int8_t> out(static_cast<pybind11::ssize_t>(column.rows()));
+  auto out = new_column<std::int8_t>(column.rows());
   std::int8_t* code = out.mutable_data();
   constexpr std::int8_t later = -2;
   std::atomic<bool> any_later{false};
@@ -382,7 +383,7 @@ pybind11::object text_codes(const pybind11::array_t<Offset, pybind11::array::c_s
   const Offset* at = offsets.data();
   const auto* bytes = reinterpret_cast<const char*>(data.data());
   const auto size = static_cast<Offset>(data.size());
-  pybind11::array_t<std::int64_t> codes(static_cast<pybind11::ssize_t>(n));
+  auto codes = new_column<std::int64_t>(n);
   std::int64_t* code = codes.mutable_data();
   bool done = true;
   {
