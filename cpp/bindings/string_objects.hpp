@@ -324,7 +324,7 @@ class TextCodes {
   // The key's hash, from the slot alone (a short key's bytes are there).
   static std::uint64_t hash_of(const Slot& slot) {
     if (slot.length > in_slot) return slot.word;
-    return key_hash(std::string_view(reinterpret_cast<const char*>(&slot.word), slot.length));
+    return short_key_hash(slot.word, slot.length);  // as hash(): the same word
   }
 
   // The slot of `key` (hash h) or of the first free one after its run, read only.
