@@ -159,6 +159,18 @@ def test_text_codes_of_shuffled_keys_short_and_long_through_the_table_growing() 
     np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
 
 
+def test_text_codes_of_shuffled_short_keys_read_as_one_word() -> None:
+    # Through the table, a key of up to 8 bytes is one masked 8-byte load (the bytes after it
+    # belong to the next keys) where 8 bytes are left, else read byte by byte: keys that
+    # differ only past another's end, a NUL, or the length stay apart either way.
+    short = ["ab", "abc", "ab\x00", "", "\x00", "abcdefgh", "abcdefg", "abcdefgi", "é", "b"]
+    rows = np.random.default_rng(11).integers(0, len(short), size=3_000)
+    keys = [short[i] for i in rows] + ["abcdefg", "ab", "", "\x00"]  # the last, byte by byte
+    want, _ = pd.factorize(pd.Series(keys, dtype=object))
+    np.testing.assert_array_equal(_codes(keys), want)
+    np.testing.assert_array_equal(_codes(keys, large=False), want)
+
+
 def test_text_codes_refuse_malformed_offsets() -> None:
     offsets = np.array([0, 3, 2], dtype=np.int64)
     assert _core.text_codes(offsets, np.frombuffer(b"abc", dtype=np.uint8)) is None

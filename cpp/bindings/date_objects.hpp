@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "arrays.hpp"
 #include "object_column.hpp"
 #include "yibao/calendar.hpp"
 #include "yibao/parallel.hpp"
@@ -32,7 +33,7 @@ inline pybind11::object days_from_date_objects(const pybind11::array& values, st
   }
   const ObjectColumn column(values);
   const PyTypeObject* date_type = PyDateTimeAPI->DateType;
-  pybind11::array_t<std::int32_t> out(static_cast<pybind11::ssize_t>(column.rows()));
+  auto out = new_column<std::int32_t>(column.rows());
   std::int32_t* day = out.mutable_data();
   const bool all = column.all_of(threads, [&](std::size_t i, PyObject* object) {
     if (Py_TYPE(object) != date_type) return false;
@@ -103,7 +104,7 @@ pybind11::object days_from_iso_text(
   const Offset* at = offsets.data();
   const auto* bytes = reinterpret_cast<const char*>(data.data());
   const auto size = static_cast<Offset>(data.size());
-  pybind11::array_t<std::int32_t> out(static_cast<pybind11::ssize_t>(n));
+  auto out = new_column<std::int32_t>(n);
   std::int32_t* day = out.mutable_data();
   std::atomic<bool> all{true};
   {

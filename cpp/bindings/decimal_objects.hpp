@@ -14,6 +14,7 @@
 #include <limits>
 #include <optional>
 
+#include "arrays.hpp"
 #include "object_column.hpp"
 
 namespace yibao::bindings {
@@ -76,7 +77,7 @@ inline pybind11::object fen_from_decimal_objects(const pybind11::array& values,
                                                  const pybind11::handle& decimal_type,
                                                  std::size_t threads) {
   const ObjectColumn column(values);
-  pybind11::array_t<std::int64_t> out(static_cast<pybind11::ssize_t>(column.rows()));
+  auto out = new_column<std::int64_t>(column.rows());
   std::int64_t* fen = out.mutable_data();
   const auto* type = reinterpret_cast<PyTypeObject*>(decimal_type.ptr());
   const bool all = column.all_of(threads, [&](std::size_t i, const PyObject* object) {

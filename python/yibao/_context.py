@@ -33,7 +33,7 @@ import pandas as pd
 
 from ._claims import ClaimArrays, _days
 from ._money import Rounding, Unit, to_fen
-from ._schema import CLAIM_FIELDS, RULE_FLAGS, SERVICES
+from ._schema import CLAIM_FIELDS, RULE_CODES_PER_VERSION, RULE_FLAGS, SERVICES
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -49,13 +49,31 @@ IN_STAY_SERVICE = 127
 _STAY_KEY = "inpatient_stays"  # the version key naming the pool a stay stops (伊犁 第十六条)
 
 
-def add_supplementary(out: dict[str, np.ndarray], eligible_of: Callable[[np.ndarray], Any]) -> None:
+def add_supplementary(
+    out: dict[str, np.ndarray],
+    eligible_of: Callable[[np.ndarray], Any],
+    present: np.ndarray | None = None,
+) -> None:
     """Adds ``supplementary_paid`` to the kernel's columns ``out`` (int64 fen or decimal128
-    words), from ``eligible_of(rows)``: the int64 fen eligible amounts of those rows."""
+    words), from ``eligible_of(rows)``: the int64 fen eligible amounts of those rows.
+
+    ``present``, if given, says which rule codes occur in ``out["rule"]`` (one byte a code, as
+    ``_core.codes_present`` gives them): where none carries the supplementary flag, the column
+    is zero and the rows are not searched (three passes over the rows, 4 ms of a 2 M-row call).
+
+    >>> out = {"fund_paid": np.array([5, 7]), "self_pay": np.array([5, 1]),
+    ...        "rule": np.array([0, _SUPPLEMENTARY_BIT], dtype=np.uint16)}
+    >>> add_supplementary(out, lambda rows: np.array([10, 10])[rows])
+    >>> out[SUPPLEMENTARY].tolist()
+    [0, 2]
+    """
     fund = out["fund_paid"]
     # np.zeros, not zeros_like: calloc'd pages are zero without being written (zeros_like
     # writes every byte: 30-60 ms of a 2 M-row call, for a column that is almost all zero).
     column = np.zeros(fund.shape, dtype=fund.dtype)
+    out[SUPPLEMENTARY] = column
+    if present is not None and not _flagged(present):
+        return
     rows = np.flatnonzero((out["rule"] & np.uint16(_SUPPLEMENTARY_BIT)) != 0)
     if rows.size:
         # Amounts on a flagged row are non-negative and far within int64: a decimal128 value
@@ -68,7 +86,13 @@ def add_supplementary(out: dict[str, np.ndarray], eligible_of: Callable[[np.ndar
             column[rows, 0] = paid
         else:
             column[rows] = paid
-    out[SUPPLEMENTARY] = column
+
+
+def _flagged(present: np.ndarray) -> bool:
+    """Whether a code present (version × RULE_CODES_PER_VERSION + flags) has the
+    supplementary flag."""
+    flags = np.flatnonzero(present) % RULE_CODES_PER_VERSION
+    return bool((flags & _SUPPLEMENTARY_BIT).any())
 
 
 def context_arrays(

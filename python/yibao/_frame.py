@@ -71,9 +71,10 @@ from ._claims import (
 )
 from ._context import add_supplementary
 from ._money import Rounding, Unit, _core_rounding, to_fen
+from ._schema import RULE_CODES_PER_VERSION
 from .errors import InputError, PolicyError
 
-__all__ = ["adjudicate_frame", "convert_frame"]
+__all__ = ["adjudicate_frame", "adjudicated", "convert_frame"]
 
 
 def _table(codes: Mapping[str, int]) -> Any:
@@ -540,6 +541,10 @@ def _at_row(exc: PolicyError, index: pd.Index) -> Exception:
     return exc
 
 
+# Every rule code the kernel can give (max_versions versions of RULE_CODES_PER_VERSION codes).
+_ALL_RULE_CODES = _core.max_versions * RULE_CODES_PER_VERSION
+
+
 def adjudicate_frame(
     claims: pd.DataFrame,
     policy: Any,
@@ -553,6 +558,31 @@ def adjudicate_frame(
     """Frame in, the kernel's result columns out (``_schema.OUTPUT_COLUMNS``): every input
     takes this route. ``policy`` is a compiled policy (``Policy.core``). Errors name the
     column, the row label and the value."""
+    out, _ = adjudicated(
+        claims,
+        policy,
+        members=members,
+        rounding=rounding,
+        threads=threads,
+        layout=layout,
+        unit=unit,
+    )
+    return out
+
+
+def adjudicated(
+    claims: pd.DataFrame,
+    policy: Any,
+    *,
+    members: pd.DataFrame | None = None,
+    rounding: Rounding | None,
+    threads: int,
+    layout: Any,
+    unit: Unit = "yuan",
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`adjudicate_frame`'s columns, and which rule codes occur in them (one byte a
+    code, ``_core.codes_present`` over every code the kernel can give): found once, for the
+    ``rule`` column's categories and for the supplementary column."""
     r = _describe(claims, members, rounding, unit, threads)
     try:
         out: dict[str, np.ndarray] = _core.adjudicate_frame(
@@ -562,6 +592,7 @@ def adjudicate_frame(
         raise _worded(exc, claims, rounding, unit, threads) from None
     except PolicyError as exc:
         raise _at_row(exc, claims.index) from None
+    present: np.ndarray = _core.codes_present(out["rule"], _ALL_RULE_CODES, threads)
     # Eligible is converted in C++ here: the few rows the supplementary fund paid have their
     # amounts read again by the package's money reader (_context.add_supplementary).
     add_supplementary(
@@ -569,8 +600,9 @@ def adjudicate_frame(
         lambda rows: to_fen(
             claims["eligible"].iloc[rows], "eligible", rounding=rounding, unit=unit
         ),
+        present,
     )
-    return out
+    return out, present
 
 
 def convert_frame(

@@ -13,7 +13,7 @@ import pyarrow as pa
 from . import _core
 from ._arrow_input import ArrowStream, arrow_frame, arrow_table, is_arrow_claims, with_outputs
 from ._context import context_arrays
-from ._frame import adjudicate_frame
+from ._frame import adjudicated
 from ._many import run_kernel
 from ._money import Rounding, Unit, decimal_from_words, fen_to_money
 from ._schema import (
@@ -59,19 +59,24 @@ def rule_label(labels: Mapping[str, str], flags: int) -> str:
     return " + ".join(parts) if parts else "nothing eligible"
 
 
-def _rule_column(policy: Policy, rule: np.ndarray, threads: int = 1) -> pd.Categorical:
+def _rule_column(
+    policy: Policy, rule: np.ndarray, threads: int = 1, present: np.ndarray | None = None
+) -> pd.Categorical:
     """The ``rule`` labels, e.g. ``"CQ-4 deductible + CQ-5 rate"``, as a categorical.
 
     The kernel's code per row is ``version × RULE_CODES_PER_VERSION + flags``; only the
     codes that occur are given a label, so the categories list exactly the rules that
-    decided some row. Finding the codes and recoding the rows run in C++; only the few
-    labels are made in Python.
+    decided some row. Finding the codes (unless ``present`` says already which occur: one
+    byte a code, at least the policy's codes) and recoding the rows run in C++; only the
+    few labels are made in Python.
     """
-    present = _core.codes_present(rule, len(policy.versions) * _N_FLAG_CODES, threads)
+    n_codes = len(policy.versions) * _N_FLAG_CODES
+    if present is None or present[n_codes:].any():  # (beyond the policy's: the core words it)
+        present = _core.codes_present(rule, n_codes, threads)
     labels_by_version = policy.rule_labels()
     categories: dict[str, int] = {}
-    table = np.zeros(len(present), dtype=np.int16)
-    for code in np.flatnonzero(present):
+    table = np.zeros(n_codes, dtype=np.int16)
+    for code in np.flatnonzero(present[:n_codes]):
         version, flags = divmod(int(code), _N_FLAG_CODES)
         label = rule_label(labels_by_version[version], flags)
         table[code] = categories.setdefault(label, len(categories))
@@ -260,8 +265,9 @@ def adjudicate_with_codes(
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     layout = _core.MoneyLayout.decimal128 if money == "decimal" else _core.MoneyLayout.fen64
+    present = None  # which rule codes occur, where the route found them already
     if stays is None and other_paid is None:
-        out = adjudicate_frame(
+        out, present = adjudicated(
             claims,
             pol.core,
             members=members,
@@ -278,6 +284,6 @@ def adjudicate_with_codes(
     for name in MONEY_OUTPUTS:
         result[name] = pd.Series(money_column(out[name], money), index=claims.index, copy=False)
     result["rule"] = pd.Series(
-        _rule_column(pol, out["rule"], n_threads), index=claims.index, copy=False
+        _rule_column(pol, out["rule"], n_threads, present), index=claims.index, copy=False
     )
     return result, out["rule"]
