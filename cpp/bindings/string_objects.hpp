@@ -238,26 +238,38 @@ class TextCodes {
     grow_for(first_row == 0 ? 0 : static_cast<std::size_t>(code[first_row - 1]) + 1);
     for (std::size_t i = 0; i < first_row; ++i) {
       if (i > 0 && code[i] == code[i - 1]) continue;
-      if (code_of(key(i), hash(key(i))) != code[i]) return false;  // (too many or long)
+      const std::string_view k = key(i);
+      const std::uint64_t word = word_of(k);
+      if (code_of(k, hash(k, word), word) != code[i]) return false;  // (too many or long)
     }
-    std::array<std::uint64_t, block> hashes{};
+    std::array<std::uint64_t, block> hashes{}, words{};
     std::array<std::uint32_t, block> rows{};
     std::array<bool, block> same{};  // the row's key is the row before's
+    // Each row's key is read, and a short one made a word, once: the row after compares
+    // with it, and the lookup takes it (a fifth of a shuffled column's instructions).
+    std::string_view before = first_row > 0 ? key(first_row - 1) : std::string_view{};
+    std::uint64_t before_word = first_row > 0 ? word_of(before) : 0;
     for (std::size_t first = first_row; first < n; first += block) {
       const std::size_t last = std::min(n, first + block);
       grow_for(keys_.size() + (last - first));
       std::size_t pending = 0;
       for (std::size_t i = first; i < last; ++i) {
-        same[i - first] = i > 0 && same_key(key(i), key(i - 1));
+        const std::string_view here = key(i);
+        const std::uint64_t word = word_of(here);
+        same[i - first] = i > 0 && here.size() == before.size() &&
+                          (here.size() <= in_slot ? word == before_word : here == before);
+        before = here;
+        before_word = word;
         if (same[i - first]) continue;
-        const std::uint64_t h = hash(key(i));
+        const std::uint64_t h = hash(here, word);
         __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
         hashes[pending] = h;
+        words[pending] = word;
         rows[pending++] = static_cast<std::uint32_t>(i - first);
       }
       for (std::size_t k = 0; k < pending; ++k) {
         const std::size_t i = first + rows[k];
-        const std::int64_t found = code_of(key(i), hashes[k]);
+        const std::int64_t found = code_of(key(i), hashes[k], words[k]);
         if (found < 0) return false;
         code[i] = found;
       }
@@ -302,20 +314,21 @@ class TextCodes {
     return word;
   }
 
-  // key_hash(key), a short key's read as one word.
-  [[nodiscard]] std::uint64_t hash(std::string_view key) const {
-    return key.size() <= in_slot ? short_key_hash(short_word(key), key.size()) : key_hash(key);
+  // A short key's bytes as one word (short_word), 0 for a longer key.
+  [[nodiscard]] std::uint64_t word_of(std::string_view key) const {
+    return key.size() <= in_slot ? short_word(key) : 0;
   }
 
-  // Whether a and b are the same key (short ones compared as one word each).
-  [[nodiscard]] bool same_key(std::string_view a, std::string_view b) const {
-    if (a.size() != b.size()) return false;
-    return a.size() <= in_slot ? short_word(a) == short_word(b) : a == b;
+  // key_hash(key), of a short key from its word (word_of(key)).
+  [[nodiscard]] static std::uint64_t hash(std::string_view key, std::uint64_t word) {
+    return key.size() <= in_slot ? short_key_hash(word, key.size()) : key_hash(key);
   }
 
-  [[nodiscard]] Slot slot_for(std::string_view key, std::uint64_t h, std::int32_t code) const {
+  // The slot of `key` (hash h, word word_of(key)) with `code`.
+  [[nodiscard]] static Slot slot_for(std::string_view key, std::uint64_t h, std::uint64_t word,
+                                     std::int32_t code) {
     Slot slot;
-    slot.word = key.size() <= in_slot ? short_word(key) : h;
+    slot.word = key.size() <= in_slot ? word : h;
     slot.length = static_cast<std::uint32_t>(key.size());
     slot.code = code;
     return slot;
@@ -339,14 +352,14 @@ class TextCodes {
     }
   }
 
-  std::int64_t code_of(std::string_view key, std::uint64_t h) {
+  std::int64_t code_of(std::string_view key, std::uint64_t h, std::uint64_t word) {
     if (!fits_length(key)) return -1;
-    const Slot wanted = slot_for(key, h, 0);
+    const Slot wanted = slot_for(key, h, word, 0);
     const std::size_t s = find(key, wanted, h);
     if (slots_[s].code >= 0) return slots_[s].code;
     if (!fits(keys_.size())) return -1;
     const auto code = static_cast<std::int32_t>(keys_.size());
-    slots_[s] = slot_for(key, h, code);
+    slots_[s] = slot_for(key, h, word, code);
     keys_.push_back(key);
     return code;
   }
