@@ -159,6 +159,20 @@ def test_text_codes_of_shuffled_keys_short_and_long_through_the_table_growing() 
     np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
 
 
+def test_text_codes_of_long_keys_with_one_hash_go_to_the_general_route() -> None:
+    # Two 16-byte keys with one hash (the core's key_hash folds 8-byte words with an
+    # invertible mix: the second key's first word chosen, its last solved for, among printable
+    # bytes). Through the table a long key is matched by hash and length, then compared byte
+    # by byte with its code's first key: at a collision the core gives no codes, and the
+    # general route numbers the column, as pd.factorize.
+    a, b = "member-000000001", "m0005532$iEC:1j,"
+    for keys in ([a, b, a], [b, "x" * 16, a, b], [b, a, b], ["z" * 16, a, "y" * 16, b, a]):
+        assert _codes(keys) is None
+        series = pd.Series(keys, dtype=pd.ArrowDtype(pa.large_string()))
+        np.testing.assert_array_equal(_frame._member(series, 1), pd.factorize(series)[0])
+    assert _codes([b, a]) is not None  # in order by bytes: numbered by run, never hashed
+
+
 def test_text_codes_of_shuffled_short_keys_read_as_one_word() -> None:
     # Through the table, a key of up to 8 bytes is one masked 8-byte load (the bytes after it
     # belong to the next keys) where 8 bytes are left, else read byte by byte: keys that

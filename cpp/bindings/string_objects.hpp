@@ -148,12 +148,14 @@ inline std::uint64_t short_key_hash(std::uint64_t word, std::size_t size) {
 // as text, a sort of the numbers). While that holds no key can come back, so a key's code is
 // its run's number: one comparison a row, no hashing. From the first run out of both orders
 // on, an open-addressing table takes over (the runs before entered in it). A slot of 16
-// bytes holds a key of up to 8 bytes itself, a longer key its hash (its bytes compared where
-// the hash agrees): the table stays small (shuffled rows look each key up anywhere in it),
-// and grows without reading a key again. Its rows go by blocks: a key equal to the row
-// before it costs one comparison; the others are hashed first and their slots fetched from
-// memory together, then looked up in row order (shuffled rows put each key's slot anywhere:
-// a miss a row the core would otherwise wait for in turn).
+// bytes holds a key of up to 8 bytes itself, a longer key its hash: the table stays small
+// (shuffled rows look each key up anywhere in it), and grows without reading a key again.
+// Its rows go by blocks: a key equal to the row before it costs one comparison; the others
+// are hashed first and their slots fetched from memory together, then looked up in row
+// order (shuffled rows put each key's slot anywhere: a miss a row the core would otherwise
+// wait for in turn). A long key found by its hash and length is then compared, byte by byte,
+// with the first key of its code, every row's ahead of need; where two keys share both (a
+// collision, not seen in practice) the column goes to the general route: never a wrong code.
 class TextCodes {
  public:
   static constexpr std::size_t block = 256;
@@ -277,6 +279,25 @@ class TextCodes {
         if (same[i - first]) code[i] = code[i - 1];
       }
     }
+    return !long_keys_ || same_as_first(first_row, n, key, code);
+  }
+
+  // Whether rows [first_row, n), their long keys matched by hash and length alone, hold the
+  // bytes of their code's first key; false at a row that does not (a collision: the caller's
+  // general route then factorizes the column). Every row's code is known, so the views and
+  // bytes to compare are asked for ahead.
+  template <class KeyAt>
+  bool same_as_first(std::size_t first_row, std::size_t n, KeyAt key, const std::int64_t* code) {
+    static constexpr std::size_t ahead = 16;
+    const auto first_key = [&](std::size_t i) -> const std::string_view& {
+      return keys_[static_cast<std::size_t>(code[i])];
+    };
+    for (std::size_t i = first_row; i < n; ++i) {
+      if (i + 2 * ahead < n) __builtin_prefetch(&first_key(i + 2 * ahead));
+      if (i + ahead < n) __builtin_prefetch(first_key(i + ahead).data());
+      const std::string_view here = key(i);
+      if (here.size() > in_slot && here != first_key(i)) return false;
+    }
     return true;
   }
 
@@ -288,7 +309,7 @@ class TextCodes {
   }
 
   // What a slot holds and compares: a key of up to 8 bytes itself (zero past its end), a
-  // longer key its hash (its bytes compared only where hash and length agree); its length.
+  // longer key its hash (its bytes compared after: same_as_first); its length.
   struct Slot {
     std::uint64_t word = 0;
     std::uint32_t length = 0;
@@ -340,27 +361,27 @@ class TextCodes {
     return short_key_hash(slot.word, slot.length);  // as hash(): the same word
   }
 
-  // The slot of `key` (hash h) or of the first free one after its run, read only.
-  [[nodiscard]] std::size_t find(std::string_view key, const Slot& wanted, std::uint64_t h) const {
+  // The slot holding `wanted`'s word and length (hash h), or the first free one after its
+  // run, read only. A long key's bytes are compared later (same_as_first), not here: a row
+  // would wait on two misses in turn (the view in keys_, then its bytes).
+  [[nodiscard]] std::size_t find(const Slot& wanted, std::uint64_t h) const {
     std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
     for (;; s = (s + 1) & (slots_.size() - 1)) {
       const Slot& slot = slots_[s];
-      if (slot.code < 0) return s;
-      if (slot.word == wanted.word && slot.length == wanted.length &&
-          (key.size() <= in_slot || keys_[static_cast<std::size_t>(slot.code)] == key))
-        return s;
+      if (slot.code < 0 || (slot.word == wanted.word && slot.length == wanted.length)) return s;
     }
   }
 
   std::int64_t code_of(std::string_view key, std::uint64_t h, std::uint64_t word) {
     if (!fits_length(key)) return -1;
     const Slot wanted = slot_for(key, h, word, 0);
-    const std::size_t s = find(key, wanted, h);
+    const std::size_t s = find(wanted, h);
     if (slots_[s].code >= 0) return slots_[s].code;
     if (!fits(keys_.size())) return -1;
     const auto code = static_cast<std::int32_t>(keys_.size());
     slots_[s] = slot_for(key, h, word, code);
     keys_.push_back(key);
+    long_keys_ |= key.size() > in_slot;
     return code;
   }
 
@@ -383,6 +404,7 @@ class TextCodes {
   const char* end_;  // one past the column's bytes
   std::vector<Slot> slots_;
   std::vector<std::string_view> keys_;  // by code: views into the column's own bytes
+  bool long_keys_ = false;              // whether a key of keys_ is longer than in_slot
 };
 
 // Codes of a text key column (one Arrow chunk: offsets into data, no nulls), dense, in order
