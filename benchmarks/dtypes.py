@@ -86,6 +86,15 @@ def _labels(n: int, dtype: str) -> Any:
     return claims
 
 
+def _psn_no(member_id: Any) -> Any:
+    """Member ids as the settlement platform writes them (``psn_no``, 人员编号: text of up to 30
+    characters, e.g. 41132820000000000044386183, a region's code, zeros, then the person's
+    number; public interface code: newtouch-cloud/openhis-itaii
+    ``PersMedApprovalCnl25006Param.java``, codinggrass/coding-everyday
+    ``PsnInsuInfoFromUsc.java``): 26 characters here."""
+    return "4113282000000000" + member_id.astype("str").str.zfill(10)
+
+
 def _shape(name: str, n: int) -> Any:
     import pandas as pd
     import pyarrow as pa
@@ -114,6 +123,7 @@ def _shape(name: str, n: int) -> Any:
         "date_objects": lambda: _with(n, date=lambda s: pd.Series(s.dt.date, dtype=object)),
         "iso_text_dates": lambda: _with(n, date=lambda s: s.dt.strftime("%Y-%m-%d")),
         "text_ids": lambda: _with(n, member_id=lambda s: s.astype("str")),
+        "psn_no_ids": lambda: _with(n, member_id=_psn_no),
     }
     return shapes[name]()
 
@@ -134,6 +144,7 @@ SHAPES = (
     "date_objects",
     "iso_text_dates",
     "text_ids",
+    "psn_no_ids",
 )
 ALTERNATIVES = ("numpy_float64", "decimal_loop")
 # Issue 15's bound for each shape: 1.5× the best, except where a column holds Python objects
