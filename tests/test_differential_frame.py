@@ -52,7 +52,7 @@ def fast_dtypes(claims: pd.DataFrame) -> pd.DataFrame:
 def check_fast(yb: ModuleType, claims: pd.DataFrame, region: ref.Region, what: str) -> None:
     fast = fast_dtypes(claims)
     core = yb.load_policy(policy_of(region)).core
-    taken = yb._frame.adjudicate_frame(
+    taken, _ = yb._frame.adjudicated(
         fast, core, rounding=None, threads=2, layout=yb._core.MoneyLayout.decimal128
     )
     assert taken is not None, f"{what}: the fast path declined"

@@ -70,9 +70,7 @@ def frame_for(region: str, n: int = 50_000, seed: int = 5) -> pd.DataFrame:
 
 def fast(claims: pd.DataFrame, region: str, threads: int, **kw: Any) -> dict[str, np.ndarray]:
     core = yibao.load_policy(region).core
-    out: dict[str, np.ndarray] = _frame.adjudicate_frame(
-        claims, core, rounding=None, threads=threads, layout=DECIMAL, **kw
-    )
+    out, _ = _frame.adjudicated(claims, core, rounding=None, threads=threads, layout=DECIMAL, **kw)
     return out
 
 
@@ -170,9 +168,7 @@ def test_integer_amounts_with_a_unit() -> None:
     fen = np.rint(claims["eligible"].to_numpy() * 100).astype(np.int64)
     in_fen = claims.assign(eligible=fen)
     core = yibao.load_policy("chongqing").core
-    got = _frame.adjudicate_frame(
-        in_fen, core, rounding=None, threads=2, layout=DECIMAL, unit="fen"
-    )
+    got, _ = _frame.adjudicated(in_fen, core, rounding=None, threads=2, layout=DECIMAL, unit="fen")
     assert got is not None
     for name, column in general(claims, "chongqing", 1).items():
         np.testing.assert_array_equal(got[name], column, err_msg=name)

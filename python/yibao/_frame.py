@@ -1,6 +1,6 @@
 """The one route of ``yibao.adjudicate``: column readers, one per logical column (issue 15).
 
-Frame (or columns) in, the kernel's result columns out: :func:`adjudicate_frame` is the
+Frame (or columns) in, the kernel's result columns out: :func:`adjudicated` is the
 boundary every caller crosses (``yibao.adjudicate``, and readers of other containers that
 hand over their columns as a frame), :func:`convert_frame` the same readers writing whole
 converted columns for callers that run the kernel many times (``yibao._many``).
@@ -74,7 +74,7 @@ from ._money import Rounding, Unit, _core_rounding, to_fen
 from ._schema import RULE_CODES_PER_VERSION
 from .errors import InputError, PolicyError
 
-__all__ = ["adjudicate_frame", "adjudicated", "convert_frame"]
+__all__ = ["adjudicated", "convert_frame"]
 
 
 def _table(codes: Mapping[str, int]) -> Any:
@@ -545,31 +545,6 @@ def _at_row(exc: PolicyError, index: pd.Index) -> Exception:
 _ALL_RULE_CODES = _core.max_versions * RULE_CODES_PER_VERSION
 
 
-def adjudicate_frame(
-    claims: pd.DataFrame,
-    policy: Any,
-    *,
-    members: pd.DataFrame | None = None,
-    rounding: Rounding | None,
-    threads: int,
-    layout: Any,
-    unit: Unit = "yuan",
-) -> dict[str, np.ndarray]:
-    """Frame in, the kernel's result columns out (``_schema.OUTPUT_COLUMNS``): every input
-    takes this route. ``policy`` is a compiled policy (``Policy.core``). Errors name the
-    column, the row label and the value."""
-    out, _ = adjudicated(
-        claims,
-        policy,
-        members=members,
-        rounding=rounding,
-        threads=threads,
-        layout=layout,
-        unit=unit,
-    )
-    return out
-
-
 def adjudicated(
     claims: pd.DataFrame,
     policy: Any,
@@ -580,9 +555,11 @@ def adjudicated(
     layout: Any,
     unit: Unit = "yuan",
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """:func:`adjudicate_frame`'s columns, and which rule codes occur in them (one byte a
-    code, ``_core.codes_present`` over every code the kernel can give): found once, for the
-    ``rule`` column's categories and for the supplementary column."""
+    """Frame in, the kernel's result columns out (``_schema.OUTPUT_COLUMNS``), and which
+    rule codes occur in them (one byte a code, ``_core.codes_present`` over every code the
+    kernel can give: found once, for the ``rule`` column's categories and for the
+    supplementary column). Every input takes this route. ``policy`` is a compiled policy
+    (``Policy.core``). Errors name the column, the row label and the value."""
     r = _describe(claims, members, rounding, unit, threads)
     try:
         out: dict[str, np.ndarray] = _core.adjudicate_frame(
