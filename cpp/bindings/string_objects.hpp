@@ -173,24 +173,6 @@ class TextCodes {
   }
 
  private:
-  // Whether a and b are the same key of at most 8 bytes, each read as one word (most rows of
-  // sorted claims: the key of the row before). False says nothing.
-  [[nodiscard]] bool same_short(std::string_view a, std::string_view b) const {
-    if (a.size() != b.size() || a.size() > 8 || a.data() == nullptr || b.data() == nullptr ||
-        end_ - a.data() < 8 || end_ - b.data() < 8)
-      return false;
-    std::uint64_t x = 0, y = 0;
-    std::memcpy(&x, a.data(), 8);
-    std::memcpy(&y, b.data(), 8);
-    // The key's own bytes: the first in memory, the low bits on a little-endian machine.
-    const unsigned past = 8 * static_cast<unsigned>(8 - a.size());  // bits not the key's
-    const std::uint64_t all = ~std::uint64_t{0};
-    const std::uint64_t mask = past == 64                                   ? 0
-                               : std::endian::native == std::endian::little ? all >> past
-                                                                            : all << past;
-    return ((x ^ y) & mask) == 0;
-  }
-
   // Whether a and b, of one length longer than 8 bytes, hold the same bytes: compared a word
   // at a time, the last word the key's last 8 bytes (overlapping the one before: no loop of
   // bytes, no call to memcmp).
@@ -207,11 +189,11 @@ class TextCodes {
     return differ == 0;
   }
 
-  // Whether a and b are the same key, false saying nothing for keys of at most 8 bytes near
-  // the column's end (same_short). Most rows of sorted claims: the key of the row before.
-  [[nodiscard]] bool same(std::string_view a, std::string_view b) const {
-    if (a.size() != b.size()) return false;
-    return a.size() <= 8 ? same_short(a, b) : same_long(a, b);
+  // Whether a and b are the same key, given their words (word_of): most rows, sorted or not,
+  // the key of the row before.
+  static bool same_key(std::string_view a, std::uint64_t a_word, std::string_view b,
+                       std::uint64_t b_word) {
+    return a.size() == b.size() && (a.size() <= in_slot ? a_word == b_word : same_long(a, b));
   }
 
   // <0, 0 or >0 as a sorts before, with or after b by bytes (unsigned), a prefix first: as
@@ -240,9 +222,11 @@ class TextCodes {
     std::int64_t runs = 0;
     code[0] = 0;
     std::string_view before = key(0);
+    std::uint64_t before_word = word_of(before);
     for (std::size_t i = 1; i < n; ++i) {
       const std::string_view here = key(i);
-      const int order = same(before, here) ? 0 : compare_bytes(before, here);
+      const std::uint64_t word = word_of(here);
+      const int order = same_key(before, before_word, here, word) ? 0 : compare_bytes(before, here);
       if (order != 0) {
         by_bytes = by_bytes && order < 0;
         by_length = by_length &&
@@ -252,6 +236,7 @@ class TextCodes {
       }
       code[i] = runs;
       before = here;
+      before_word = word;
     }
     return n;
   }
@@ -281,8 +266,7 @@ class TextCodes {
       for (std::size_t i = first; i < last; ++i) {
         const std::string_view here = key(i);
         const std::uint64_t word = word_of(here);
-        same[i - first] = i > 0 && here.size() == before.size() &&
-                          (here.size() <= in_slot ? word == before_word : same_long(here, before));
+        same[i - first] = i > 0 && same_key(here, word, before, before_word);
         before = here;
         before_word = word;
         if (same[i - first]) continue;
