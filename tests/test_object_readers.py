@@ -160,10 +160,10 @@ def test_text_codes_of_shuffled_keys_short_and_long_through_the_table_growing() 
 
 
 def test_text_codes_of_long_keys_with_one_hash_go_to_the_general_route() -> None:
-    # Two 16-byte keys with one hash (the core's key_hash folds 8-byte words with an
+    # Two 16-byte keys with one hash (the core's long_key_hash folds 8-byte words with an
     # invertible mix: the second key's first word chosen, its last solved for, among printable
-    # bytes). Through the table a long key is matched by hash and length, then compared byte
-    # by byte with its code's first key: at a collision the core gives no codes, and the
+    # bytes). Through the table a long key is matched by hash and length, then compared word
+    # by word with its code's first key: at a collision the core gives no codes, and the
     # general route numbers the column, as pd.factorize.
     a, b = "member-000000001", "m0005532$iEC:1j,"
     for keys in ([a, b, a], [b, "x" * 16, a, b], [b, a, b], ["z" * 16, a, "y" * 16, b, a]):

@@ -104,41 +104,34 @@ inline pybind11::object string_chunk_from_objects(const pybind11::array& values)
   return pybind11::make_tuple(offsets, data);
 }
 
-// A hash of a key's bytes: its words folded with a multiply-xorshift, then mixed (the keys
-// are member ids, not adversarial; a collision costs a comparison, never a wrong code).
-inline std::uint64_t key_hash(std::string_view key) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ key.size();
-  std::size_t at = 0;
-  for (; at + 8 <= key.size(); at += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, key.data() + at, 8);
-    h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 31;
-  }
-  std::uint64_t tail = 0;  // byte by byte: a memcpy of a length not known here is a call
-  for (std::size_t k = at; k < key.size(); ++k)
-    tail |= std::uint64_t{static_cast<unsigned char>(key[k])} << (8 * (k - at));
-  // MurmurHash3's finalizer: every bit of the key reaches the low bits the table uses (a
-  // bare multiply leaves them to the first bytes, "1".."9" for member ids: long probes).
-  h ^= tail;
+// MurmurHash3's finalizer: every bit of a key reaches the low bits the table uses (a bare
+// multiply leaves them to the first bytes, "1".."9" for member ids: long probes).
+inline std::uint64_t mixed(std::uint64_t h) {
   h = (h ^ (h >> 33)) * 0xFF51AFD7ED558CCDULL;
   h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53ULL;
   return h ^ (h >> 33);
 }
 
-// key_hash of a key of at most 8 bytes given as one word (byte k at bits 8k, zero past the
-// end): the same value, without reading the bytes one by one.
-inline std::uint64_t short_key_hash(std::uint64_t word, std::size_t size) {
-  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ size;
-  if (size == 8) {  // key_hash's one whole word
+// A hash of a key longer than 8 bytes: its words folded with a multiply-xorshift, the last
+// one its last 8 bytes (overlapping the word before: no loop over the bytes of a tail), then
+// mixed. The keys are member ids, not adversarial; a collision costs a comparison, never a
+// wrong code.
+inline std::uint64_t long_key_hash(std::string_view key) {
+  const auto fold = [](std::uint64_t h, const char* at) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, at, 8);
     h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 31;
-    word = 0;
-  }
-  h ^= word;
-  h = (h ^ (h >> 33)) * 0xFF51AFD7ED558CCDULL;
-  h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53ULL;
-  return h ^ (h >> 33);
+    return h ^ (h >> 31);
+  };
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ key.size();
+  for (std::size_t at = 0; at + 8 < key.size(); at += 8) h = fold(h, key.data() + at);
+  return mixed(fold(h, key.data() + key.size() - 8));
+}
+
+// A hash of a key of at most 8 bytes given as one word (byte k at bits 8k, zero past the
+// end) and its length (a NUL byte at the end is part of a key).
+inline std::uint64_t short_key_hash(std::uint64_t word, std::size_t size) {
+  return mixed(word ^ (size * 0x9E3779B97F4A7C15ULL));
 }
 
 // Dense codes of text keys in order of first appearance (as pd.factorize gives them).
@@ -153,7 +146,7 @@ inline std::uint64_t short_key_hash(std::uint64_t word, std::size_t size) {
 // Its rows go by blocks: a key equal to the row before it costs one comparison; the others
 // are hashed first and their slots fetched from memory together, then looked up in row
 // order (shuffled rows put each key's slot anywhere: a miss a row the core would otherwise
-// wait for in turn). A long key found by its hash and length is then compared, byte by byte,
+// wait for in turn). A long key found by its hash and length is then compared, word by word,
 // with the first key of its code, every row's ahead of need; where two keys share both (a
 // collision, not seen in practice) the column goes to the general route: never a wrong code.
 class TextCodes {
@@ -252,11 +245,10 @@ class TextCodes {
       const std::uint64_t word = word_of(k);
       if (code_of(k, hash(k, word), word) != code[i]) return false;  // (too many or long)
     }
-    std::array<std::uint64_t, block> hashes{}, words{};
+    // A block's rows whose key is not the row before's: what their lookup needs, read from
+    // the key once (the rows in between take the code of the row before them).
+    std::array<std::uint64_t, block> hashes{}, words{}, lengths{};
     std::array<std::uint32_t, block> rows{};
-    std::array<bool, block> same{};  // the row's key is the row before's
-    // Each row's key is read, and a short one made a word, once: the row after compares
-    // with it, and the lookup takes it (a fifth of a shuffled column's instructions).
     std::string_view before = first_row > 0 ? key(first_row - 1) : std::string_view{};
     std::uint64_t before_word = first_row > 0 ? word_of(before) : 0;
     for (std::size_t first = first_row; first < n; first += block) {
@@ -266,25 +258,28 @@ class TextCodes {
       for (std::size_t i = first; i < last; ++i) {
         const std::string_view here = key(i);
         const std::uint64_t word = word_of(here);
-        same[i - first] = i > 0 && same_key(here, word, before, before_word);
+        const bool same = i > 0 && same_key(here, word, before, before_word);
         before = here;
         before_word = word;
-        if (same[i - first]) continue;
+        if (same) continue;
         const std::uint64_t h = hash(here, word);
-        __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+        __builtin_prefetch(&slots_[h & mask_]);
         hashes[pending] = h;
-        words[pending] = word;
+        words[pending] = here.size() <= in_slot ? word : h;  // what the slot holds
+        lengths[pending] = here.size();
         rows[pending++] = static_cast<std::uint32_t>(i - first);
       }
+      std::int64_t found = first > 0 ? code[first - 1] : -1;
+      std::size_t next = first;  // the next row without a code
       for (std::size_t k = 0; k < pending; ++k) {
-        const std::size_t i = first + rows[k];
-        const std::int64_t found = code_of(key(i), hashes[k], words[k]);
+        const std::size_t row = first + rows[k];
+        for (; next < row; ++next) code[next] = found;
+        const std::size_t s = find(words[k], lengths[k], hashes[k]);
+        found = slots_[s].code >= 0 ? slots_[s].code : add(s, key(row), hashes[k], words[k]);
         if (found < 0) return false;
-        code[i] = found;
+        code[next++] = found;
       }
-      for (std::size_t i = std::max<std::size_t>(first, 1); i < last; ++i) {
-        if (same[i - first]) code[i] = code[i - 1];
-      }
+      for (; next < last; ++next) code[next] = found;
     }
     return !long_keys_ || same_as_first(first_row, n, key, code);
   }
@@ -303,7 +298,8 @@ class TextCodes {
       if (i + 2 * ahead < n) __builtin_prefetch(&first_key(i + 2 * ahead));
       if (i + ahead < n) __builtin_prefetch(first_key(i + ahead).data());
       const std::string_view here = key(i);
-      if (here.size() > in_slot && here != first_key(i)) return false;
+      // (Of one length: the row's code was found by its key's length too.)
+      if (here.size() > in_slot && !same_long(here, first_key(i))) return false;
     }
     return true;
   }
@@ -323,6 +319,16 @@ class TextCodes {
     std::int32_t code = -1;
   };
   static constexpr std::size_t in_slot = 8;
+  // The first k bytes of a word, by k = 0..8 (a table: the length varies at random by row).
+  static constexpr std::array<std::uint64_t, in_slot + 1> low_bytes{0,
+                                                                    0xFF,
+                                                                    0xFFFF,
+                                                                    0xFFFFFF,
+                                                                    0xFFFFFFFF,
+                                                                    0xFFFFFFFFFF,
+                                                                    0xFFFFFFFFFFFF,
+                                                                    0xFFFFFFFFFFFFFF,
+                                                                    ~std::uint64_t{0}};
 
   // The bytes of a key of at most 8 bytes as one word, zero past its end (byte k at bits
   // 8k): one load where 8 bytes from its start are inside the column (all keys but the
@@ -333,7 +339,7 @@ class TextCodes {
       if (key.data() != nullptr && end_ - key.data() >= 8) {
         std::uint64_t word = 0;
         std::memcpy(&word, key.data(), 8);
-        return key.empty() ? 0 : word & (~std::uint64_t{0} >> (64 - 8 * key.size()));
+        return word & low_bytes[key.size()];
       }
     }
     std::uint64_t word = 0;
@@ -347,9 +353,9 @@ class TextCodes {
     return key.size() <= in_slot ? short_word(key) : 0;
   }
 
-  // key_hash(key), of a short key from its word (word_of(key)).
+  // The hash of `key`: a short one's from its word (word_of(key)), a longer one's from its bytes.
   [[nodiscard]] static std::uint64_t hash(std::string_view key, std::uint64_t word) {
-    return key.size() <= in_slot ? short_key_hash(word, key.size()) : key_hash(key);
+    return key.size() <= in_slot ? short_key_hash(word, key.size()) : long_key_hash(key);
   }
 
   // The slot of `key` (hash h, word word_of(key)) with `code`.
@@ -368,28 +374,31 @@ class TextCodes {
     return short_key_hash(slot.word, slot.length);  // as hash(): the same word
   }
 
-  // The slot holding `wanted`'s word and length (hash h), or the first free one after its
-  // run, read only. A long key's bytes are compared later (same_as_first), not here: a row
-  // would wait on two misses in turn (the view in keys_, then its bytes).
-  [[nodiscard]] std::size_t find(const Slot& wanted, std::uint64_t h) const {
-    std::size_t s = static_cast<std::size_t>(h) & (slots_.size() - 1);
-    for (;; s = (s + 1) & (slots_.size() - 1)) {
+  // The slot holding a key's word (a long key's: its hash) and length (hash h), or the first
+  // free one after its run, read only. A long key's bytes are compared later
+  // (same_as_first), not here: a row would wait on two misses in turn (the view in keys_,
+  // then its bytes).
+  [[nodiscard]] std::size_t find(std::uint64_t word, std::uint64_t length, std::uint64_t h) const {
+    for (std::size_t s = static_cast<std::size_t>(h) & mask_;; s = (s + 1) & mask_) {
       const Slot& slot = slots_[s];
-      if (slot.code < 0 || (slot.word == wanted.word && slot.length == wanted.length)) return s;
+      if (slot.code < 0 || (slot.word == word && slot.length == length)) return s;
     }
   }
 
-  std::int64_t code_of(std::string_view key, std::uint64_t h, std::uint64_t word) {
-    if (!fits_length(key)) return -1;
-    const Slot wanted = slot_for(key, h, word, 0);
-    const std::size_t s = find(wanted, h);
-    if (slots_[s].code >= 0) return slots_[s].code;
-    if (!fits(keys_.size())) return -1;
+  // `key` (hash h, word word_of(key)) given the next code in the free slot `s`; -1 if the
+  // table would need 2^31 keys, or the key is 2 GiB long (no slot holds such a length).
+  std::int64_t add(std::size_t s, std::string_view key, std::uint64_t h, std::uint64_t word) {
+    if (!fits(keys_.size()) || !fits_length(key)) return -1;
     const auto code = static_cast<std::int32_t>(keys_.size());
     slots_[s] = slot_for(key, h, word, code);
     keys_.push_back(key);
     long_keys_ |= key.size() > in_slot;
     return code;
+  }
+
+  std::int64_t code_of(std::string_view key, std::uint64_t h, std::uint64_t word) {
+    const std::size_t s = find(key.size() <= in_slot ? word : h, key.size(), h);
+    return slots_[s].code >= 0 ? slots_[s].code : add(s, key, h, word);
   }
 
   // Room for `keys` keys at a load of at most one half. The slots move in their order, by
@@ -400,16 +409,18 @@ class TextCodes {
     while (2 * keys > size) size *= 2;
     std::vector<Slot> old(size, Slot{});
     old.swap(slots_);
+    mask_ = size - 1;
     for (const Slot& slot : old) {
       if (slot.code < 0) continue;
-      std::size_t s = static_cast<std::size_t>(hash_of(slot)) & (size - 1);
-      while (slots_[s].code >= 0) s = (s + 1) & (size - 1);
+      std::size_t s = static_cast<std::size_t>(hash_of(slot)) & mask_;
+      while (slots_[s].code >= 0) s = (s + 1) & mask_;
       slots_[s] = slot;
     }
   }
 
   const char* end_;  // one past the column's bytes
   std::vector<Slot> slots_;
+  std::size_t mask_ = 0;                // slots_.size() - 1 (a power of two)
   std::vector<std::string_view> keys_;  // by code: views into the column's own bytes
   bool long_keys_ = false;              // whether a key of keys_ is longer than in_slot
 };
