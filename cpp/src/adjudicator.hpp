@@ -3,6 +3,7 @@
 // unsorted rows once placed (run_placed); each row goes to the rules (rules/row_rule.hpp).
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <utility>
@@ -38,7 +39,11 @@ using rules::RowResult;
 
 class Adjudicator {
  public:
-  Adjudicator(const Policy& policy, const AdjudicationColumns& out) : rules_(policy), out_(out) {}
+  Adjudicator(const Policy& policy, const AdjudicationColumns& out)
+      : rules_(policy),
+        out_(out),
+        unchecked_(std::min({out.deductible.largest(), out.fund_paid.largest(),
+                             out.self_pay.largest(), out.capped.largest()})) {}
 
   // Chunk `chunk` of unsorted input placed in member order (placement.hpp): each member's
   // rows taken by day (ties in input order), read from their records, and each row's results
@@ -47,7 +52,6 @@ class Adjudicator {
   // `institution` is the caller's column (empty if none).
   void run_placed(MemberPlacement& placed, std::size_t chunk,
                   std::span<const std::int64_t> institution) {
-    const auto columns = amount_columns(out_);
     LineStreams<StagedResult> streams = placed.results_of(chunk);
     std::vector<WideResult>& wide = placed.wide(chunk);
     Sorting scratch;
@@ -67,9 +71,7 @@ class Adjudicator {
           const WideResult all{record.row,
                                {r.deductible.fen(), r.fund_paid.fen(), r.self_pay.fen(),
                                 r.capped.fen(), r.ytd_fund_paid.fen()}};
-          // Checked for the caller's columns now, as storing there would (put_back).
-          for (std::size_t k = 0; k < n_amounts; ++k)
-            columns[k]->check(Money::from_fen(all.fen[k]));
+          check_fits(claim.eligible, r);  // now, as storing in the caller's columns would
           streams.put(record.row >> block_shift, StagedResult::of(all, r.rule, wide));
         });
       }
@@ -90,11 +92,12 @@ class Adjudicator {
         throw NotInOrder{};
       const std::size_t at = row_base + row;
       step(claim, at, [&](const RowResult& r) {
-        out.deductible.store(at, r.deductible);
-        out.fund_paid.store(at, r.fund_paid);
-        out.self_pay.store(at, r.self_pay);
-        out.capped.store(at, r.capped);
-        out.ytd_fund_paid.store(at, r.ytd_fund_paid);
+        check_fits(claim.eligible, r);
+        out.deductible.store_checked(at, r.deductible.fen());
+        out.fund_paid.store_checked(at, r.fund_paid.fen());
+        out.self_pay.store_checked(at, r.self_pay.fen());
+        out.capped.store_checked(at, r.capped.fen());
+        out.ytd_fund_paid.store_checked(at, r.ytd_fund_paid.fen());
         out.rule[at] = r.rule;
       });
     }
@@ -135,6 +138,19 @@ class Adjudicator {
   }
 
  private:
+  // Refuses (OverflowError) a row's amounts that the caller's columns cannot hold, as storing
+  // them would: the year-to-date sum, and the others only where the row's eligible amount is
+  // past what a column holds (they lie within 0..eligible: RowRules::pay checks so).
+  [[gnu::always_inline]] void check_fits(std::int64_t eligible, const RowResult& r) const {
+    if (eligible > unchecked_) [[unlikely]] {
+      out_.deductible.check(r.deductible);
+      out_.fund_paid.check(r.fund_paid);
+      out_.self_pay.check(r.self_pay);
+      out_.capped.check(r.capped);
+    }
+    if (!out_.ytd_fund_paid.fits(r.ytd_fund_paid)) out_.ytd_fund_paid.check(r.ytd_fund_paid);
+  }
+
   // A year-to-date sum left int64 fen (possible only under a policy without caps), or an
   // amount left what the caller's column holds: name the row and column like every other
   // error (issue 6) instead of no row.
@@ -147,6 +163,7 @@ class Adjudicator {
 
   rules::RowRules rules_;
   const AdjudicationColumns& out_;  // the caller's columns
+  std::int64_t unchecked_;          // the largest amount each of them but ytd_fund_paid holds
   // The position, kept between blocks: the current member and day (day_ once day_open_, set
   // from the first row on: every int32 is a possible day, so no sentinel value).
   std::int64_t member_ = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 
 #include "yibao/errors.hpp"
@@ -44,7 +45,8 @@ class MoneyColumn {
  public:
   enum class Layout : std::uint8_t { fen64, decimal128 };
   MoneyColumn() = default;
-  MoneyColumn(std::span<std::int64_t> words, Layout layout) : words_(words), layout_(layout) {}
+  MoneyColumn(std::span<std::int64_t> words, Layout layout)
+      : words_(words), layout_(layout), wide_(layout == Layout::decimal128 ? 1 : 0) {}
 
   [[nodiscard]] std::size_t width() const { return layout_ == Layout::decimal128 ? 2 : 1; }
   [[nodiscard]] std::size_t size() const { return words_.size() / width(); }
@@ -60,30 +62,28 @@ class MoneyColumn {
       throw OverflowError("an amount does not fit decimal128(18, 2); use money='fen'", no_row, "");
     }
   }
+  // The largest amount this column holds.
+  [[nodiscard]] std::int64_t largest() const {
+    return layout_ == Layout::fen64 ? std::numeric_limits<std::int64_t>::max() : max_decimal18;
+  }
   [[nodiscard]] bool fits(Money value) const {
     return layout_ == Layout::fen64 ||
            (value.fen() <= max_decimal18 && value.fen() >= -max_decimal18);
   }
 
-  // (The test inline, the throw in check(): a row loop stays small.)
-  [[gnu::always_inline]] void store(std::size_t row, Money value) const {
-    if (!fits(value)) check(value);
-    store_checked(row, value.fen());
-  }
-
-  // store() for a value already checked against this column (check()): nothing to fail.
+  // Stores a value already checked against this column (check()): nothing to fail.
+  // Branch-free for either layout: the high word (decimal128's two's complement) is written
+  // first, and for fen64 at the value's own place, where the value then overwrites it.
   [[gnu::always_inline]] void store_checked(std::size_t row, std::int64_t fen) const noexcept {
-    if (layout_ == Layout::fen64) {
-      words_[row] = fen;
-    } else {
-      words_[2 * row] = fen;
-      words_[2 * row + 1] = fen < 0 ? -1 : 0;  // two's complement high word
-    }
+    const std::size_t at = row << wide_;
+    words_[at + wide_] = fen >> 63;
+    words_[at] = fen;
   }
 
  private:
   std::span<std::int64_t> words_;
   Layout layout_ = Layout::fen64;
+  std::size_t wide_ = 0;  // log2 of width()
 };
 
 struct AdjudicationColumns {

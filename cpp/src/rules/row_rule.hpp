@@ -192,22 +192,36 @@ class RowRules {
     throw std::logic_error("bad_code called on valid codes");
   }
 
-  // The level a rule is read at. Branch-free: one claim file mixes sources row by row
-  // (pharmacy rows take the prescriber's level), so a branch on the source would often be
-  // mispredicted.
-  std::size_t pick_level(const LevelChoice& choice, std::int8_t prescriber, std::size_t row_level,
-                         const Version& version, bool& from_prescriber) const {
-    const std::array<int, 3> by_source{static_cast<int>(row_level), prescriber, choice.fixed_level};
-    const int level = by_source[static_cast<std::size_t>(choice.source)];
+  // The levels a row's rate, deductible and caps are read at (level 0 as the version says),
+  // each from its own source. Branch-free: one claim file mixes sources row by row (pharmacy
+  // rows take the prescriber's level), so a branch on the source would often be mispredicted.
+  struct Levels {
+    std::size_t rate, deductible, cap;
+    bool from_prescriber;
+  };
+  Levels pick_levels(const ServiceRule& rule, std::int8_t prescriber, std::uint8_t row_level,
+                     const Version& version) const {
+    const auto as = [&](int level) { return level == 0 ? int{version.level0_as} : level; };
+    const int row = as(row_level), by = as(prescriber);
+    const auto pick = [&](const LevelChoice& choice) {
+      const int fixed = choice.fixed_level;  // 1..3 (validate)
+      return choice.source == LevelSource::row          ? row
+             : choice.source == LevelSource::prescriber ? by
+                                                        : fixed;
+    };
+    const bool from_prescriber = (rule.rate_level.source == LevelSource::prescriber) |
+                                 (rule.deductible_level.source == LevelSource::prescriber) |
+                                 (rule.cap_level.source == LevelSource::prescriber);
     // Row and fixed levels are valid already; only a missing prescriber level can fail here.
-    if (level < 0 || level >= n_levels) {
+    if (from_prescriber && (prescriber < 0 || prescriber >= n_levels)) {
       throw InputError(std::string("a pharmacy row (外配处方) needs prescriber_level ") +
                            level_range +
                            ": its rules take the level of the prescribing institution",
                        row_of(at_), "prescriber_level");
     }
-    from_prescriber |= choice.source == LevelSource::prescriber;
-    return static_cast<std::size_t>(level == 0 ? version.level0_as : level);
+    return {static_cast<std::size_t>(pick(rule.rate_level)),
+            static_cast<std::size_t>(pick(rule.deductible_level)),
+            static_cast<std::size_t>(pick(rule.cap_level)), from_prescriber};
   }
 
   // Inlined into the driver's loop: a call a row cost about 1 ms a million rows on one thread.
@@ -241,13 +255,8 @@ class RowRules {
     const Pool& pool = version.pools[static_cast<std::size_t>(rule.pool)];
     PoolState& pool_state = state_.pools[static_cast<std::size_t>(rule.pool)];
 
-    bool from_prescriber = false;
-    const std::size_t rate_level =
-        pick_level(rule.rate_level, claim.prescriber, level, version, from_prescriber);
-    const std::size_t deductible_level =
-        pick_level(rule.deductible_level, claim.prescriber, level, version, from_prescriber);
-    const std::size_t cap_level =
-        pick_level(rule.cap_level, claim.prescriber, level, version, from_prescriber);
+    const auto [rate_level, deductible_level, cap_level, from_prescriber] =
+        pick_levels(rule, claim.prescriber, level, version);
 
     Visit* visit = nullptr;
     if (needs_visits(pool)) {
