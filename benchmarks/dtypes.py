@@ -15,12 +15,14 @@ first, whatever their shape), and each shape's bound is issue 15's: 1.5×, or 2.
 shape holding Python objects (bounded by the interpreter's objects) or ISO date text.
 ``--rounds`` runs the whole matrix that many times, one (shape, order) after another, and
 keeps each one's best: a burst of load on a shared machine then slows one round of a shape,
-not the shape. Side by side, on the
-``read_parquet`` shape (Decimal objects for ``eligible``, as pandas reads decimal128 back):
-the numpy float64 implementation and the Decimal loop of ``benchmarks/alternatives.py``
-(the loop runs once). Besides wall time, each call's CPU time (all threads of the process,
-``time.process_time``) is reported: on a machine shared with other work it moves far less
-than wall time, so its ratios show the work a shape costs. Results: a Markdown table on
+not the shape. Side by side, on the ``read_parquet`` shape (Decimal objects for
+``eligible``, as pandas reads decimal128 back): the numpy float64 implementation and the
+Decimal loops of ``benchmarks/alternatives.py``. ``decimal_loop`` gives ``fund_paid`` alone,
+``decimal_loop_all`` the five amounts the kernel gives (deductible, fund_paid, self_pay,
+capped, ytd_fund_paid); each loop runs once. Besides wall time, each call's CPU time (all
+threads of the process, ``time.process_time``) is reported: on a machine shared with other
+work it moves far less than wall time, so its ratios show the work a shape costs. Results: a
+Markdown table on
 stdout and benchmarks/results/dtypes.json.
 
 ``--baseline DIR`` also times another build of yibao (DIR is put first on ``sys.path``, e.g. a
@@ -146,7 +148,7 @@ SHAPES = (
     "text_ids",
     "psn_no_ids",
 )
-ALTERNATIVES = ("numpy_float64", "decimal_loop")
+ALTERNATIVES = ("numpy_float64", "decimal_loop", "decimal_loop_all")
 # Issue 15's bound for each shape: 1.5× the best, except where a column holds Python objects
 # or ISO date text (what bounds it is in docs/performance.md, "What each reader does").
 LOOSE_BOUND = 2.5
@@ -179,6 +181,7 @@ def measure_one(method: str, shape: str, n: int, unsorted: bool, repeat: int) ->
         "yibao": lambda: yibao.adjudicate(claims, policy),
         "numpy_float64": lambda: alternatives.numpy_float64(claims),
         "decimal_loop": lambda: alternatives.decimal_loop(claims),
+        "decimal_loop_all": lambda: alternatives.decimal_loop_all(claims),
     }[method]
     best = best_cpu = float("inf")
     for _ in range(repeat):
@@ -257,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"round {round_ + 1}, {key}: {r['seconds']:.3f}s", file=sys.stderr)
     if not args.no_alternatives:
         for method in ALTERNATIVES:
-            repeat = 1 if method == "decimal_loop" else args.repeat
+            repeat = 1 if method.startswith("decimal_loop") else args.repeat
             results[method] = _child(method, "read_parquet", n, False, repeat)
             print(f"{method}: {results[method]['seconds']:.3f}s", file=sys.stderr, flush=True)
     print(
