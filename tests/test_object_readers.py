@@ -9,6 +9,7 @@ Run: ``python -m pytest tests/test_object_readers.py -q``.
 from __future__ import annotations
 
 import datetime
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -156,6 +157,34 @@ def test_text_codes_of_shuffled_keys_short_and_long_through_the_table_growing() 
     keys = [str(i) if i % 3 else f"member-{i:012d}" for i in rows]
     np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
     keys = [str(i) for i in range(1, 2_000)] + keys  # ordered runs first, then the table
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.text(alphabet="41é\x00", min_size=1, max_size=24),
+    st.lists(st.text(alphabet="0189\x00é", max_size=6), min_size=1, max_size=300),
+    st.randoms(use_true_random=False),
+)
+def test_text_codes_of_long_keys_that_share_a_prefix(
+    prefix: str, rests: list[str], rng: random.Random
+) -> None:
+    # Long keys whose rests past a shared prefix fit 8 bytes (ids as a region's code, zeros,
+    # then a number) are told apart by their rests alone: rests of 0 to 12 bytes (é is two),
+    # some past 8 (then the keys go the long way), shuffled so that the table numbers them.
+    keys = [prefix + rest for rest in rests]
+    rng.shuffle(keys)
+    want, _ = pd.factorize(pd.Series(keys, dtype=object))
+    np.testing.assert_array_equal(_codes(keys), want)
+    np.testing.assert_array_equal(_codes(keys, large=False), want)
+
+
+def test_text_codes_of_psn_no_ids_shuffled() -> None:
+    # 人员编号 as the platform writes them: 26 characters, the same first 16.
+    rows = np.random.default_rng(5).integers(0, 40_000, size=60_000)
+    keys = [f"4113282000000000{i:010d}" for i in rows]
+    np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
+    keys[30_000] = "4113282000000000" + "x" * 11  # one rest of 11 bytes: the long way
     np.testing.assert_array_equal(_codes(keys), pd.factorize(pd.Series(keys))[0])
 
 

@@ -149,6 +149,8 @@ inline std::uint64_t short_key_hash(std::uint64_t word, std::size_t size) {
 // wait for in turn). A long key found by its hash and length is then compared, word by word,
 // with the first key of its code, every row's ahead of need; where two keys share both (a
 // collision, not seen in practice) the column goes to the general route: never a wrong code.
+// Long keys that share a prefix past which none has more than 8 bytes are looked up by those
+// last bytes alone, as short keys (shared_prefix).
 class TextCodes {
  public:
   static constexpr std::size_t block = 256;
@@ -162,10 +164,44 @@ class TextCodes {
   template <class KeyAt>
   bool run(std::size_t n, KeyAt key, std::int64_t* code) {
     const std::size_t first = ordered_runs(n, key, code);
-    return first == n || hashed(first, n, key, code);
+    if (first == n) return true;
+    const std::size_t shared = shared_prefix(n, key);
+    if (shared == 0) return hashed(first, n, key, code);
+    return hashed(
+        first, n, [&](std::size_t i) { return key(i).substr(shared); }, code);
   }
 
  private:
+  // The length of the prefix every key shares where, past it, no key has more than 8 bytes
+  // left: then the rest of each key is a short key, held in its slot itself (no hash of its
+  // bytes, no comparison after), as in ids written as a region's code, zeros, then a person's
+  // number (人员编号). 0 otherwise, and not looked for where the first key is short.
+  template <class KeyAt>
+  static std::size_t shared_prefix(std::size_t n, KeyAt key) {
+    const std::string_view head = key(0);
+    std::size_t shared = head.size(), longest = head.size();
+    for (std::size_t i = 1; i < n && longest > in_slot; ++i) {
+      const std::string_view here = key(i);
+      longest = std::max(longest, here.size());
+      shared = common_prefix(head, here, std::min(shared, here.size()));
+      if (longest - shared > in_slot) return 0;
+    }
+    return longest > in_slot ? shared : 0;
+  }
+
+  // How many of the first `limit` bytes (at most either's length) a and b share.
+  static std::size_t common_prefix(std::string_view a, std::string_view b, std::size_t limit) {
+    std::size_t at = 0;
+    for (; at + 8 <= limit; at += 8) {
+      std::uint64_t x = 0, y = 0;
+      std::memcpy(&x, a.data() + at, 8);
+      std::memcpy(&y, b.data() + at, 8);
+      if (x != y) break;  // the bytes below find which differs first
+    }
+    while (at < limit && a[at] == b[at]) ++at;
+    return at;
+  }
+
   // Whether a and b, of one length longer than 8 bytes, hold the same bytes: compared a word
   // at a time, the last word the key's last 8 bytes (overlapping the one before: no loop of
   // bytes, no call to memcmp).
