@@ -93,8 +93,12 @@ def _psn_no(member_id: Any) -> Any:
     characters, e.g. 41132820000000000044386183, a region's code, zeros, then the person's
     number; public interface code: newtouch-cloud/openhis-itaii
     ``PersMedApprovalCnl25006Param.java``, codinggrass/coding-everyday
-    ``PsnInsuInfoFromUsc.java``): 26 characters here."""
-    return "4113282000000000" + member_id.astype("str").str.zfill(10)
+    ``PsnInsuInfoFromUsc.java``): 26 characters here, as in that example, with 8-digit
+    person numbers spread over their range (not 1, 2, …), in the member ids' order (so that
+    sorted claims are sorted by these ids too)."""
+    ids = member_id.astype("int64")
+    person = ids * (89_999_999 // int(ids.max())) + 10_000_000
+    return "411328200000000000" + person.astype("str")
 
 
 def _shape(name: str, n: int) -> Any:
