@@ -229,17 +229,9 @@ class TextCodes {
   // string_view::compare, inline (ids are short: a call to memcmp would cost more).
   static int compare_bytes(std::string_view a, std::string_view b) {
     const std::size_t common = std::min(a.size(), b.size());
-    std::size_t at = 0;
-    for (; at + 8 <= common; at += 8) {
-      std::uint64_t x = 0, y = 0;
-      std::memcpy(&x, a.data() + at, 8);
-      std::memcpy(&y, b.data() + at, 8);
-      if (x != y) break;  // the bytes below find which differs first
-    }
-    for (; at < common; ++at) {
-      const auto x = static_cast<unsigned char>(a[at]), y = static_cast<unsigned char>(b[at]);
-      if (x != y) return x < y ? -1 : 1;
-    }
+    const std::size_t at = common_prefix(a, b, common);
+    if (at < common)
+      return static_cast<unsigned char>(a[at]) < static_cast<unsigned char>(b[at]) ? -1 : 1;
     return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
   }
 

@@ -46,9 +46,9 @@ class MoneyColumn {
   enum class Layout : std::uint8_t { fen64, decimal128 };
   MoneyColumn() = default;
   MoneyColumn(std::span<std::int64_t> words, Layout layout)
-      : words_(words), layout_(layout), wide_(layout == Layout::decimal128 ? 1 : 0) {}
+      : words_(words), wide_(layout == Layout::decimal128 ? 1 : 0) {}
 
-  [[nodiscard]] std::size_t width() const { return layout_ == Layout::decimal128 ? 2 : 1; }
+  [[nodiscard]] std::size_t width() const { return std::size_t{1} << wide_; }
   [[nodiscard]] std::size_t size() const { return words_.size() / width(); }
   // decimal128(18, 2) holds at most 18 digits: beyond, an OverflowError (only a year's sum
   // can get there, under a policy without caps), never a value pandas would misread.
@@ -64,11 +64,10 @@ class MoneyColumn {
   }
   // The largest amount this column holds.
   [[nodiscard]] std::int64_t largest() const {
-    return layout_ == Layout::fen64 ? std::numeric_limits<std::int64_t>::max() : max_decimal18;
+    return wide_ == 0 ? std::numeric_limits<std::int64_t>::max() : max_decimal18;
   }
   [[nodiscard]] bool fits(Money value) const {
-    return layout_ == Layout::fen64 ||
-           (value.fen() <= max_decimal18 && value.fen() >= -max_decimal18);
+    return wide_ == 0 || (value.fen() <= max_decimal18 && value.fen() >= -max_decimal18);
   }
 
   // Stores a value already checked against this column (check()): nothing to fail.
@@ -82,8 +81,7 @@ class MoneyColumn {
 
  private:
   std::span<std::int64_t> words_;
-  Layout layout_ = Layout::fen64;
-  std::size_t wide_ = 0;  // log2 of width()
+  std::size_t wide_ = 0;  // log2 of width(): 0 for fen64, 1 for decimal128
 };
 
 struct AdjudicationColumns {
